@@ -1,0 +1,53 @@
+# Two commands do everything on a fresh machine:
+#   make run   - set up and serve the product with demo data on 127.0.0.1:8000 (SQLite, eager Celery)
+#   make test  - set up and run ruff and the whole test suite
+# Set DATABASE_URL / REDIS_URL in the environment to use PostgreSQL and Redis instead.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format messages worker beat clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refresh the translation catalogue after changing user-facing strings, then fill in
+# the new msgstr entries in locale/zh_Hans/LC_MESSAGES/django.po and run this again.
+messages: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv'
+
+# A real worker and beat against REDIS_URL (see README, "PostgreSQL and Redis").
+worker: $(STAMP)
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: $(STAMP)
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,73 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .forms import UserChangeForm, UserCreationForm
+from .models import OrgUnit, Territory, User
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["path"]
+
+    def save_model(self, request, obj, form, change):
+        # The materialised path is kept by the services, never by hand.
+        if change:
+            fields = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.org_unit_update(unit=OrgUnit.objects.get(pk=obj.pk), **fields)
+        else:
+            created = services.org_unit_create(
+                name=obj.name, code=obj.code, kind=obj.kind, parent=obj.parent
+            )
+            obj.pk, obj.path = created.pk, created.path
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "department", "manager", "is_active"]
+    list_filter = ["is_active", "department"]
+    search_fields = ["code", "name", "manager__name", "manager__employee_no"]
+    autocomplete_fields = ["manager"]
+    list_select_related = ["department", "manager"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    ordering = ["employee_no"]
+    list_display = ["employee_no", "name", "role", "org_unit", "is_active"]
+    list_filter = ["role", "is_active", "org_unit__kind"]
+    search_fields = ["employee_no", "name", "phone"]
+    list_select_related = ["org_unit"]
+    fieldsets = (
+        (None, {"fields": ("employee_no", "password")}),
+        (_("Personal info"), {"fields": ("name", "phone", "hire_date")}),
+        (_("Position"), {"fields": ("role", "org_unit")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "employee_no",
+                    "name",
+                    "role",
+                    "org_unit",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )

@@ -1,0 +1,45 @@
+"""Navigation by role.
+
+Each entry names a URL and the roles that see it (``None``: every signed-in user).
+Later features append their entries here so the menu stays in one place.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+SUPERVISING = (
+    Role.SERVICE_DEPT_SUPERVISOR,
+    Role.MARKETING_CENTER_SUPERVISOR,
+    Role.ASSESSMENT_CENTER,
+    Role.HR,
+    Role.ADMIN,
+)
+
+NAVIGATION = [
+    {"url": "home", "label": _("Home"), "roles": None},
+    {"url": "accounts:org_tree", "label": _("Organisation"), "roles": SUPERVISING},
+    {"url": "admin:index", "label": _("Administration"), "roles": (Role.ADMIN,)},
+    {"url": "swagger-ui", "label": _("API"), "roles": (Role.ADMIN,)},
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = []
+    for entry in NAVIGATION:
+        roles = entry["roles"]
+        if roles is not None and user.role not in roles and not user.is_superuser:
+            continue
+        items.append(
+            {
+                "url": reverse(entry["url"]),
+                "label": entry["label"],
+                "active": current == entry["url"],
+            }
+        )
+    return {"nav_items": items}

@@ -1,0 +1,86 @@
+import random
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+
+from accounts.demo import SIZES
+from accounts.models import Role, User
+
+
+@dataclass
+class DemoContext:
+    size: str
+    seed: int
+    today: date
+    password: str
+    rng: random.Random
+    faker: Faker
+    logins: dict = field(default_factory=dict)
+
+
+def demo_modules():
+    """``<app>.demo`` of every project app that has one, in INSTALLED_APPS order."""
+    for config in apps.get_app_configs():
+        if not str(config.path).startswith(str(settings.BASE_DIR)):
+            continue
+        name = f"{config.name}.demo"
+        if find_spec(name) is not None:
+            yield import_module(name)
+
+
+class Command(BaseCommand):
+    help = "Build a deterministic demo company: org tree, territories and users of every role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=sorted(SIZES), default="small")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) when the database already has users.",
+        )
+
+    def handle(self, *args, size, seed, if_empty, **options):
+        if User.objects.exists():
+            if if_empty:
+                self.stdout.write("Database already has data; demo data not loaded.")
+                return
+            raise CommandError(
+                "The database already has users. seed_demo only fills an empty database "
+                "(delete db.sqlite3 or use a fresh DATABASE_URL)."
+            )
+        faker = Faker("zh_CN")
+        faker.seed_instance(seed)
+        ctx = DemoContext(
+            size=size,
+            seed=seed,
+            today=timezone.localdate(),
+            password=settings.DEMO_PASSWORD,
+            rng=random.Random(seed),
+            faker=faker,
+        )
+        with transaction.atomic():
+            for module in demo_modules():
+                module.seed(ctx)
+        self.print_logins(ctx)
+
+    def print_logins(self, ctx):
+        out = self.stdout
+        out.write(self.style.SUCCESS(f"Demo data loaded (size={ctx.size}, seed={ctx.seed})."))
+        out.write(f"Password for every demo user: {ctx.password}")
+        out.write("Log in with an employee number (工号):")
+        for role in Role:
+            users = ctx.logins.get(role, [])
+            if not users:
+                continue
+            sample = ", ".join(f"{u.employee_no} {u.name}" for u in users[:3])
+            more = f" … (+{len(users) - 3})" if len(users) > 3 else ""
+            out.write(f"  {role.label:<40} {sample}{more}")

@@ -1,0 +1,290 @@
+"""People and the organisation: users with roles, the org tree and territories.
+
+Row-level access lives here in one place: ``ScopedQuerySet.visible_to(user)``. Every
+model that belongs somewhere in the org tree gets a queryset subclass that names the
+lookup to its org-unit path and to its customer manager; pages, API views and exports
+all start from ``Model.objects.visible_to(user)``.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CUSTOMER_MANAGER = "customer_manager", _("Customer manager")
+    SERVICE_DEPT_SUPERVISOR = "service_dept_supervisor", _("Service department supervisor")
+    MARKETING_CENTER_SUPERVISOR = (
+        "marketing_center_supervisor",
+        _("Marketing center supervisor"),
+    )
+    ASSESSMENT_CENTER = "assessment_center", _("Assessment center supervisor")
+    HR = "hr", _("Human resources")
+    ADMIN = "admin", _("System administrator")
+
+
+class OrgKind(models.TextChoices):
+    COMPANY = "company", _("Company")
+    MARKETING_CENTER = "marketing_center", _("Marketing center")
+    SERVICE_DEPARTMENT = "service_department", _("Service department")
+
+
+# The kind of parent each kind of org unit hangs under.
+PARENT_KIND = {
+    OrgKind.COMPANY: None,
+    OrgKind.MARKETING_CENTER: OrgKind.COMPANY,
+    OrgKind.SERVICE_DEPARTMENT: OrgKind.MARKETING_CENTER,
+}
+
+# The org-unit kind each role is attached to; a customer manager belongs to the
+# department that holds their territory.
+ROLE_ORG_KIND = {
+    Role.CUSTOMER_MANAGER: OrgKind.SERVICE_DEPARTMENT,
+    Role.SERVICE_DEPT_SUPERVISOR: OrgKind.SERVICE_DEPARTMENT,
+    Role.MARKETING_CENTER_SUPERVISOR: OrgKind.MARKETING_CENTER,
+    Role.ASSESSMENT_CENTER: OrgKind.COMPANY,
+    Role.HR: OrgKind.COMPANY,
+    Role.ADMIN: OrgKind.COMPANY,
+}
+
+SUPERVISOR_ROLES = (
+    Role.SERVICE_DEPT_SUPERVISOR,
+    Role.MARKETING_CENTER_SUPERVISOR,
+    Role.ASSESSMENT_CENTER,
+)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows where its rows sit in the org tree.
+
+    Subclasses set ``org_path_lookup`` (a lookup ending at ``OrgUnit.path``) and
+    ``manager_lookup`` (a lookup ending at the customer manager who owns the row, or
+    ``None`` when customer managers see no rows of this model).
+    """
+
+    org_path_lookup: str = ""
+    manager_lookup: str | None = None
+
+    def visible_to(self, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        if user.role == Role.CUSTOMER_MANAGER:
+            if self.manager_lookup is None:
+                return self.none()
+            return self.filter(**{self.manager_lookup: user.pk}).distinct()
+        if user.org_unit_id is None:
+            return self.none()
+        return self.filter(**{f"{self.org_path_lookup}__startswith": user.org_unit.path})
+
+
+class OrgUnitQuerySet(ScopedQuerySet):
+    org_path_lookup = "path"
+    manager_lookup = "territories__manager"
+
+
+class OrgUnit(models.Model):
+    """A node of the org tree: company → marketing center → service department.
+
+    ``path`` is a materialised path of primary keys ("/1/4/9/"), so a subtree is one
+    indexed prefix match. It is maintained by ``accounts.services``.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrgKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind=OrgKind.COMPANY) & Q(parent__isnull=True))
+                | (~Q(kind=OrgKind.COMPANY) & Q(parent__isnull=False)),
+                name="orgunit_only_company_is_root",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def depth(self):
+        return self.path.count("/") - 1
+
+    def clean(self):
+        expected = PARENT_KIND.get(self.kind)
+        if expected is None and self.parent_id is not None:
+            raise ValidationError({"parent": _("A company has no parent unit.")})
+        if expected is not None and (self.parent is None or self.parent.kind != expected):
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s must sit under a %(parent)s.")
+                    % {"kind": OrgKind(self.kind).label, "parent": OrgKind(expected).label}
+                }
+            )
+
+    def is_within(self, other):
+        """True when this unit is ``other`` or lies in its subtree."""
+        return self.path.startswith(other.path)
+
+
+class UserQuerySet(ScopedQuerySet):
+    org_path_lookup = "org_unit__path"
+    manager_lookup = "pk"
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def create_user(self, employee_no, password=None, **fields):
+        if not employee_no:
+            raise ValueError("employee_no is required")
+        user = self.model(employee_no=employee_no, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, employee_no, password=None, **fields):
+        fields.setdefault("role", Role.ADMIN)
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(employee_no, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An employee who logs in with their employee number (工号)."""
+
+    employee_no = models.CharField(
+        _("employee number"),
+        max_length=20,
+        unique=True,
+        help_text=_("Used to log in."),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Can log in to the admin site."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "employee_no"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["employee_no"]
+
+    def __str__(self):
+        return f"{self.name}（{self.employee_no}）"
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.is_superuser and not self.org_unit_id:
+            return
+        expected = ROLE_ORG_KIND.get(self.role)
+        if expected and (self.org_unit is None or self.org_unit.kind != expected):
+            raise ValidationError(
+                {
+                    "org_unit": _("A %(role)s belongs to a %(kind)s.")
+                    % {"role": Role(self.role).label, "kind": OrgKind(expected).label}
+                }
+            )
+
+    @property
+    def is_customer_manager(self):
+        return self.role == Role.CUSTOMER_MANAGER
+
+    @property
+    def is_supervisor(self):
+        return self.role in SUPERVISOR_ROLES
+
+
+class TerritoryQuerySet(ScopedQuerySet):
+    org_path_lookup = "department__path"
+    manager_lookup = "manager"
+
+
+class Territory(models.Model):
+    """A territory (片区): the retailers served by one customer manager."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    department = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("service department"),
+        on_delete=models.PROTECT,
+        related_name="territories",
+        limit_choices_to={"kind": OrgKind.SERVICE_DEPARTMENT},
+    )
+    manager = models.OneToOneField(
+        User,
+        verbose_name=_("customer manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="territory",
+        limit_choices_to={"role": Role.CUSTOMER_MANAGER},
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = TerritoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.department_id and self.department.kind != OrgKind.SERVICE_DEPARTMENT:
+            raise ValidationError({"department": _("A territory belongs to a service department.")})
+        if self.manager_id:
+            if self.manager.role != Role.CUSTOMER_MANAGER:
+                raise ValidationError(
+                    {"manager": _("Only a customer manager can own a territory.")}
+                )
+            if self.department_id and self.manager.org_unit_id != self.department_id:
+                raise ValidationError(
+                    {"manager": _("The manager must belong to the territory's department.")}
+                )

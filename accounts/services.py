@@ -1,0 +1,82 @@
+"""Writes to the org tree, users and territories."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from .models import OrgUnit, Role, Territory, User
+
+
+def _path_for(unit: OrgUnit) -> str:
+    prefix = unit.parent.path if unit.parent_id else "/"
+    return f"{prefix}{unit.pk}/"
+
+
+@transaction.atomic
+def org_unit_create(*, name: str, code: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
+    unit = OrgUnit(name=name, code=code, kind=kind, parent=parent)
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    unit.path = _path_for(unit)
+    unit.save(update_fields=["path"])
+    return unit
+
+
+@transaction.atomic
+def org_unit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
+    """Change a unit's fields; a new parent moves its whole subtree in one UPDATE."""
+    old_path = unit.path
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    unit.full_clean(exclude=["path"])
+    if unit.parent_id and unit.parent.is_within(unit):
+        raise ValidationError({"parent": _("A unit cannot be moved under itself.")})
+    unit.path = _path_for(unit)
+    unit.save()
+    if unit.path != old_path:
+        OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+            path=Concat(Value(unit.path), Substr(F("path"), len(old_path) + 1))
+        )
+    return unit
+
+
+@transaction.atomic
+def user_create(
+    *,
+    employee_no: str,
+    name: str,
+    role: str,
+    org_unit: OrgUnit | None,
+    password: str | None = None,
+    phone: str = "",
+    hire_date=None,
+) -> User:
+    user = User(
+        employee_no=employee_no,
+        name=name,
+        role=role,
+        org_unit=org_unit,
+        phone=phone,
+        hire_date=hire_date,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def territory_create(
+    *, code: str, name: str, department: OrgUnit, manager: User | None = None
+) -> Territory:
+    territory = Territory(code=code, name=name, department=department, manager=manager)
+    territory.full_clean()
+    territory.save()
+    return territory

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+
+from .models import Territory
+from .selectors import org_tree_for, scope_summary_for, territory_colleagues
+
+
+@login_required
+def home(request):
+    user = request.user
+    territory = (
+        Territory.objects.visible_to(user).select_related("department").filter(manager=user).first()
+        if user.is_customer_manager
+        else None
+    )
+    return render(
+        request,
+        "accounts/home.html",
+        {"summary": scope_summary_for(user), "territory": territory},
+    )
+
+
+@login_required
+def org_tree(request):
+    return render(request, "accounts/org_tree.html", {"roots": org_tree_for(request.user)})
+
+
+@login_required
+def territory_detail(request, pk):
+    territory = get_object_or_404(
+        Territory.objects.visible_to(request.user).select_related("department__parent", "manager"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "accounts/territory_detail.html",
+        {"territory": territory, "supervisors": territory_colleagues(territory)},
+    )
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """Shown by django-axes instead of the login page once a username + IP is locked."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)

@@ -1,0 +1,72 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import OrgKind, OrgUnit, Role, Territory, User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*args):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot():
+    return list(
+        User.objects.order_by("employee_no").values_list("employee_no", "name", "role", "phone")
+    )
+
+
+def test_small_demo_company(settings):
+    output = seed("--size", "small", "--seed", "7")
+    assert OrgUnit.objects.filter(kind=OrgKind.MARKETING_CENTER).count() == 2
+    assert OrgUnit.objects.filter(kind=OrgKind.SERVICE_DEPARTMENT).count() == 4
+    assert Territory.objects.filter(manager__isnull=False).count() == 12
+    counts = {role: User.objects.filter(role=role).count() for role in Role}
+    assert counts == {
+        Role.CUSTOMER_MANAGER: 12,
+        Role.SERVICE_DEPT_SUPERVISOR: 4,
+        Role.MARKETING_CENTER_SUPERVISOR: 2,
+        Role.ASSESSMENT_CENTER: 2,
+        Role.HR: 2,
+        Role.ADMIN: 1,
+    }
+    assert settings.DEMO_PASSWORD in output
+    manager = User.objects.get(employee_no="100001")
+    assert manager.check_password(settings.DEMO_PASSWORD)
+    assert manager.territory.department == manager.org_unit
+    # Chinese names and phone numbers, as users would expect.
+    assert all("\u4e00" <= ch <= "\u9fff" for ch in manager.name)
+    assert manager.phone.startswith("1") and len(manager.phone) == 11
+    # Every demo user passes the model's own validation.
+    for user in User.objects.all():
+        user.full_clean()
+
+
+def test_demo_is_deterministic_for_a_seed():
+    seed("--seed", "11")
+    first = snapshot()
+    Territory.objects.all().delete()
+    User.objects.all().delete()
+    for unit in OrgUnit.objects.order_by("-path"):
+        unit.delete()
+    seed("--seed", "11")
+    assert snapshot() == first
+
+
+def test_city_size():
+    seed("--size", "city")
+    assert User.objects.filter(role=Role.CUSTOMER_MANAGER).count() == 200
+    assert Territory.objects.values("name").distinct().count() == 200
+
+
+def test_refuses_a_database_with_data_and_if_empty_skips():
+    seed()
+    before = User.objects.count()
+    with pytest.raises(CommandError, match="already has users"):
+        seed()
+    assert "not loaded" in seed("--if-empty")
+    assert User.objects.count() == before
