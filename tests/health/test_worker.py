@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 def worker():
     """Start ``celery worker`` on a private queue, pointed at the test database."""
     db = connection.settings_dict
-    database_url = f"postgres://{db['USER'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    database_url = f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
     queue = f"test-{uuid.uuid4().hex[:8]}"
     hostname = f"{queue}@pytest"
     env = {**os.environ, "DATABASE_URL": database_url, "CONN_MAX_AGE": "0"}
