@@ -9,8 +9,14 @@ from django.conf import settings
 BASE = settings.BASE_DIR
 
 
+def clean_env(*drop):
+    """The test process's environment without what the suite itself sets for tests."""
+    dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", *drop}
+    return {k: v for k, v in os.environ.items() if k not in dropped}
+
+
 def run_manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean = clean_env()
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE,
@@ -62,7 +68,7 @@ def test_embedded_defaults():
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG, "
         "s.TIME_ZONE, s.LANGUAGE_CODE)"
     )
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    env = clean_env("DATABASE_URL", "REDIS_URL")
     env.update(DJANGO_SETTINGS_MODULE="config.settings", SECRET_KEY="x" * 60)
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True, timeout=60
@@ -81,7 +87,7 @@ def test_services_from_environment():
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
     )
-    env = {**os.environ, **PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {**clean_env(), **PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings"}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True, timeout=60
     )
