@@ -5,6 +5,7 @@ runs them in INSTALLED_APPS order, so each can use what the earlier ones put in 
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 
@@ -18,13 +19,19 @@ SIZES = {
 }
 
 CENTER_NAMES = ["城区营销部", "江北营销部", "东山县营销部", "西林县营销部", "南湖区营销部"]
+# The fictional city of 东江: the company sits at its centre, centers around it.
+CITY_CENTRE = (31.95, 118.85)
+CENTER_OFFSETS = [(0.0, 0.0), (0.12, -0.05), (-0.25, 0.35), (0.05, -0.45), (-0.15, -0.08)]
+CITY = "东江市"
 DEPARTMENT_ORDINALS = ["一", "二", "三", "四", "五", "六"]
 
 
 def seed(ctx):
     n_centers, n_departments, n_territories = SIZES[ctx.size]
     fake, rng = ctx.faker, ctx.rng
-    company = services.org_unit_create(name="东江市烟草公司", code="3299", kind=OrgKind.COMPANY)
+    company = services.org_unit_create(
+        name="东江市烟草公司", code="3299", kind=OrgKind.COMPANY, address=_address(ctx)
+    )
     ctx.company = company
     ctx.centers, ctx.departments, ctx.territories, ctx.managers = [], [], [], []
     street_names = _unique_streets(fake, n_centers * n_departments * n_territories)
@@ -55,6 +62,7 @@ def seed(ctx):
             code=f"3299-{c + 1:02d}",
             kind=OrgKind.MARKETING_CENTER,
             parent=company,
+            address=_address(ctx),
         )
         ctx.centers.append(center)
         person(f"60{c + 1:02d}01", Role.MARKETING_CENTER_SUPERVISOR, center)
@@ -65,6 +73,7 @@ def seed(ctx):
                 code=f"{center.code}-{d + 1:02d}",
                 kind=OrgKind.SERVICE_DEPARTMENT,
                 parent=center,
+                address=_address(ctx),
             )
             ctx.departments.append(department)
             person(f"5{c + 1:02d}{d + 1:02d}1", Role.SERVICE_DEPT_SUPERVISOR, department)
@@ -78,6 +87,8 @@ def seed(ctx):
                     name=f"{street_names.pop()}片区",
                     department=department,
                     manager=manager,
+                    latitude=_coordinate(CITY_CENTRE[0] + CENTER_OFFSETS[c][0], d, rng),
+                    longitude=_coordinate(CITY_CENTRE[1] + CENTER_OFFSETS[c][1], d, rng),
                 )
                 ctx.territories.append(territory)
                 ctx.managers.append(manager)
@@ -97,3 +108,13 @@ def _unique_streets(fake, count):
             names.append(name)
     names.reverse()
     return names
+
+
+def _address(ctx):
+    return f"{CITY}{ctx.faker.street_name()}{ctx.rng.randint(1, 399)}号"
+
+
+def _coordinate(centre, department_index, rng):
+    """A point a few kilometres from the center's seat, quantised to 1e-6 degree."""
+    value = centre + 0.03 * (department_index - 1.5) + rng.uniform(-0.02, 0.02)
+    return Decimal(f"{value:.6f}")

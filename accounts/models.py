@@ -106,6 +106,7 @@ class OrgUnit(models.Model):
         related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
+    address = models.CharField(_("address"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OrgUnitQuerySet.as_manager()
@@ -124,10 +125,6 @@ class OrgUnit(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def depth(self):
-        return self.path.count("/") - 1
 
     def clean(self):
         expected = PARENT_KIND.get(self.kind)
@@ -264,6 +261,13 @@ class Territory(models.Model):
         related_name="territory",
         limit_choices_to={"role": Role.CUSTOMER_MANAGER},
     )
+    # The territory's centre, used to place it on maps and to start walking routes.
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = TerritoryQuerySet.as_manager()
@@ -272,6 +276,16 @@ class Territory(models.Model):
         verbose_name = _("territory")
         verbose_name_plural = _("territories")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="territory_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="territory_longitude_range",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -15,8 +15,10 @@ def _path_for(unit: OrgUnit) -> str:
 
 
 @transaction.atomic
-def org_unit_create(*, name: str, code: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
-    unit = OrgUnit(name=name, code=code, kind=kind, parent=parent)
+def org_unit_create(
+    *, name: str, code: str, kind: str, parent: OrgUnit | None = None, address: str = ""
+) -> OrgUnit:
+    unit = OrgUnit(name=name, code=code, kind=kind, parent=parent, address=address)
     unit.full_clean(exclude=["path"])
     unit.save()
     unit.path = _path_for(unit)
@@ -74,9 +76,22 @@ def user_create(
 
 @transaction.atomic
 def territory_create(
-    *, code: str, name: str, department: OrgUnit, manager: User | None = None
+    *,
+    code: str,
+    name: str,
+    department: OrgUnit,
+    manager: User | None = None,
+    latitude=None,
+    longitude=None,
 ) -> Territory:
-    territory = Territory(code=code, name=name, department=department, manager=manager)
+    territory = Territory(
+        code=code,
+        name=name,
+        department=department,
+        manager=manager,
+        latitude=latitude,
+        longitude=longitude,
+    )
     territory.full_clean()
     territory.save()
     return territory

@@ -41,6 +41,10 @@ def test_small_demo_company(settings):
     # Chinese names and phone numbers, as users would expect.
     assert all("\u4e00" <= ch <= "\u9fff" for ch in manager.name)
     assert manager.phone.startswith("1") and len(manager.phone) == 11
+    # Territories have a centre near the fictional city, departments an address.
+    for territory in Territory.objects.select_related("department"):
+        assert 31 < territory.latitude < 33 and 118 < territory.longitude < 120
+        assert territory.department.address.startswith("东江市")
     # Every demo user passes the model's own validation.
     for user in User.objects.all():
         user.full_clean()

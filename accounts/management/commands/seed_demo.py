@@ -83,4 +83,4 @@ class Command(BaseCommand):
                 continue
             sample = ", ".join(f"{u.employee_no} {u.name}" for u in users[:3])
             more = f" … (+{len(users) - 3})" if len(users) > 3 else ""
-            out.write(f"  {role.label:<40} {sample}{more}")
+            out.write(f"  {role.label}: {sample}{more}")
