@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "health.tasks.heartbeat",
         "schedule": crontab(),  # every minute
     },
+    "classify-retailers": {
+        "task": "retailers.tasks.classify_retailers",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
 }
 # A worker heartbeat older than this makes /healthz report the worker as stale.
 HEALTH_WORKER_STALE_SECONDS = env.int("HEALTH_WORKER_STALE_SECONDS", default=180)

@@ -225,6 +225,9 @@ class RetailerAssignment(models.Model):
             models.Index(fields=["manager", "valid_from"], name="assignment_manager_from"),
         ]
 
+    def __str__(self):
+        return f"{self.retailer_id} → {self.territory_id} ({self.valid_from}–{self.valid_to or ''})"
+
 
 class ViolationSeverity(models.TextChoices):
     MINOR = "minor", _("Minor")
@@ -263,6 +266,9 @@ class Violation(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.occurred_on} {self.get_severity_display()}: {self.description}"
+
 
 class PriceClass(models.IntegerChoices):
     ONE = 1, _("Class 1")
@@ -282,7 +288,9 @@ class BrandQuerySet(models.QuerySet):
     def new_in(self, month: date):
         """Brands inside their 12-month new-product window in ``month`` (see Brand.is_new_in)."""
         first = month_start(month)
-        return self.filter(launch_date__lt=add_months(first, 1), launch_date__gt=add_months(first, -12))
+        return self.filter(
+            launch_date__lt=add_months(first, 1), launch_date__gt=add_months(first, -12)
+        )
 
 
 class Brand(models.Model):
@@ -344,6 +352,9 @@ class KeyBrandMonth(models.Model):
             models.CheckConstraint(condition=Q(month__day=1), name="key_brand_month_first_day"),
         ]
 
+    def __str__(self):
+        return f"{self.brand_id} {self.month:%Y-%m}"
+
 
 class OrderLineQuerySet(ScopedQuerySet):
     org_path_lookup = "retailer__territory__department__path"
@@ -378,14 +389,21 @@ class OrderLine(models.Model):
             models.UniqueConstraint(
                 fields=["source_order_no", "brand"], name="order_line_unique_order_brand"
             ),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="order_line_amount_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="order_line_amount_nonnegative"
+            ),
         ]
         indexes = [
             models.Index(fields=["order_date"], name="order_line_date"),
             models.Index(fields=["retailer", "order_date"], name="order_line_retailer_date"),
             models.Index(fields=["brand", "order_date"], name="order_line_brand_date"),
         ]
+
+    def __str__(self):
+        return f"{self.source_order_no} {self.brand_id} × {self.quantity}"
 
     @property
     def boxes(self) -> Decimal:
@@ -423,6 +441,9 @@ class SalesTarget(models.Model):
                 name="sales_target_nonnegative",
             ),
         ]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.month:%Y-%m}: {self.total_boxes}"
 
 
 class ShelfTargetQuerySet(models.QuerySet):
@@ -493,6 +514,9 @@ class ShelfTarget(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.brand_id} {self.month:%Y-%m}: {self.rate}"
+
     def clean(self):
         if bool(self.org_unit_id) == bool(self.territory_id):
             raise ValidationError(_("Set the target for either an org unit or a territory."))
@@ -525,9 +549,7 @@ class ClassificationRuleSet(models.Model):
         _("weight: environment"), max_digits=4, decimal_places=3
     )
     weight_potential = models.DecimalField(_("weight: potential"), max_digits=4, decimal_places=3)
-    weight_compliance = models.DecimalField(
-        _("weight: compliance"), max_digits=4, decimal_places=3
-    )
+    weight_compliance = models.DecimalField(_("weight: compliance"), max_digits=4, decimal_places=3)
     weight_credit = models.DecimalField(_("weight: credit"), max_digits=4, decimal_places=3)
     environment_scores = models.JSONField(
         _("environment scores"), default=default_environment_scores
@@ -573,7 +595,9 @@ class ClassificationRuleSet(models.Model):
                 name="ruleset_weights_nonnegative",
             ),
             models.CheckConstraint(
-                condition=Q(threshold_a__gt=F("threshold_b"), threshold_b__gte=0, threshold_a__lte=100),
+                condition=Q(
+                    threshold_a__gt=F("threshold_b"), threshold_b__gte=0, threshold_a__lte=100
+                ),
                 name="ruleset_thresholds_ordered",
             ),
             models.CheckConstraint(
@@ -660,9 +684,16 @@ class ClassificationRecord(models.Model):
         verbose_name_plural = _("classification records")
         ordering = ["-month", "retailer"]
         constraints = [
-            models.UniqueConstraint(fields=["retailer", "month"], name="classification_unique_month"),
-            models.CheckConstraint(condition=Q(month__day=1), name="classification_month_first_day"),
+            models.UniqueConstraint(
+                fields=["retailer", "month"], name="classification_unique_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="classification_month_first_day"
+            ),
         ]
+
+    def __str__(self):
+        return f"{self.retailer_id} {self.month:%Y-%m}: {self.final_class}"
 
     @property
     def changed(self):
@@ -696,7 +727,8 @@ class ClassOverride(models.Model):
         verbose_name_plural = _("class overrides")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(reason=""), name="class_override_reason_required"
-            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="class_override_reason_required"),
         ]
+
+    def __str__(self):
+        return f"{self.retailer_id}: {self.old_class or '-'} → {self.new_class}"

@@ -10,13 +10,18 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, Territory, User
 
+from .classification import Rules, classify
 from .models import (
+    ClassificationRecord,
+    ClassificationRuleSet,
     ClassOverride,
     Retailer,
     RetailerAssignment,
     RetailerClass,
     Violation,
+    month_start,
 )
+from .selectors import classification_inputs, rule_set_for
 
 
 def assignments_sync(*, retailer_ids=None, on: date | None = None) -> int:
@@ -146,3 +151,88 @@ def class_override(
     retailer.class_pinned = pinned
     retailer.save(update_fields=["abc_class", "class_pinned", "updated_at"])
     return record
+
+
+RECORD_FIELDS = [
+    "rule_set",
+    "scale_score",
+    "environment_score",
+    "potential_score",
+    "compliance_score",
+    "credit_score",
+    "total_score",
+    "average_monthly_cartons",
+    "serious_violations",
+    "computed_class",
+    "previous_class",
+    "final_class",
+    "pinned",
+    "created_at",
+]
+
+
+@transaction.atomic
+def classification_run(*, month: date, rule_set: ClassificationRuleSet | None = None) -> dict:
+    """Classify every active retailer for the run on the 1st of ``month``.
+
+    Inputs are gathered in two aggregate queries; each retailer is scored by the pure
+    ``classify`` function; results are upserted (one record per retailer and month, so a
+    re-run changes nothing when the inputs have not changed) and retailers' classes are
+    updated with one UPDATE per class. A pinned override keeps its class.
+    """
+    first = month_start(month)
+    rule_set = rule_set or rule_set_for(first)
+    rules = Rules.from_rule_set(rule_set)
+    inputs = classification_inputs(first, rule_set)
+    # On a re-run the class before this month's run is the one recorded the first time.
+    earlier = dict(
+        ClassificationRecord.objects.filter(month=first).values_list(
+            "retailer_id", "previous_class"
+        )
+    )
+    now = timezone.now()
+    records = []
+    for retailer_id, row in inputs.items():
+        result = classify(row["inputs"], rules)
+        previous = earlier.get(retailer_id, row["class"])
+        final = row["class"] if row["pinned"] and row["class"] else result.klass
+        records.append(
+            ClassificationRecord(
+                retailer_id=retailer_id,
+                month=first,
+                rule_set=rule_set,
+                scale_score=result.scale,
+                environment_score=result.environment,
+                potential_score=result.potential,
+                compliance_score=result.compliance,
+                credit_score=result.credit,
+                total_score=result.total,
+                average_monthly_cartons=row["average"],
+                serious_violations=row["inputs"].serious_violations,
+                computed_class=result.klass,
+                previous_class=previous,
+                final_class=final,
+                pinned=bool(row["pinned"] and row["class"]),
+                created_at=now,
+            )
+        )
+    ClassificationRecord.objects.bulk_create(
+        records,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["retailer", "month"],
+        update_fields=RECORD_FIELDS,
+    )
+    for klass in RetailerClass.values:
+        Retailer.objects.filter(
+            classifications__month=first,
+            classifications__final_class=klass,
+            class_pinned=False,
+        ).exclude(abc_class=klass).update(abc_class=klass)
+    changed = sum(1 for r in records if r.previous_class != r.final_class)
+    return {
+        "month": first.isoformat(),
+        "rule_set": rule_set.version,
+        "retailers": len(records),
+        "changed": changed,
+    }

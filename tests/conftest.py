@@ -29,6 +29,15 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def celery_eager(monkeypatch):
+    """Run tasks in-process even in the pass with a real broker (the worker test covers it)."""
+    from config.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    monkeypatch.setattr(app.conf, "task_eager_propagates", True)
+
+
 def services_available() -> bool:
     return connection.vendor == "postgresql" and bool(os.environ.get("REDIS_URL"))
 

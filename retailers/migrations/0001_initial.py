@@ -9,368 +9,1038 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Brand',
+            name="Brand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('manufacturer', models.CharField(max_length=100, verbose_name='manufacturer')),
-                ('price_class', models.PositiveSmallIntegerField(choices=[(1, 'Class 1'), (2, 'Class 2'), (3, 'Class 3'), (4, 'Class 4'), (5, 'Class 5')], verbose_name='price class')),
-                ('wholesale_price', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='wholesale price per carton (元)')),
-                ('launch_date', models.DateField(blank=True, null=True, verbose_name='launch date')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("manufacturer", models.CharField(max_length=100, verbose_name="manufacturer")),
+                (
+                    "price_class",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Class 1"),
+                            (2, "Class 2"),
+                            (3, "Class 3"),
+                            (4, "Class 4"),
+                            (5, "Class 5"),
+                        ],
+                        verbose_name="price class",
+                    ),
+                ),
+                (
+                    "wholesale_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=10,
+                        verbose_name="wholesale price per carton (元)",
+                    ),
+                ),
+                (
+                    "launch_date",
+                    models.DateField(blank=True, null=True, verbose_name="launch date"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'brand',
-                'verbose_name_plural': 'brands',
-                'ordering': ['price_class', 'code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('price_class__gte', 1), ('price_class__lte', 5)), name='brand_price_class_1_5'), models.CheckConstraint(condition=models.Q(('wholesale_price__gt', 0)), name='brand_wholesale_price_positive')],
+                "verbose_name": "brand",
+                "verbose_name_plural": "brands",
+                "ordering": ["price_class", "code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("price_class__gte", 1), ("price_class__lte", 5)),
+                        name="brand_price_class_1_5",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("wholesale_price__gt", 0)),
+                        name="brand_wholesale_price_positive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ClassificationRuleSet',
+            name="ClassificationRuleSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True, verbose_name='version')),
-                ('effective_from', models.DateField(help_text='First day of a month.', verbose_name='effective from')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('weight_scale', models.DecimalField(decimal_places=3, max_digits=4, verbose_name='weight: scale')),
-                ('weight_environment', models.DecimalField(decimal_places=3, max_digits=4, verbose_name='weight: environment')),
-                ('weight_potential', models.DecimalField(decimal_places=3, max_digits=4, verbose_name='weight: potential')),
-                ('weight_compliance', models.DecimalField(decimal_places=3, max_digits=4, verbose_name='weight: compliance')),
-                ('weight_credit', models.DecimalField(decimal_places=3, max_digits=4, verbose_name='weight: credit')),
-                ('environment_scores', models.JSONField(default=retailers.models.default_environment_scores, verbose_name='environment scores')),
-                ('scale_months', models.PositiveSmallIntegerField(default=3, verbose_name='months of order volume')),
-                ('potential_default', models.PositiveSmallIntegerField(default=3, verbose_name='potential when unrated')),
-                ('minor_violation_points', models.PositiveSmallIntegerField(default=10, verbose_name='points per minor violation')),
-                ('serious_violation_points', models.PositiveSmallIntegerField(default=30, verbose_name='points per serious violation')),
-                ('violation_months', models.PositiveSmallIntegerField(default=12, verbose_name='months of violations')),
-                ('credit_without_orders', models.PositiveSmallIntegerField(default=50, verbose_name='credit score without orders')),
-                ('threshold_a', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='lowest score of class A')),
-                ('threshold_b', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='lowest score of class B')),
-                ('serious_violation_cap', models.CharField(choices=[('A', 'A'), ('B', 'B'), ('C', 'C')], default='C', max_length=1, verbose_name='class cap after a serious violation')),
-                ('visits_a', models.PositiveSmallIntegerField(default=4, verbose_name='visits a month, class A')),
-                ('visits_b', models.PositiveSmallIntegerField(default=2, verbose_name='visits a month, class B')),
-                ('visits_c', models.PositiveSmallIntegerField(default=1, verbose_name='visits a month, class C')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(unique=True, verbose_name="version")),
+                (
+                    "effective_from",
+                    models.DateField(
+                        help_text="First day of a month.", verbose_name="effective from"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "weight_scale",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=4, verbose_name="weight: scale"
+                    ),
+                ),
+                (
+                    "weight_environment",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=4, verbose_name="weight: environment"
+                    ),
+                ),
+                (
+                    "weight_potential",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=4, verbose_name="weight: potential"
+                    ),
+                ),
+                (
+                    "weight_compliance",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=4, verbose_name="weight: compliance"
+                    ),
+                ),
+                (
+                    "weight_credit",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=4, verbose_name="weight: credit"
+                    ),
+                ),
+                (
+                    "environment_scores",
+                    models.JSONField(
+                        default=retailers.models.default_environment_scores,
+                        verbose_name="environment scores",
+                    ),
+                ),
+                (
+                    "scale_months",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="months of order volume"
+                    ),
+                ),
+                (
+                    "potential_default",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="potential when unrated"
+                    ),
+                ),
+                (
+                    "minor_violation_points",
+                    models.PositiveSmallIntegerField(
+                        default=10, verbose_name="points per minor violation"
+                    ),
+                ),
+                (
+                    "serious_violation_points",
+                    models.PositiveSmallIntegerField(
+                        default=30, verbose_name="points per serious violation"
+                    ),
+                ),
+                (
+                    "violation_months",
+                    models.PositiveSmallIntegerField(
+                        default=12, verbose_name="months of violations"
+                    ),
+                ),
+                (
+                    "credit_without_orders",
+                    models.PositiveSmallIntegerField(
+                        default=50, verbose_name="credit score without orders"
+                    ),
+                ),
+                (
+                    "threshold_a",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="lowest score of class A"
+                    ),
+                ),
+                (
+                    "threshold_b",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="lowest score of class B"
+                    ),
+                ),
+                (
+                    "serious_violation_cap",
+                    models.CharField(
+                        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+                        default="C",
+                        max_length=1,
+                        verbose_name="class cap after a serious violation",
+                    ),
+                ),
+                (
+                    "visits_a",
+                    models.PositiveSmallIntegerField(
+                        default=4, verbose_name="visits a month, class A"
+                    ),
+                ),
+                (
+                    "visits_b",
+                    models.PositiveSmallIntegerField(
+                        default=2, verbose_name="visits a month, class B"
+                    ),
+                ),
+                (
+                    "visits_c",
+                    models.PositiveSmallIntegerField(
+                        default=1, verbose_name="visits a month, class C"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'classification rule set',
-                'verbose_name_plural': 'classification rule sets',
-                'ordering': ['-effective_from', '-version'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('weight_compliance__gte', 0), ('weight_credit__gte', 0), ('weight_environment__gte', 0), ('weight_potential__gte', 0), ('weight_scale__gte', 0)), name='ruleset_weights_nonnegative'), models.CheckConstraint(condition=models.Q(('threshold_a__gt', models.F('threshold_b')), ('threshold_a__lte', 100), ('threshold_b__gte', 0)), name='ruleset_thresholds_ordered'), models.CheckConstraint(condition=models.Q(('effective_from__day', 1)), name='ruleset_effective_first_day'), models.CheckConstraint(condition=models.Q(('potential_default__gte', 1), ('potential_default__lte', 5)), name='ruleset_potential_default_1_5')],
+                "verbose_name": "classification rule set",
+                "verbose_name_plural": "classification rule sets",
+                "ordering": ["-effective_from", "-version"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("weight_compliance__gte", 0),
+                            ("weight_credit__gte", 0),
+                            ("weight_environment__gte", 0),
+                            ("weight_potential__gte", 0),
+                            ("weight_scale__gte", 0),
+                        ),
+                        name="ruleset_weights_nonnegative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("threshold_a__gt", models.F("threshold_b")),
+                            ("threshold_a__lte", 100),
+                            ("threshold_b__gte", 0),
+                        ),
+                        name="ruleset_thresholds_ordered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("effective_from__day", 1)),
+                        name="ruleset_effective_first_day",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("potential_default__gte", 1), ("potential_default__lte", 5)
+                        ),
+                        name="ruleset_potential_default_1_5",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Retailer',
+            name="Retailer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('license_no', models.CharField(max_length=12, unique=True, validators=[django.core.validators.RegexValidator('^\\d{12}$', 'A licence number is 12 digits (e.g. 320102100123).')], verbose_name='licence number')),
-                ('shop_name', models.CharField(max_length=100, verbose_name='shop name')),
-                ('owner_name', models.CharField(max_length=50, verbose_name='owner')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('address', models.CharField(max_length=200, verbose_name='address')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('market_type', models.CharField(choices=[('C', 'Town'), ('X', 'Rural')], max_length=1, verbose_name='market type')),
-                ('retail_format', models.CharField(choices=[('Z', 'Grocery store'), ('B', 'Convenience store'), ('S', 'Supermarket'), ('N', 'Shopping mall'), ('Y', 'Tobacco and liquor store'), ('F', 'Entertainment and services'), ('Q', 'Other')], max_length=1, verbose_name='retail format')),
-                ('environment', models.CharField(choices=[('business_center', 'Business center'), ('transport_hub', 'Transport hub'), ('residential', 'Residential area'), ('school_hospital', 'Near a school or hospital'), ('urban_fringe', 'Urban fringe'), ('rural_town', 'Rural market town'), ('remote_rural', 'Remote village')], max_length=20, verbose_name='environment')),
-                ('potential', models.PositiveSmallIntegerField(blank=True, help_text='1–5, rated by the customer manager.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='development potential')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('cancelled', 'Cancelled')], default='active', max_length=10, verbose_name='status')),
-                ('grade_tier', models.PositiveSmallIntegerField(blank=True, help_text='1–30, as supplied by the provincial ordering system.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(30)], verbose_name='grade tier (档位)')),
-                ('abc_class', models.CharField(blank=True, choices=[('A', 'A'), ('B', 'B'), ('C', 'C')], default='', max_length=1, verbose_name='class')),
-                ('class_pinned', models.BooleanField(default=False, help_text='A pinned override is kept by the monthly classification.', verbose_name='class pinned')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('territory', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='retailers', to='accounts.territory', verbose_name='territory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "license_no",
+                    models.CharField(
+                        max_length=12,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{12}$", "A licence number is 12 digits (e.g. 320102100123)."
+                            )
+                        ],
+                        verbose_name="licence number",
+                    ),
+                ),
+                ("shop_name", models.CharField(max_length=100, verbose_name="shop name")),
+                ("owner_name", models.CharField(max_length=50, verbose_name="owner")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("address", models.CharField(max_length=200, verbose_name="address")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "market_type",
+                    models.CharField(
+                        choices=[("C", "Town"), ("X", "Rural")],
+                        max_length=1,
+                        verbose_name="market type",
+                    ),
+                ),
+                (
+                    "retail_format",
+                    models.CharField(
+                        choices=[
+                            ("Z", "Grocery store"),
+                            ("B", "Convenience store"),
+                            ("S", "Supermarket"),
+                            ("N", "Shopping mall"),
+                            ("Y", "Tobacco and liquor store"),
+                            ("F", "Entertainment and services"),
+                            ("Q", "Other"),
+                        ],
+                        max_length=1,
+                        verbose_name="retail format",
+                    ),
+                ),
+                (
+                    "environment",
+                    models.CharField(
+                        choices=[
+                            ("business_center", "Business center"),
+                            ("transport_hub", "Transport hub"),
+                            ("residential", "Residential area"),
+                            ("school_hospital", "Near a school or hospital"),
+                            ("urban_fringe", "Urban fringe"),
+                            ("rural_town", "Rural market town"),
+                            ("remote_rural", "Remote village"),
+                        ],
+                        max_length=20,
+                        verbose_name="environment",
+                    ),
+                ),
+                (
+                    "potential",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1–5, rated by the customer manager.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="development potential",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "grade_tier",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1–30, as supplied by the provincial ordering system.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(30),
+                        ],
+                        verbose_name="grade tier (档位)",
+                    ),
+                ),
+                (
+                    "abc_class",
+                    models.CharField(
+                        blank=True,
+                        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+                        default="",
+                        max_length=1,
+                        verbose_name="class",
+                    ),
+                ),
+                (
+                    "class_pinned",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A pinned override is kept by the monthly classification.",
+                        verbose_name="class pinned",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "territory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="retailers",
+                        to="accounts.territory",
+                        verbose_name="territory",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'retailer',
-                'verbose_name_plural': 'retailers',
-                'ordering': ['license_no'],
+                "verbose_name": "retailer",
+                "verbose_name_plural": "retailers",
+                "ordering": ["license_no"],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_date', models.DateField(verbose_name='order date')),
-                ('quantity', models.IntegerField(verbose_name='quantity (cartons)')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount (元)')),
-                ('source_order_no', models.CharField(max_length=40, verbose_name='order number')),
-                ('settled_on_time', models.BooleanField(default=True, verbose_name='settled electronically on time')),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='order_lines', to='retailers.brand', verbose_name='brand')),
-                ('retailer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='order_lines', to='retailers.retailer', verbose_name='retailer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order_date", models.DateField(verbose_name="order date")),
+                ("quantity", models.IntegerField(verbose_name="quantity (cartons)")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="amount (元)"
+                    ),
+                ),
+                ("source_order_no", models.CharField(max_length=40, verbose_name="order number")),
+                (
+                    "settled_on_time",
+                    models.BooleanField(
+                        default=True, verbose_name="settled electronically on time"
+                    ),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="order_lines",
+                        to="retailers.brand",
+                        verbose_name="brand",
+                    ),
+                ),
+                (
+                    "retailer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="order_lines",
+                        to="retailers.retailer",
+                        verbose_name="retailer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order line',
-                'verbose_name_plural': 'order lines',
-                'ordering': ['-order_date', 'source_order_no'],
+                "verbose_name": "order line",
+                "verbose_name_plural": "order lines",
+                "ordering": ["-order_date", "source_order_no"],
             },
         ),
         migrations.CreateModel(
-            name='ClassOverride',
+            name="ClassOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_class', models.CharField(blank=True, max_length=1, verbose_name='old class')),
-                ('new_class', models.CharField(choices=[('A', 'A'), ('B', 'B'), ('C', 'C')], max_length=1, verbose_name='new class')),
-                ('reason', models.CharField(max_length=500, verbose_name='reason')),
-                ('pinned', models.BooleanField(default=False, verbose_name='pinned')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('retailer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='retailers.retailer', verbose_name='retailer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_class", models.CharField(blank=True, max_length=1, verbose_name="old class")),
+                (
+                    "new_class",
+                    models.CharField(
+                        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+                        max_length=1,
+                        verbose_name="new class",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500, verbose_name="reason")),
+                ("pinned", models.BooleanField(default=False, verbose_name="pinned")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "retailer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="overrides",
+                        to="retailers.retailer",
+                        verbose_name="retailer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'class override',
-                'verbose_name_plural': 'class overrides',
-                'ordering': ['-created_at'],
+                "verbose_name": "class override",
+                "verbose_name_plural": "class overrides",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ClassificationRecord',
+            name="ClassificationRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('scale_score', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='scale')),
-                ('environment_score', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='environment')),
-                ('potential_score', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='potential')),
-                ('compliance_score', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='compliance')),
-                ('credit_score', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='credit')),
-                ('total_score', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='weighted score')),
-                ('average_monthly_cartons', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='average monthly cartons')),
-                ('serious_violations', models.PositiveIntegerField(default=0, verbose_name='serious violations')),
-                ('computed_class', models.CharField(max_length=1, verbose_name='computed class')),
-                ('previous_class', models.CharField(blank=True, max_length=1, verbose_name='previous class')),
-                ('final_class', models.CharField(max_length=1, verbose_name='class')),
-                ('pinned', models.BooleanField(default=False, verbose_name='kept by a pinned override')),
-                ('created_at', models.DateTimeField(auto_now=True)),
-                ('rule_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='retailers.classificationruleset', verbose_name='rule set')),
-                ('retailer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='classifications', to='retailers.retailer', verbose_name='retailer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                (
+                    "scale_score",
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="scale"),
+                ),
+                (
+                    "environment_score",
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="environment"),
+                ),
+                (
+                    "potential_score",
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="potential"),
+                ),
+                (
+                    "compliance_score",
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="compliance"),
+                ),
+                (
+                    "credit_score",
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="credit"),
+                ),
+                (
+                    "total_score",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="weighted score"
+                    ),
+                ),
+                (
+                    "average_monthly_cartons",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="average monthly cartons"
+                    ),
+                ),
+                (
+                    "serious_violations",
+                    models.PositiveIntegerField(default=0, verbose_name="serious violations"),
+                ),
+                ("computed_class", models.CharField(max_length=1, verbose_name="computed class")),
+                (
+                    "previous_class",
+                    models.CharField(blank=True, max_length=1, verbose_name="previous class"),
+                ),
+                ("final_class", models.CharField(max_length=1, verbose_name="class")),
+                (
+                    "pinned",
+                    models.BooleanField(default=False, verbose_name="kept by a pinned override"),
+                ),
+                ("created_at", models.DateTimeField(auto_now=True)),
+                (
+                    "rule_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="retailers.classificationruleset",
+                        verbose_name="rule set",
+                    ),
+                ),
+                (
+                    "retailer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="classifications",
+                        to="retailers.retailer",
+                        verbose_name="retailer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'classification record',
-                'verbose_name_plural': 'classification records',
-                'ordering': ['-month', 'retailer'],
+                "verbose_name": "classification record",
+                "verbose_name_plural": "classification records",
+                "ordering": ["-month", "retailer"],
             },
         ),
         migrations.CreateModel(
-            name='RetailerAssignment',
+            name="RetailerAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('valid_from', models.DateField(verbose_name='from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='until (exclusive)')),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='customer manager')),
-                ('retailer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='retailers.retailer', verbose_name='retailer')),
-                ('territory', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.territory', verbose_name='territory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="from")),
+                (
+                    "valid_to",
+                    models.DateField(blank=True, null=True, verbose_name="until (exclusive)"),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer manager",
+                    ),
+                ),
+                (
+                    "retailer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="retailers.retailer",
+                        verbose_name="retailer",
+                    ),
+                ),
+                (
+                    "territory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.territory",
+                        verbose_name="territory",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'retailer assignment',
-                'verbose_name_plural': 'retailer assignments',
-                'ordering': ['retailer', 'valid_from'],
+                "verbose_name": "retailer assignment",
+                "verbose_name_plural": "retailer assignments",
+                "ordering": ["retailer", "valid_from"],
             },
         ),
         migrations.CreateModel(
-            name='SalesTarget',
+            name="SalesTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='First day of the month.', verbose_name='month')),
-                ('total_boxes', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='total target (箱)')),
-                ('key_brand_boxes', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=10, verbose_name='key-brand target (箱)')),
-                ('manager', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sales_targets', to=settings.AUTH_USER_MODEL, verbose_name='manager')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "month",
+                    models.DateField(help_text="First day of the month.", verbose_name="month"),
+                ),
+                (
+                    "total_boxes",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=10, verbose_name="total target (箱)"
+                    ),
+                ),
+                (
+                    "key_brand_boxes",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=10,
+                        verbose_name="key-brand target (箱)",
+                    ),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sales_targets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="manager",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sales target',
-                'verbose_name_plural': 'sales targets',
-                'ordering': ['-month', 'manager'],
+                "verbose_name": "sales target",
+                "verbose_name_plural": "sales targets",
+                "ordering": ["-month", "manager"],
             },
         ),
         migrations.CreateModel(
-            name='ShelfTarget',
+            name="ShelfTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='First day of the month.', verbose_name='month')),
-                ('rate', models.DecimalField(decimal_places=4, help_text='Share of active retailers, e.g. 0.6000 for 60%.', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.0001')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='target rate')),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shelf_targets', to='retailers.brand', verbose_name='brand')),
-                ('org_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='accounts.orgunit', verbose_name='org unit')),
-                ('territory', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='accounts.territory', verbose_name='territory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "month",
+                    models.DateField(help_text="First day of the month.", verbose_name="month"),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=4,
+                        help_text="Share of active retailers, e.g. 0.6000 for 60%.",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.0001")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="target rate",
+                    ),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shelf_targets",
+                        to="retailers.brand",
+                        verbose_name="brand",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="accounts.orgunit",
+                        verbose_name="org unit",
+                    ),
+                ),
+                (
+                    "territory",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="accounts.territory",
+                        verbose_name="territory",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shelf-placement target',
-                'verbose_name_plural': 'shelf-placement targets',
-                'ordering': ['-month', 'brand'],
+                "verbose_name": "shelf-placement target",
+                "verbose_name_plural": "shelf-placement targets",
+                "ordering": ["-month", "brand"],
             },
         ),
         migrations.CreateModel(
-            name='Violation',
+            name="Violation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_on', models.DateField(verbose_name='date')),
-                ('severity', models.CharField(choices=[('minor', 'Minor'), ('serious', 'Serious')], max_length=10, verbose_name='severity')),
-                ('description', models.CharField(max_length=500, verbose_name='description')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('retailer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='violations', to='retailers.retailer', verbose_name='retailer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_on", models.DateField(verbose_name="date")),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("minor", "Minor"), ("serious", "Serious")],
+                        max_length=10,
+                        verbose_name="severity",
+                    ),
+                ),
+                ("description", models.CharField(max_length=500, verbose_name="description")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "retailer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="violations",
+                        to="retailers.retailer",
+                        verbose_name="retailer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'violation',
-                'verbose_name_plural': 'violations',
-                'ordering': ['-occurred_on'],
+                "verbose_name": "violation",
+                "verbose_name_plural": "violations",
+                "ordering": ["-occurred_on"],
             },
         ),
         migrations.CreateModel(
-            name='KeyBrandMonth',
+            name="KeyBrandMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='First day of the month.', verbose_name='month')),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_months', to='retailers.brand', verbose_name='brand')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "month",
+                    models.DateField(help_text="First day of the month.", verbose_name="month"),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_months",
+                        to="retailers.brand",
+                        verbose_name="brand",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'key brand month',
-                'verbose_name_plural': 'key brand months',
-                'ordering': ['-month', 'brand'],
-                'constraints': [models.UniqueConstraint(fields=('brand', 'month'), name='key_brand_unique_month'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='key_brand_month_first_day')],
+                "verbose_name": "key brand month",
+                "verbose_name_plural": "key brand months",
+                "ordering": ["-month", "brand"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("brand", "month"), name="key_brand_unique_month"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("month__day", 1)), name="key_brand_month_first_day"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='retailer',
-            index=models.Index(fields=['territory', 'status'], name='retailer_territory_status'),
+            model_name="retailer",
+            index=models.Index(fields=["territory", "status"], name="retailer_territory_status"),
         ),
         migrations.AddIndex(
-            model_name='retailer',
-            index=models.Index(fields=['abc_class'], name='retailer_class'),
+            model_name="retailer",
+            index=models.Index(fields=["abc_class"], name="retailer_class"),
         ),
         migrations.AddConstraint(
-            model_name='retailer',
-            constraint=models.CheckConstraint(condition=models.Q(('potential__isnull', True), models.Q(('potential__gte', 1), ('potential__lte', 5)), _connector='OR'), name='retailer_potential_1_5'),
+            model_name="retailer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("potential__isnull", True),
+                    models.Q(("potential__gte", 1), ("potential__lte", 5)),
+                    _connector="OR",
+                ),
+                name="retailer_potential_1_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retailer',
-            constraint=models.CheckConstraint(condition=models.Q(('grade_tier__isnull', True), models.Q(('grade_tier__gte', 1), ('grade_tier__lte', 30)), _connector='OR'), name='retailer_grade_tier_1_30'),
+            model_name="retailer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("grade_tier__isnull", True),
+                    models.Q(("grade_tier__gte", 1), ("grade_tier__lte", 30)),
+                    _connector="OR",
+                ),
+                name="retailer_grade_tier_1_30",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retailer',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='retailer_latitude_range'),
+            model_name="retailer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True),
+                    models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                    _connector="OR",
+                ),
+                name="retailer_latitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retailer',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='retailer_longitude_range'),
+            model_name="retailer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="retailer_longitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retailer',
-            constraint=models.CheckConstraint(condition=models.Q(('market_type__in', ['C', 'X'])), name='retailer_market_type_valid'),
+            model_name="retailer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("market_type__in", ["C", "X"])),
+                name="retailer_market_type_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retailer',
-            constraint=models.CheckConstraint(condition=models.Q(('retail_format__in', ['Z', 'B', 'S', 'N', 'Y', 'F', 'Q'])), name='retailer_format_valid'),
+            model_name="retailer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("retail_format__in", ["Z", "B", "S", "N", "Y", "F", "Q"])),
+                name="retailer_format_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retailer',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'suspended', 'cancelled'])), name='retailer_status_valid'),
+            model_name="retailer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "suspended", "cancelled"])),
+                name="retailer_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retailer',
-            constraint=models.CheckConstraint(condition=models.Q(('abc_class__in', ['', 'A', 'B', 'C'])), name='retailer_class_valid'),
+            model_name="retailer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("abc_class__in", ["", "A", "B", "C"])),
+                name="retailer_class_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='orderline',
-            index=models.Index(fields=['order_date'], name='order_line_date'),
+            model_name="orderline",
+            index=models.Index(fields=["order_date"], name="order_line_date"),
         ),
         migrations.AddIndex(
-            model_name='orderline',
-            index=models.Index(fields=['retailer', 'order_date'], name='order_line_retailer_date'),
+            model_name="orderline",
+            index=models.Index(fields=["retailer", "order_date"], name="order_line_retailer_date"),
         ),
         migrations.AddIndex(
-            model_name='orderline',
-            index=models.Index(fields=['brand', 'order_date'], name='order_line_brand_date'),
+            model_name="orderline",
+            index=models.Index(fields=["brand", "order_date"], name="order_line_brand_date"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('source_order_no', 'brand'), name='order_line_unique_order_brand'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(
+                fields=("source_order_no", "brand"), name="order_line_unique_order_brand"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='order_line_quantity_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="order_line_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='order_line_amount_nonnegative'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="order_line_amount_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='classoverride',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='class_override_reason_required'),
+            model_name="classoverride",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True),
+                name="class_override_reason_required",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='classificationrecord',
-            constraint=models.UniqueConstraint(fields=('retailer', 'month'), name='classification_unique_month'),
+            model_name="classificationrecord",
+            constraint=models.UniqueConstraint(
+                fields=("retailer", "month"), name="classification_unique_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='classificationrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='classification_month_first_day'),
+            model_name="classificationrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__day", 1)), name="classification_month_first_day"
+            ),
         ),
         migrations.AddIndex(
-            model_name='retailerassignment',
-            index=models.Index(fields=['manager', 'valid_from'], name='assignment_manager_from'),
+            model_name="retailerassignment",
+            index=models.Index(fields=["manager", "valid_from"], name="assignment_manager_from"),
         ),
         migrations.AddConstraint(
-            model_name='retailerassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('valid_to__isnull', True)), fields=('retailer',), name='assignment_one_open_per_retailer'),
+            model_name="retailerassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("valid_to__isnull", True)),
+                fields=("retailer",),
+                name="assignment_one_open_per_retailer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retailerassignment',
-            constraint=models.UniqueConstraint(fields=('retailer', 'valid_from'), name='assignment_unique_start'),
+            model_name="retailerassignment",
+            constraint=models.UniqueConstraint(
+                fields=("retailer", "valid_from"), name="assignment_unique_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retailerassignment',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gt', models.F('valid_from')), _connector='OR'), name='assignment_positive_period'),
+            model_name="retailerassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gt", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="assignment_positive_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salestarget',
-            constraint=models.UniqueConstraint(fields=('manager', 'month'), name='sales_target_unique_month'),
+            model_name="salestarget",
+            constraint=models.UniqueConstraint(
+                fields=("manager", "month"), name="sales_target_unique_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salestarget',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='sales_target_month_first_day'),
+            model_name="salestarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__day", 1)), name="sales_target_month_first_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salestarget',
-            constraint=models.CheckConstraint(condition=models.Q(('key_brand_boxes__gte', 0), ('total_boxes__gte', 0)), name='sales_target_nonnegative'),
+            model_name="salestarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("key_brand_boxes__gte", 0), ("total_boxes__gte", 0)),
+                name="sales_target_nonnegative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shelftarget',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('org_unit__isnull', False), ('territory__isnull', True)), models.Q(('org_unit__isnull', True), ('territory__isnull', False)), _connector='OR'), name='shelf_target_unit_xor_territory'),
+            model_name="shelftarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("org_unit__isnull", False), ("territory__isnull", True)),
+                    models.Q(("org_unit__isnull", True), ("territory__isnull", False)),
+                    _connector="OR",
+                ),
+                name="shelf_target_unit_xor_territory",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shelftarget',
-            constraint=models.CheckConstraint(condition=models.Q(('rate__gt', 0), ('rate__lte', 1)), name='shelf_target_rate_range'),
+            model_name="shelftarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rate__gt", 0), ("rate__lte", 1)),
+                name="shelf_target_rate_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shelftarget',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='shelf_target_month_first_day'),
+            model_name="shelftarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__day", 1)), name="shelf_target_month_first_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shelftarget',
-            constraint=models.UniqueConstraint(condition=models.Q(('org_unit__isnull', False)), fields=('brand', 'month', 'org_unit'), name='shelf_target_unique_unit'),
+            model_name="shelftarget",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("org_unit__isnull", False)),
+                fields=("brand", "month", "org_unit"),
+                name="shelf_target_unique_unit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shelftarget',
-            constraint=models.UniqueConstraint(condition=models.Q(('territory__isnull', False)), fields=('brand', 'month', 'territory'), name='shelf_target_unique_territory'),
+            model_name="shelftarget",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("territory__isnull", False)),
+                fields=("brand", "month", "territory"),
+                name="shelf_target_unique_territory",
+            ),
         ),
         migrations.AddIndex(
-            model_name='violation',
-            index=models.Index(fields=['retailer', 'occurred_on'], name='violation_retailer_date'),
+            model_name="violation",
+            index=models.Index(fields=["retailer", "occurred_on"], name="violation_retailer_date"),
         ),
         migrations.AddConstraint(
-            model_name='violation',
-            constraint=models.CheckConstraint(condition=models.Q(('severity__in', ['minor', 'serious'])), name='violation_severity_valid'),
+            model_name="violation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("severity__in", ["minor", "serious"])),
+                name="violation_severity_valid",
+            ),
         ),
     ]

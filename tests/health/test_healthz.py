@@ -44,8 +44,6 @@ def test_worker_heartbeat_age_is_reported(client, settings, monkeypatch):
     assert worker["stale"] is True and worker["hostname"] == "celery@box"
 
 
-def test_heartbeat_task_records_a_row_eagerly(settings):
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        pytest.skip("eager mode only; the worker test covers the broker")
+def test_heartbeat_task_records_a_row_eagerly(celery_eager):
     heartbeat.delay()
     assert WorkerHeartbeat.objects.count() == 1

@@ -1,0 +1,145 @@
+"""Reads for retailers: scoped lists, the management card, classification inputs."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import Coalesce, PercentRank, TruncMonth
+
+from .classification import RetailerInputs
+from .models import (
+    CARTONS_PER_BOX,
+    ClassificationRecord,
+    ClassificationRuleSet,
+    OrderLine,
+    Retailer,
+    Violation,
+    ViolationSeverity,
+    add_months,
+    month_start,
+)
+
+
+def rule_set_for(month: date) -> ClassificationRuleSet:
+    """The classification rules in force in ``month``."""
+    rule_set = (
+        ClassificationRuleSet.objects.filter(effective_from__lte=month_start(month))
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    if rule_set is None:
+        raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {month}")
+    return rule_set
+
+
+def classification_inputs(month: date, rule_set: ClassificationRuleSet) -> dict[int, dict]:
+    """Inputs of every active retailer for the run on the 1st of ``month``, in two queries.
+
+    Returns {retailer id: {"inputs": RetailerInputs, "average": Decimal, "class": str,
+    "pinned": bool}}.
+    """
+    first = month_start(month)
+    orders_from = add_months(first, -rule_set.scale_months)
+    violations_from = add_months(first, -rule_set.violation_months)
+    in_window = Q(order_lines__order_date__gte=orders_from, order_lines__order_date__lt=first)
+    rows = (
+        Retailer.objects.active()
+        .annotate(
+            volume=Coalesce(Sum("order_lines__quantity", filter=in_window), 0),
+            orders=Count("order_lines__source_order_no", filter=in_window, distinct=True),
+            orders_on_time=Count(
+                "order_lines__source_order_no",
+                filter=in_window & Q(order_lines__settled_on_time=True),
+                distinct=True,
+            ),
+        )
+        .annotate(
+            rank=Window(PercentRank(), partition_by=[F("market_type")], order_by=F("volume").asc()),
+            group_size=Window(Count("id"), partition_by=[F("market_type")]),
+        )
+        .values_list(
+            "pk",
+            "volume",
+            "orders",
+            "orders_on_time",
+            "rank",
+            "group_size",
+            "environment",
+            "potential",
+            "abc_class",
+            "class_pinned",
+        )
+    )
+    violations = {
+        row["retailer_id"]: row
+        for row in Violation.objects.filter(
+            retailer__status="active", occurred_on__gte=violations_from, occurred_on__lt=first
+        )
+        .values("retailer_id")
+        .annotate(
+            minor=Count("pk", filter=Q(severity=ViolationSeverity.MINOR)),
+            serious=Count("pk", filter=Q(severity=ViolationSeverity.SERIOUS)),
+        )
+    }
+    result = {}
+    for (
+        pk,
+        volume,
+        orders,
+        on_time,
+        rank,
+        group_size,
+        environment,
+        potential,
+        klass,
+        pinned,
+    ) in rows.iterator(chunk_size=5000):
+        counted = violations.get(pk, {})
+        result[pk] = {
+            "inputs": RetailerInputs(
+                scale_rank=Decimal(str(rank)),
+                group_size=group_size,
+                environment=environment,
+                potential=potential,
+                minor_violations=counted.get("minor", 0),
+                serious_violations=counted.get("serious", 0),
+                orders=orders,
+                orders_on_time=on_time,
+            ),
+            "average": (Decimal(volume) / rule_set.scale_months).quantize(Decimal("0.01")),
+            "class": klass,
+            "pinned": pinned,
+        }
+    return result
+
+
+def retailer_card(retailer: Retailer, *, months: int = 12, today: date) -> dict:
+    """Everything the management card (管理卡) shows besides the retailer itself."""
+    since = add_months(month_start(today), -(months - 1))
+    monthly = (
+        OrderLine.objects.filter(retailer=retailer, order_date__gte=since)
+        .annotate(month=TruncMonth("order_date"))
+        .values("month")
+        .annotate(
+            cartons=Sum("quantity"),
+            amount=Sum("amount"),
+            orders=Count("source_order_no", distinct=True),
+        )
+        .order_by("-month")
+    )
+    orders_by_month = [
+        {**row, "boxes": Decimal(row["cartons"]) / CARTONS_PER_BOX} for row in monthly
+    ]
+    return {
+        "orders_by_month": orders_by_month,
+        "classifications": list(
+            ClassificationRecord.objects.filter(retailer=retailer)
+            .select_related("rule_set")
+            .order_by("-month")[:months]
+        ),
+        "overrides": list(retailer.overrides.select_related("created_by")[:10]),
+        "violations": list(retailer.violations.all()[:20]),
+        "assignments": list(
+            retailer.assignments.select_related("territory", "manager").order_by("-valid_from")[:10]
+        ),
+    }

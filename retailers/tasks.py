@@ -1,0 +1,16 @@
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from .services import classification_run
+
+
+@shared_task
+def classify_retailers(month: str | None = None):
+    """Monthly ABC classification (beat: the 1st at 02:00 Asia/Shanghai).
+
+    ``month`` is an ISO date in the month to classify; default: this month.
+    """
+    day = date.fromisoformat(month) if month else timezone.localdate()
+    return classification_run(month=day)
