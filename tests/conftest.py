@@ -34,8 +34,8 @@ def celery_eager(monkeypatch):
     """Run tasks in-process even in the pass with a real broker (the worker test covers it)."""
     from config.celery import app
 
-    monkeypatch.setattr(app.conf, "task_always_eager", True)
-    monkeypatch.setattr(app.conf, "task_eager_propagates", True)
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    monkeypatch.setitem(app.conf, "task_eager_propagates", True)
 
 
 def services_available() -> bool:
