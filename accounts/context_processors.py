@@ -19,6 +19,7 @@ SUPERVISING = (
 
 NAVIGATION = [
     {"url": "home", "label": _("Home"), "roles": None},
+    {"url": "retailers:list", "label": _("Retailers"), "roles": None},
     {"url": "accounts:org_tree", "label": _("Organisation"), "roles": SUPERVISING},
     {"url": "admin:index", "label": _("Administration"), "roles": (Role.ADMIN,)},
     {"url": "swagger-ui", "label": _("API"), "roles": (Role.ADMIN,)},

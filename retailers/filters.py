@@ -1,0 +1,120 @@
+"""One FilterSet per model, shared by the HTML lists, the API and the exports."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Territory
+
+from .models import (
+    Brand,
+    ClassificationRecord,
+    Environment,
+    MarketType,
+    OrderLine,
+    PriceClass,
+    Retailer,
+    RetailerClass,
+    RetailerStatus,
+    RetailFormat,
+    SalesTarget,
+    ShelfTarget,
+)
+
+
+def visible_territories(request):
+    if request is None:
+        return Territory.objects.none()
+    return Territory.objects.visible_to(request.user).select_related("department")
+
+
+class RetailerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    abc_class = django_filters.MultipleChoiceFilter(choices=RetailerClass.choices, label=_("Class"))
+    retail_format = django_filters.MultipleChoiceFilter(
+        choices=RetailFormat.choices, label=_("Retail format")
+    )
+    market_type = django_filters.ChoiceFilter(choices=MarketType.choices, label=_("Market type"))
+    environment = django_filters.ChoiceFilter(choices=Environment.choices, label=_("Environment"))
+    status = django_filters.ChoiceFilter(choices=RetailerStatus.choices, label=_("Status"))
+    territory = django_filters.ModelChoiceFilter(queryset=visible_territories, label=_("Territory"))
+
+    class Meta:
+        model = Retailer
+        fields = [
+            "q",
+            "abc_class",
+            "retail_format",
+            "market_type",
+            "environment",
+            "status",
+            "territory",
+        ]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(license_no__startswith=value)
+            | Q(shop_name__icontains=value)
+            | Q(owner_name__icontains=value)
+            | Q(address__icontains=value)
+            | Q(phone__startswith=value)
+        )
+
+
+class BrandFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    price_class = django_filters.ChoiceFilter(choices=PriceClass.choices, label=_("Price class"))
+    new_in = django_filters.DateFilter(method="filter_new_in", label=_("New in month"))
+
+    class Meta:
+        model = Brand
+        fields = ["q", "price_class", "is_active", "new_in"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__startswith=value) | Q(name__icontains=value))
+
+    def filter_new_in(self, queryset, name, value):
+        return queryset.new_in(value)
+
+
+class OrderLineFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="order_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="order_date", lookup_expr="lte")
+    retailer = django_filters.NumberFilter(field_name="retailer_id")
+    brand = django_filters.CharFilter(field_name="brand__code")
+    territory = django_filters.NumberFilter(field_name="retailer__territory_id")
+
+    class Meta:
+        model = OrderLine
+        fields = ["date_from", "date_to", "retailer", "brand", "territory", "source_order_no"]
+
+
+class SalesTargetFilter(django_filters.FilterSet):
+    class Meta:
+        model = SalesTarget
+        fields = ["month", "manager"]
+
+
+class ShelfTargetFilter(django_filters.FilterSet):
+    brand = django_filters.CharFilter(field_name="brand__code")
+
+    class Meta:
+        model = ShelfTarget
+        fields = ["month", "brand", "org_unit", "territory"]
+
+
+class ClassificationRecordFilter(django_filters.FilterSet):
+    changed = django_filters.BooleanFilter(method="filter_changed", label=_("Changed class"))
+
+    class Meta:
+        model = ClassificationRecord
+        fields = ["month", "retailer", "final_class", "computed_class", "changed"]
+
+    def filter_changed(self, queryset, name, value):
+        from django.db.models import F
+
+        changed = ~Q(previous_class=F("final_class"))
+        return queryset.filter(changed) if value else queryset.exclude(changed)
