@@ -52,7 +52,7 @@ def test_the_month_picks_the_version_in_force():
 def test_weights_must_add_up_to_one_and_environments_be_complete():
     rules = default()
     rules.weight_credit = Decimal("0.2")
-    with pytest.raises(ValidationError, match="add up to 1"):
+    with pytest.raises(ValidationError, match="五项权重之和必须为 1"):
         rules.full_clean()
     rules = default()
     rules.environment_scores = {"business_center": 100}
@@ -92,4 +92,4 @@ def test_admin_freezes_a_used_version_and_copies_it(client, org):
     )
     copy = ClassificationRuleSet.objects.get(version=2)
     assert copy.effective_from.day == 1 and copy.threshold_a == Decimal(75)
-    assert copy.note.endswith("1")
+    assert copy.note == "复制自第 1 版"
