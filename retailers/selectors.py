@@ -143,3 +143,24 @@ def retailer_card(retailer: Retailer, *, months: int = 12, today: date) -> dict:
             retailer.assignments.select_related("territory", "manager").order_by("-valid_from")[:10]
         ),
     }
+
+
+def credited_sales(*, start: date, end: date):
+    """条 sold in [start, end) per manager and price class, in one aggregate query.
+
+    Each order line counts for the manager assigned to its retailer on the order date
+    (``RetailerAssignment``), not for today's manager. Rows: manager_id, price_class,
+    cartons.
+    """
+    on_order_date = Q(retailer__assignments__valid_from__lte=F("order_date")) & (
+        Q(retailer__assignments__valid_to__isnull=True)
+        | Q(retailer__assignments__valid_to__gt=F("order_date"))
+    )
+    return (
+        OrderLine.objects.filter(on_order_date, order_date__gte=start, order_date__lt=end)
+        .values(
+            manager_id=F("retailer__assignments__manager_id"), price_class=F("brand__price_class")
+        )
+        .annotate(cartons=Sum("quantity"))
+        .order_by("manager_id", "price_class")
+    )
