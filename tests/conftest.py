@@ -5,6 +5,7 @@ service department with two territories and a user of every supervising role, so
 feature test can check both "the owner sees it" and "a colleague elsewhere gets 404".
 """
 
+import importlib
 import os
 from types import SimpleNamespace
 
@@ -22,6 +23,25 @@ PASSWORD = "pass-word-123"
 def collected_static():
     """Run collectstatic once so templates resolve hashed static names as in production."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+# Rows that data migrations create. A transactional test ends by emptying every table,
+# so tests after it would find them gone; they are put back before each such test.
+MIGRATION_DATA = [
+    ("retailers.migrations.0002_default_classification_rules", "create_default_rules")
+]
+
+
+@pytest.fixture(autouse=True)
+def migration_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in MIGRATION_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)
