@@ -247,6 +247,29 @@ class Visit(models.Model):
         return (self.checked_out_at - self.checked_in_at).total_seconds() / 60
 
 
+def visit_photo_path(instance, filename):
+    return f"visits/{instance.visit.check_in_date:%Y/%m}/{instance.visit.client_id}/{filename}"
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a visit. Stored as uploaded: EXIF time and position stay for review."""
+
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="photos", verbose_name=_("visit")
+    )
+    image = models.ImageField(_("photo"), upload_to=visit_photo_path)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.image.name
+
+
 class StockLevel(models.TextChoices):
     NONE = "none", _("Out of stock")
     LOW = "low", _("Low")
@@ -464,6 +487,16 @@ class Complaint(models.Model):
 
     def __str__(self):
         return f"{self.retailer_id}: {self.content[:30]}"
+
+    @staticmethod
+    def deadlines(opened_at, rules: VisitRules):
+        """(respond by, resolve by) for a complaint opened at ``opened_at``."""
+        from datetime import timedelta
+
+        return (
+            opened_at + timedelta(hours=rules.complaint_response_hours),
+            opened_at + timedelta(hours=rules.complaint_resolve_hours),
+        )
 
 
 class SurveyChannel(models.TextChoices):

@@ -1,0 +1,8 @@
+"""REST API of the visits app, one module per area."""
+
+from . import feedback, plans, rates, visits
+
+
+def register(router):
+    for module in (plans, visits, feedback, rates):
+        module.register(router)
