@@ -19,6 +19,14 @@ SUPERVISING = (
 
 NAVIGATION = [
     {"url": "home", "label": _("Home"), "roles": None},
+    {"url": "visits:today", "label": _("Today's route"), "roles": (Role.CUSTOMER_MANAGER,)},
+    {"url": "visits:list", "label": _("Visits"), "roles": None},
+    {
+        "url": "visits:list",
+        "query": "flagged=true",
+        "label": _("Flagged visits"),
+        "roles": SUPERVISING,
+    },
     {"url": "retailers:list", "label": _("Retailers"), "roles": None},
     {"url": "accounts:org_tree", "label": _("Organisation"), "roles": SUPERVISING},
     {"url": "admin:index", "label": _("Administration"), "roles": (Role.ADMIN,)},
@@ -36,11 +44,13 @@ def navigation(request):
         roles = entry["roles"]
         if roles is not None and user.role not in roles and not user.is_superuser:
             continue
+        url = reverse(entry["url"])
+        query = entry.get("query", "")
         items.append(
             {
-                "url": reverse(entry["url"]),
+                "url": f"{url}?{query}" if query else url,
                 "label": entry["label"],
-                "active": current == entry["url"],
+                "active": current == entry["url"] and request.GET.urlencode() == query,
             }
         )
     return {"nav_items": items}

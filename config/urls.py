@@ -10,10 +10,12 @@ from accounts import api as accounts_api
 from accounts import views as accounts_views
 from accounts.forms import LoginForm
 from retailers import api as retailers_api
+from visits import api as visits_api
 
 router = DefaultRouter()
 accounts_api.register(router)
 retailers_api.register(router)
+visits_api.register(router)
 
 admin.site.site_header = _("Customer manager system administration")
 admin.site.site_title = _("Customer manager system")
@@ -30,6 +32,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
     path("", include("retailers.urls")),
+    path("", include("visits.urls")),
     path("", include("health.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

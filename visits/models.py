@@ -257,6 +257,7 @@ class VisitPhoto(models.Model):
     visit = models.ForeignKey(
         Visit, on_delete=models.CASCADE, related_name="photos", verbose_name=_("visit")
     )
+    client_id = models.UUIDField(_("client id"), unique=True, default=uuid.uuid4)
     image = models.ImageField(_("photo"), upload_to=visit_photo_path)
     size_bytes = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)

@@ -1,0 +1,146 @@
+/* Outbox: visits are saved on the phone first, then sent; what could not be sent waits
+ * in IndexedDB and goes out when the connection returns. Every visit carries its
+ * client id, so sending twice never creates two visits on the server.
+ */
+(function () {
+  "use strict";
+  var store = idbKeyval.createStore("cms-outbox", "visits");
+  var listeners = [];
+  var flushing = null;
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function uuid4() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function entries() {
+    return idbKeyval.values(store).then(function (list) {
+      return list.sort(function (a, b) { return a.saved_at < b.saved_at ? -1 : 1; });
+    });
+  }
+
+  function notify() {
+    return entries().then(function (list) {
+      listeners.forEach(function (fn) { fn(list); });
+      return list;
+    });
+  }
+
+  function add(entry) {
+    entry.saved_at = new Date().toISOString();
+    return idbKeyval.set(entry.client_id, entry, store).then(notify);
+  }
+
+  function sendPhoto(visitId, photo) {
+    var form = new FormData();
+    form.append("client_id", photo.client_id);
+    form.append("image", photo.blob, photo.name || "photo.jpg");
+    return fetch("/api/v1/visits/" + visitId + "/photos/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() },
+      body: form,
+    }).then(function (response) {
+      if (response.ok) { return true; }
+      if (response.status >= 400 && response.status < 500) {
+        return response.json().then(function (body) { throw { permanent: true, body: body }; });
+      }
+      throw { permanent: false };
+    });
+  }
+
+  function sendOne(entry) {
+    return fetch("/api/v1/visits/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(entry.payload),
+    }).then(function (response) {
+      if (response.status === 200 || response.status === 201) {
+        return (entry.photos || []).reduce(function (chain, photo) {
+          return chain.then(function () { return sendPhoto(entry.client_id, photo); });
+        }, Promise.resolve()).then(function () {
+          return idbKeyval.del(entry.client_id, store);
+        });
+      }
+      if (response.status >= 400 && response.status < 500 && response.status !== 403 && response.status !== 429) {
+        // The server refused this visit: keep it, with the reason, for the manager to see.
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          entry.error = body;
+          return idbKeyval.set(entry.client_id, entry, store);
+        });
+      }
+      throw new Error("server " + response.status);
+    });
+  }
+
+  function flush() {
+    if (flushing) { return flushing; }
+    flushing = entries().then(function (list) {
+      var pending = list.filter(function (e) { return !e.error; });
+      return pending.reduce(function (chain, entry) {
+        return chain.then(function () { return sendOne(entry); });
+      }, Promise.resolve());
+    }).catch(function () { /* offline or server down: try again later */ })
+      .then(function () { flushing = null; return notify(); });
+    return flushing;
+  }
+
+  function discard(clientId) {
+    return idbKeyval.del(clientId, store).then(notify);
+  }
+
+  window.addEventListener("online", flush);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { flush(); }
+  });
+  setInterval(function () { if (navigator.onLine) { flush(); } }, 30000);
+
+  window.Outbox = {
+    add: add, flush: flush, entries: entries, discard: discard, uuid4: uuid4,
+    onChange: function (fn) { listeners.push(fn); notify(); },
+  };
+
+  // A small status box on pages that have one: how many visits are waiting.
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("outbox-status");
+    if (!box) { return; }
+    var count = box.querySelector("[data-outbox-count]");
+    var list = box.querySelector("[data-outbox-list]");
+    var retry = box.querySelector("[data-outbox-retry]");
+    if (retry) { retry.addEventListener("click", function () { flush(); }); }
+    Outbox.onChange(function (items) {
+      box.hidden = items.length === 0;
+      box.dataset.count = String(items.length);
+      count.textContent = String(items.length);
+      list.innerHTML = "";
+      items.forEach(function (item) {
+        var li = document.createElement("li");
+        li.textContent = item.shop + " · " + new Date(item.payload.checked_in_at).toLocaleString();
+        if (item.error) {
+          var reason = document.createElement("div");
+          reason.className = "text-danger small";
+          reason.textContent = box.dataset.refused + " " + JSON.stringify(item.error);
+          li.appendChild(reason);
+          var drop = document.createElement("button");
+          drop.type = "button";
+          drop.className = "btn btn-sm btn-outline-danger ms-2";
+          drop.textContent = box.dataset.discard;
+          drop.addEventListener("click", function () { discard(item.client_id); });
+          li.appendChild(drop);
+        }
+        list.appendChild(li);
+      });
+    });
+    flush();
+  });
+})();

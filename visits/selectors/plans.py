@@ -1,0 +1,71 @@
+"""Reads of visit plans: a manager's route, the week, and completion for the assessment."""
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from retailers.models import month_start
+
+from ..models import Visit, VisitPlan, VisitStatus
+
+
+def completed_visit_exists():
+    """True when a valid visit by the plan's manager checked in inside the plan's window."""
+    return Exists(
+        Visit.objects.filter(
+            manager_id=OuterRef("manager_id"),
+            retailer_id=OuterRef("retailer_id"),
+            status=VisitStatus.VALID,
+            check_in_date__gte=OuterRef("window_start"),
+            check_in_date__lte=OuterRef("window_end"),
+        )
+    )
+
+
+def route_for(user, day: date) -> list[VisitPlan]:
+    """The open stops of ``day``: carried-over stops of open windows first, then the day's
+    route in order; stops of the day already visited come last, marked ``done``."""
+    plans = (
+        VisitPlan.objects.visible_to(user)
+        .filter(manager=user, dropped=False, scheduled_for__lte=day, window_end__gte=day)
+        .annotate(done=completed_visit_exists())
+        .select_related("retailer")
+    )
+    stops = [p for p in plans if not p.done or p.scheduled_for == day]
+    return sorted(
+        stops,
+        key=lambda p: (p.done, p.scheduled_for == day, p.window_end, p.route_position, p.pk),
+    )
+
+
+def week_for(user, monday: date) -> dict[date, list[VisitPlan]]:
+    """The manager's planned stops of the week starting ``monday``, by day (one query)."""
+    days = {monday + timedelta(days=n): [] for n in range(7)}
+    plans = (
+        VisitPlan.objects.visible_to(user)
+        .filter(manager=user, scheduled_for__range=(monday, monday + timedelta(days=6)))
+        .annotate(done=completed_visit_exists())
+        .select_related("retailer")
+        .order_by("scheduled_for", "route_position", "pk")
+    )
+    for plan in plans:
+        days[plan.scheduled_for].append(plan)
+    return days
+
+
+def plan_completion_counts(*, month: date) -> dict[int, dict]:
+    """Planned and completed visits per manager for ``month``, in one aggregate query.
+
+    Dropped plans (retailer not active for the whole window) are neither planned nor
+    missed. {manager_id: {"planned": n, "completed": n}}.
+    """
+    rows = (
+        VisitPlan.objects.filter(month=month_start(month), dropped=False)
+        .annotate(done=completed_visit_exists())
+        .values("manager_id")
+        .annotate(planned=Count("pk"), completed=Count("pk", filter=Q(done=True)))
+    )
+    return {
+        row["manager_id"]: {"planned": row["planned"], "completed": row["completed"]}
+        for row in rows
+    }

@@ -1,0 +1,230 @@
+"""Visit plans (工作日程表): generated monthly from each retailer's class, ordered as a route."""
+
+import calendar
+import math
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from retailers.models import Retailer, RetailerStatus, add_months, month_start
+from retailers.selectors import rule_set_for
+
+from ..models import VisitPlan
+
+SUNDAY = 6
+
+
+def plan_windows(month: date, visits: int) -> list[tuple[date, date]]:
+    """The windows of ``visits`` planned visits in ``month`` (DOMAIN.md §3).
+
+    4 → days 1–7, 8–14, 15–21, 22–end; 2 → 1–15, 16–end; 1 → the whole month; any other
+    number splits the month into that many near-equal windows.
+    """
+    first = month_start(month)
+    days = calendar.monthrange(first.year, first.month)[1]
+    if visits <= 0:
+        return []
+    if visits == 4:
+        starts = [1, 8, 15, 22]
+    elif visits == 2:
+        starts = [1, 16]
+    else:
+        starts = [1 + (days * k) // visits for k in range(visits)]
+    ends = [start - 1 for start in starts[1:]] + [days]
+    return [(first.replace(day=s), first.replace(day=e)) for s, e in zip(starts, ends, strict=True)]
+
+
+def _working_days(start: date, end: date) -> list[date]:
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    working = [d for d in days if d.weekday() != SUNDAY]
+    return working or days
+
+
+def _distance(a, b) -> float:
+    """Approximate metres between two (lat, lng) points (equirectangular: fine in a city)."""
+    lat = math.radians((a[0] + b[0]) / 2)
+    dx = math.radians(b[1] - a[1]) * math.cos(lat)
+    dy = math.radians(b[0] - a[0])
+    return 6371000 * math.hypot(dx, dy)
+
+
+def nearest_neighbour(stops: list, start, position=lambda stop: stop) -> list:
+    """Order ``stops`` as a walk: from ``start``, always to the nearest unvisited stop.
+
+    Stops without a position keep their relative order at the end.
+    """
+    located = [s for s in stops if position(s) is not None]
+    unlocated = [s for s in stops if position(s) is None]
+    route, here = [], start
+    while located:
+        if here is None:
+            nearest = located[0]
+        else:
+            nearest = min(located, key=lambda s: _distance(here, position(s)))
+        located.remove(nearest)
+        route.append(nearest)
+        here = position(nearest)
+    return route + unlocated
+
+
+def _point(latitude, longitude):
+    if latitude is None or longitude is None:
+        return None
+    return (float(latitude), float(longitude))
+
+
+@transaction.atomic
+def plans_generate(*, month: date, today: date | None = None) -> dict:
+    """Plan every manager's visits of ``month`` from the classes retailers have now.
+
+    Runs on the 1st after the classification (and daily: idempotent). Each active,
+    classified retailer of a territory with a manager gets one planned visit per window
+    of its class frequency; the visits of a window are spread over its working days by
+    direction from the territory centre (so a day covers one part of the territory) and
+    ordered within a day by nearest neighbour. Existing rows are kept (re-running creates
+    only missing ones). Plans of retailers that are no longer active are dropped from
+    today on; future windows of reactivated retailers come back.
+    """
+    first = month_start(month)
+    today = today or timezone.localdate()
+    rule_set = rule_set_for(first)
+    retailers = (
+        Retailer.objects.filter(status=RetailerStatus.ACTIVE, territory__manager__isnull=False)
+        .exclude(abc_class="")
+        .values_list(
+            "pk",
+            "abc_class",
+            "latitude",
+            "longitude",
+            "territory_id",
+            "territory__manager_id",
+            "territory__latitude",
+            "territory__longitude",
+        )
+    )
+    windows = {klass: plan_windows(first, rule_set.visits_per_month(klass)) for klass in "ABC"}
+    groups = defaultdict(list)  # (territory, window) → stops
+    centres = {}
+    for pk, klass, lat, lng, territory_id, manager_id, t_lat, t_lng in retailers.iterator(
+        chunk_size=5000
+    ):
+        centres[territory_id] = _point(t_lat, t_lng)
+        for window in windows[klass]:
+            groups[(territory_id, window)].append((pk, klass, _point(lat, lng), manager_id))
+    plans = []
+    for (territory_id, (start, end)), stops in groups.items():
+        centre = centres[territory_id]
+        if centre is not None:
+            stops.sort(
+                key=lambda s: math.atan2(s[2][0] - centre[0], s[2][1] - centre[1]) if s[2] else 9
+            )
+        days = _working_days(start, end)
+        per_day = math.ceil(len(stops) / len(days))
+        for index, day in enumerate(days):
+            chunk = stops[index * per_day : (index + 1) * per_day]
+            for position, (pk, klass, _pos, manager_id) in enumerate(
+                nearest_neighbour(chunk, centre, position=lambda s: s[2])
+            ):
+                plans.append(
+                    VisitPlan(
+                        manager_id=manager_id,
+                        territory_id=territory_id,
+                        retailer_id=pk,
+                        month=first,
+                        window_start=start,
+                        window_end=end,
+                        planned_class=klass,
+                        scheduled_for=day,
+                        route_position=position + 1,
+                    )
+                )
+    before = VisitPlan.objects.filter(month=first).count()
+    VisitPlan.objects.bulk_create(plans, batch_size=5000, ignore_conflicts=True)
+    created = VisitPlan.objects.filter(month=first).count() - before
+    dropped = 0
+    if first <= today < add_months(first, 1):
+        dropped = plans_refresh_dropped(month=first, today=today)
+    return {"month": first.isoformat(), "created": created, "dropped": dropped}
+
+
+def plans_refresh_dropped(*, month: date, today: date) -> int:
+    """A retailer not active for a whole window drops out of it (neither planned nor missed).
+
+    Windows that include today are dropped while the retailer is inactive and stay
+    dropped; windows that start later follow the retailer's current status.
+    """
+    plans = VisitPlan.objects.filter(month=month_start(month), window_end__gte=today)
+    inactive = ~Q(retailer__status=RetailerStatus.ACTIVE)
+    dropped = plans.filter(inactive, dropped=False).update(dropped=True)
+    plans.filter(
+        window_start__gt=today, dropped=True, retailer__status=RetailerStatus.ACTIVE
+    ).update(dropped=False)
+    return dropped
+
+
+@transaction.atomic
+def plan_move(*, plan: VisitPlan, user, direction: int) -> None:
+    """Swap a planned stop with its neighbour on the same day (direction −1 up, +1 down)."""
+    if plan.manager_id != user.pk:
+        raise ValidationError(_("Only the manager can reorder their own route."))
+    day = list(
+        VisitPlan.objects.select_for_update()
+        .filter(manager=user, scheduled_for=plan.scheduled_for)
+        .order_by("route_position", "pk")
+    )
+    index = next(i for i, p in enumerate(day) if p.pk == plan.pk)
+    other = index + direction
+    if not 0 <= other < len(day):
+        return
+    day[index], day[other] = day[other], day[index]
+    for position, stop in enumerate(day, start=1):
+        stop.route_position = position
+    VisitPlan.objects.bulk_update(day, ["route_position"])
+
+
+@transaction.atomic
+def plan_reschedule(*, plan: VisitPlan, user, day: date) -> VisitPlan:
+    """Move a planned stop to another day inside its window (at the end of that day's route)."""
+    if plan.manager_id != user.pk:
+        raise ValidationError(_("Only the manager can change their own plan."))
+    if not plan.window_start <= day <= plan.window_end:
+        raise ValidationError(
+            _("Choose a day between %(start)s and %(end)s.")
+            % {"start": plan.window_start, "end": plan.window_end}
+        )
+    last = (
+        VisitPlan.objects.filter(manager=user, scheduled_for=day)
+        .order_by("-route_position")
+        .values_list("route_position", flat=True)
+        .first()
+    )
+    plan.scheduled_for = day
+    plan.route_position = (last or 0) + 1
+    plan.save(update_fields=["scheduled_for", "route_position"])
+    return plan
+
+
+@transaction.atomic
+def route_optimise(*, user, day: date, plans) -> None:
+    """Put the given open stops on ``day`` as a nearest-neighbour walk from the first one.
+
+    ``plans`` is the day's route (``selectors.plans.route_for``): stops carried over from
+    earlier days of a still-open window move to ``day``.
+    """
+    stops = [p for p in plans if p.manager_id == user.pk]
+    if not stops:
+        return
+    first, rest = stops[0], stops[1:]
+    point = _point(first.retailer.latitude, first.retailer.longitude)
+    ordered = [first] + nearest_neighbour(
+        rest, point, position=lambda p: _point(p.retailer.latitude, p.retailer.longitude)
+    )
+    for position, plan in enumerate(ordered, start=1):
+        plan.route_position = position
+        plan.scheduled_for = day
+    VisitPlan.objects.bulk_update(ordered, ["route_position", "scheduled_for"])

@@ -1,0 +1,278 @@
+"""Visit submission from the phone, photos, and supervisors' review of flagged visits."""
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import SUPERVISOR_ROLES, Role
+from retailers.models import Brand, Retailer
+
+from ..models import (
+    Complaint,
+    InformationItem,
+    InfoType,
+    LocationStatus,
+    ShelfObservation,
+    StockLevel,
+    Visit,
+    VisitPhoto,
+    VisitPlan,
+    VisitRules,
+    VisitStatus,
+)
+
+# A phone's clock may be a little ahead; a queued offline visit may be some days old.
+CLOCK_SKEW = timedelta(minutes=10)
+OLDEST_ACCEPTED = timedelta(days=31)
+
+
+@dataclass
+class ShelfLine:
+    brand_id: int
+    on_shelf: bool
+    retail_price: Decimal | None = None
+    stock_level: str = ""
+
+
+@dataclass
+class InfoLine:
+    kind: str
+    content: str
+
+
+@dataclass
+class VisitInput:
+    """What the phone sends for one visit (validated by the API serializer)."""
+
+    client_id: object
+    retailer_id: int
+    checked_in_at: datetime
+    checked_out_at: datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    accuracy_m: int | None = None
+    location_status: str = LocationStatus.OK
+    plan_id: int | None = None
+    notes: str = ""
+    shelf: list[ShelfLine] = field(default_factory=list)
+    information: list[InfoLine] = field(default_factory=list)
+    complaint: str = ""
+
+
+def distance_m(a_lat, a_lng, b_lat, b_lng) -> int:
+    """Great-circle distance in metres (haversine)."""
+    lat1, lng1, lat2, lng2 = (math.radians(float(v)) for v in (a_lat, a_lng, b_lat, b_lng))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return round(2 * 6371000 * math.asin(math.sqrt(h)))
+
+
+def visit_flags(*, data: VisitInput, retailer: Retailer, rules: VisitRules, rapid: bool) -> dict:
+    """The review flags of a visit (flags never block a visit; DOMAIN.md §3)."""
+    distance = None
+    located = data.location_status == LocationStatus.OK and data.latitude is not None
+    if located and retailer.latitude is not None and retailer.longitude is not None:
+        distance = distance_m(data.latitude, data.longitude, retailer.latitude, retailer.longitude)
+    short = False
+    if data.checked_out_at is not None:
+        short = data.checked_out_at - data.checked_in_at < timedelta(
+            minutes=rules.short_visit_minutes
+        )
+    return {
+        "distance_m": distance,
+        "flag_far": distance is not None and distance > rules.far_distance_m,
+        "flag_short": short,
+        "flag_rapid": rapid,
+        "flag_no_location": not located,
+    }
+
+
+def _validate(data: VisitInput, now: datetime) -> None:
+    errors = {}
+    if data.checked_in_at > now + CLOCK_SKEW:
+        errors["checked_in_at"] = _("The check-in time is in the future; check the phone's clock.")
+    elif data.checked_in_at < now - OLDEST_ACCEPTED:
+        errors["checked_in_at"] = _("Visits older than 31 days cannot be submitted.")
+    if data.checked_out_at is not None and data.checked_out_at < data.checked_in_at:
+        errors["checked_out_at"] = _("The check-out is before the check-in.")
+    brands = [line.brand_id for line in data.shelf]
+    if len(brands) != len(set(brands)):
+        errors["shelf"] = _("A brand appears twice in the shelf check.")
+    for line in data.shelf:
+        if line.retail_price is not None and line.retail_price <= 0:
+            errors["shelf"] = _("Prices must be positive.")
+        if line.stock_level and line.stock_level not in StockLevel.values:
+            errors["shelf"] = _("Unknown stock level.")
+    for line in data.information:
+        if line.kind not in InfoType.values:
+            errors["information"] = _("Unknown information type.")
+        if not line.content.strip():
+            errors["information"] = _("An information item needs some text.")
+    if data.location_status not in LocationStatus.values:
+        errors["location_status"] = _("Unknown location status.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def visit_submit(*, user, data: VisitInput, now: datetime | None = None) -> tuple[Visit, bool]:
+    """Record a visit with its shelf check, information and complaint: all or nothing.
+
+    Idempotent on ``data.client_id``: a retry returns the visit already recorded (and
+    ``False``). The number of queries does not depend on the number of shelf lines.
+    """
+    now = now or timezone.now()
+    existing = Visit.objects.filter(client_id=data.client_id).first()
+    if existing is not None:
+        if existing.manager_id != user.pk:
+            raise ValidationError({"client_id": _("This visit id belongs to another user.")})
+        return existing, False
+    if user.role != Role.CUSTOMER_MANAGER:
+        raise PermissionDenied(_("Only customer managers log visits."))
+    _validate(data, now)
+    retailer = (
+        Retailer.objects.visible_to(user)
+        .select_related("territory")
+        .get(pk=data.retailer_id)  # DoesNotExist → 404 for a retailer outside the territory
+    )
+    try:
+        with transaction.atomic():
+            visit = _create(user=user, data=data, retailer=retailer)
+    except IntegrityError:
+        # The same visit arrived twice at once: the other request recorded it.
+        visit = Visit.objects.filter(client_id=data.client_id, manager=user).first()
+        if visit is None:
+            raise
+        return visit, False
+    return visit, True
+
+
+def _create(*, user, data: VisitInput, retailer: Retailer) -> Visit:
+    day = timezone.localtime(data.checked_in_at).date()
+    rules = VisitRules.for_day(day)
+    plans = VisitPlan.objects.filter(manager=user, retailer=retailer)
+    if data.plan_id:
+        plans = plans.filter(pk=data.plan_id)
+    plan = plans.filter(window_start__lte=day, window_end__gte=day).first()
+
+    window = timedelta(minutes=rules.rapid_checkin_minutes)
+    neighbours = list(
+        Visit.objects.filter(
+            manager=user,
+            checked_in_at__gt=data.checked_in_at - window,
+            checked_in_at__lt=data.checked_in_at + window,
+        )
+        .exclude(retailer=retailer)
+        .values_list("pk", flat=True)
+    )
+    brand_ids = [line.brand_id for line in data.shelf]
+    if brand_ids:
+        known = set(Brand.objects.filter(pk__in=brand_ids).values_list("pk", flat=True))
+        if unknown := set(brand_ids) - known:
+            raise ValidationError(
+                {"shelf": _("Unknown brand ids: %(ids)s") % {"ids": sorted(unknown)}}
+            )
+
+    visit = Visit(
+        client_id=data.client_id,
+        manager=user,
+        retailer=retailer,
+        territory=retailer.territory,
+        plan=plan,
+        checked_in_at=data.checked_in_at,
+        check_in_date=day,
+        checked_out_at=data.checked_out_at,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        accuracy_m=data.accuracy_m,
+        location_status=data.location_status,
+        notes=data.notes,
+        **visit_flags(data=data, retailer=retailer, rules=rules, rapid=bool(neighbours)),
+    )
+    visit.clean_fields()
+    visit.save()
+    if neighbours:
+        Visit.objects.filter(pk__in=neighbours).update(flag_rapid=True)
+    ShelfObservation.objects.bulk_create(
+        ShelfObservation(
+            visit=visit,
+            retailer=retailer,
+            observed_at=data.checked_in_at,
+            brand_id=line.brand_id,
+            on_shelf=line.on_shelf,
+            retail_price=line.retail_price,
+            stock_level=line.stock_level,
+        )
+        for line in data.shelf
+    )
+    InformationItem.objects.bulk_create(
+        InformationItem(
+            kind=line.kind,
+            content=line.content.strip(),
+            reported_by=user,
+            territory=retailer.territory,
+            retailer=retailer,
+            visit=visit,
+            reported_at=data.checked_in_at,
+        )
+        for line in data.information
+    )
+    if data.complaint.strip():
+        respond_by, resolve_by = Complaint.deadlines(data.checked_in_at, rules)
+        Complaint.objects.create(
+            retailer=retailer,
+            territory=retailer.territory,
+            visit=visit,
+            content=data.complaint.strip(),
+            opened_at=data.checked_in_at,
+            opened_by=user,
+            respond_by=respond_by,
+            resolve_by=resolve_by,
+        )
+    return visit
+
+
+@transaction.atomic
+def visit_photo_add(*, visit: Visit, user, client_id, image) -> tuple[VisitPhoto, bool]:
+    """Attach a photo to one's own visit; idempotent on the photo's ``client_id``."""
+    existing = VisitPhoto.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.visit_id != visit.pk:
+            raise ValidationError({"client_id": _("This photo id belongs to another visit.")})
+        return existing, False
+    if visit.manager_id != user.pk:
+        raise PermissionDenied(_("Only the manager who made the visit can add photos."))
+    limit = VisitRules.for_day(visit.check_in_date).photo_max_kb * 1024
+    if image.size > limit:
+        raise ValidationError(
+            {"image": _("The photo is larger than %(kb)s KB.") % {"kb": limit // 1024}}
+        )
+    photo = VisitPhoto(visit=visit, client_id=client_id, image=image, size_bytes=image.size)
+    photo.full_clean()  # ImageField: the file must be an image Pillow can read
+    photo.save()
+    return photo, True
+
+
+REVIEWER_ROLES = (*SUPERVISOR_ROLES, Role.ADMIN)
+
+
+@transaction.atomic
+def visit_review(*, visit: Visit, user, valid: bool, note: str = "") -> Visit:
+    """A supervisor marks a visit valid or invalid (invalid visits do not count)."""
+    if user.role not in REVIEWER_ROLES and not user.is_superuser:
+        raise PermissionDenied(_("Only supervisors review visits."))
+    if not valid and not note.strip():
+        raise ValidationError({"review_note": _("Say why the visit is invalid.")})
+    visit.status = VisitStatus.VALID if valid else VisitStatus.INVALID
+    visit.reviewed_by = user
+    visit.reviewed_at = timezone.now()
+    visit.review_note = note.strip()
+    visit.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    return visit

@@ -1,0 +1,188 @@
+"""The phone visit form, the visit list and detail, review, and the installable-app files."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from retailers.models import Brand, KeyBrandMonth, OrderLine, Retailer, month_start
+
+from ..filters import VisitFilter
+from ..models import InfoType, StockLevel, Visit, VisitPlan, VisitRules
+from ..services.visits import REVIEWER_ROLES, visit_review
+
+# Brands listed first on the shelf check: new, then key, then the shop's own best sellers.
+SHELF_LIST_SIZE = 20
+
+
+def shelf_brands(retailer, today):
+    """The brands to check at ``retailer``: new and key brands first (4 queries)."""
+    brands = list(Brand.objects.filter(is_active=True).order_by("price_class", "code"))
+    key_ids = set(
+        KeyBrandMonth.objects.filter(month=month_start(today)).values_list("brand_id", flat=True)
+    )
+    sold = dict(
+        OrderLine.objects.filter(retailer=retailer, order_date__gte=today - timedelta(days=90))
+        .values_list("brand_id")
+        .annotate(cartons=Sum("quantity"))
+        .values_list("brand_id", "cartons")
+    )
+
+    def rank(brand):
+        return (
+            0 if brand.is_new_in(today) else 1,
+            0 if brand.pk in key_ids else 1,
+            -sold.get(brand.pk, 0),
+            brand.price_class,
+        )
+
+    ordered = sorted(brands, key=rank)
+    checked = [b for b in ordered if b.is_new_in(today) or b.pk in key_ids or b.pk in sold]
+    checked = checked[: max(SHELF_LIST_SIZE, sum(1 for b in ordered if b.is_new_in(today)))]
+    chosen = {b.pk for b in checked}
+    return [
+        {
+            "id": b.pk,
+            "name": b.name,
+            "new": b.is_new_in(today),
+            "key": b.pk in key_ids,
+            "listed": b.pk in chosen,
+        }
+        for b in (checked + [b for b in ordered if b.pk not in chosen])
+    ]
+
+
+@login_required
+def new(request):
+    """The visit form. Opened from a planned stop (?plan=) or a searched retailer (?retailer=)."""
+    if request.user.role != Role.CUSTOMER_MANAGER:
+        raise Http404
+    plan = None
+    plan_id, retailer_id = request.GET.get("plan", ""), request.GET.get("retailer", "")
+    if plan_id:
+        plan = get_object_or_404(
+            VisitPlan.objects.visible_to(request.user).select_related("retailer"),
+            pk=plan_id if plan_id.isdigit() else 0,
+        )
+        retailer = plan.retailer
+    elif retailer_id:
+        retailer = get_object_or_404(
+            Retailer.objects.visible_to(request.user),
+            pk=retailer_id if retailer_id.isdigit() else 0,
+        )
+    else:
+        return render(request, "visits/choose_retailer.html", {})
+    today = timezone.localdate()
+    context = {
+        "retailer": retailer,
+        "plan": plan,
+        "form_data": {
+            "retailer": retailer.pk,
+            "plan": plan.pk if plan else None,
+            "shop": retailer.shop_name,
+            "brands": shelf_brands(retailer, today),
+            "info_types": [{"value": v, "label": str(label)} for v, label in InfoType.choices],
+            "stock_levels": [{"value": v, "label": str(label)} for v, label in StockLevel.choices],
+            "photo_max_kb": VisitRules.for_day(today).photo_max_kb,
+        },
+    }
+    return render(request, "visits/visit_form.html", context)
+
+
+@login_required
+def visit_list(request):
+    queryset = (
+        Visit.objects.visible_to(request.user)
+        .select_related("retailer", "manager")
+        .order_by("-checked_in_at")
+    )
+    filterset = VisitFilter(request.GET, queryset=queryset, request=request)
+    page = Paginator(filterset.qs, 30).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "visits/visit_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "flagged_view": request.GET.get("flagged") == "true",
+            "is_manager": request.user.role == Role.CUSTOMER_MANAGER,
+        },
+    )
+
+
+@login_required
+def visit_detail(request, pk):
+    visit = get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related(
+            "retailer", "manager", "territory", "plan", "reviewed_by"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {
+            "visit": visit,
+            "shelf": visit.shelf.select_related("brand").order_by("brand__price_class"),
+            "information": visit.information.all(),
+            "complaints": visit.complaints.all(),
+            "photos": visit.photos.all(),
+            "can_review": request.user.role in REVIEWER_ROLES or request.user.is_superuser,
+        },
+    )
+
+
+@login_required
+@require_POST
+def review(request, pk):
+    visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
+    try:
+        visit_review(
+            visit=visit,
+            user=request.user,
+            valid=request.POST.get("valid") == "1",
+            note=request.POST.get("note", ""),
+        )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("visits:detail", pk=visit.pk)
+
+
+@never_cache
+def service_worker(request):
+    """The service worker, served from the site root so it controls every page."""
+    body = render_to_string("visits/sw.js", {}, request=request)
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def manifest(request):
+    body = render_to_string("visits/manifest.webmanifest", {}, request=request)
+    return HttpResponse(body, content_type="application/manifest+json; charset=utf-8")
+
+
+urlpatterns = [
+    path("visits/", visit_list, name="list"),
+    path("visits/new/", new, name="new"),
+    path("visits/<int:pk>/", visit_detail, name="detail"),
+    path("visits/<int:pk>/review/", review, name="review"),
+    path("sw.js", service_worker, name="service_worker"),
+    path("manifest.webmanifest", manifest, name="manifest"),
+]
