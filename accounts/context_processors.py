@@ -29,6 +29,7 @@ NAVIGATION = [
     },
     {"url": "retailers:list", "label": _("Retailers"), "roles": None},
     {"url": "accounts:org_tree", "label": _("Organisation"), "roles": SUPERVISING},
+    {"url": "retailers:import", "label": _("Imports"), "roles": (Role.ADMIN,)},
     {"url": "admin:index", "label": _("Administration"), "roles": (Role.ADMIN,)},
     {"url": "swagger-ui", "label": _("API"), "roles": (Role.ADMIN,)},
 ]

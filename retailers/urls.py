@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .import_views import import_urlpatterns
 
 app_name = "retailers"
 
@@ -10,3 +11,5 @@ urlpatterns = [
     path("retailers/<int:pk>/override/", views.retailer_override, name="override"),
     path("territories/<int:pk>/register.xlsx", views.territory_register, name="register"),
 ]
+
+urlpatterns += import_urlpatterns

@@ -24,9 +24,9 @@
     body.hidden = false;
     var time = new Date(draft.checked_in_at).toLocaleTimeString();
     var where = draft.location_status === "ok"
-      ? text.located.replace("%s", String(Math.round(draft.accuracy_m || 0)))
+      ? text.located.replace("{m}", String(Math.round(draft.accuracy_m || 0)))
       : text.notLocated;
-    checkinStatus.textContent = text.checkedIn.replace("%s", time) + " · " + where;
+    checkinStatus.textContent = text.checkedIn.replace("{time}", time) + " · " + where;
     checkinStatus.className = draft.location_status === "ok" ? "alert alert-success" : "alert alert-warning";
   }
 

@@ -1,0 +1,43 @@
+"""The shared body of the ``import_*`` commands: run the engine, print its report."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from retailers.imports import import_file
+
+
+class ImportCommand(BaseCommand):
+    kind = ""
+    effective_date = False  # only retailer imports open assignments
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV (UTF-8 or GB18030) or XLSX file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check the file and report; write nothing."
+        )
+        if self.effective_date:
+            parser.add_argument(
+                "--effective-date",
+                type=date.fromisoformat,
+                help="YYYY-MM-DD from which new or moved retailers are assigned (default: today).",
+            )
+
+    def handle(self, *args, file, dry_run=False, effective_date=None, **options):
+        try:
+            report = import_file(self.kind, file, dry_run=dry_run, on=effective_date)
+        except FileNotFoundError as exc:
+            raise CommandError(_("No such file: %(file)s") % {"file": file}) from exc
+        for line in report.lines():
+            self.stdout.write(line)
+        if not report.ok:
+            raise CommandError(
+                ngettext(
+                    "%(count)s error; nothing was imported.",
+                    "%(count)s errors; nothing was imported.",
+                    report.error_count,
+                )
+                % {"count": report.error_count}
+            )

@@ -1,0 +1,83 @@
+"""Fixtures for the import tests.
+
+``sample_org`` is the part of the demo company (accounts/demo.py) that the sample files in
+``retailers/samples/`` refer to: company 3299, territories 3299-01-01-01, 3299-01-01-02 and
+3299-02-01-01 with customer managers 100001, 100002 and 100007.
+"""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from accounts.models import OrgKind, Role
+from tests.factories import OrgUnitFactory, TerritoryFactory, UserFactory
+
+SAMPLES = Path(settings.BASE_DIR) / "retailers" / "samples"
+
+
+@pytest.fixture
+def english():
+    """Error reasons are translated; the tests compare the English source strings."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Write rows (lists of cells) to a CSV file and return its path."""
+
+    def write(rows, name="file.csv", encoding="utf-8"):
+        path = tmp_path / name
+        text = "\n".join(",".join(str(cell) for cell in row) for row in rows) + "\n"
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def write_xlsx(tmp_path):
+    def write(rows, name="file.xlsx"):
+        import openpyxl
+
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        for row in rows:
+            sheet.append(list(row))
+        path = tmp_path / name
+        workbook.save(path)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def sample_org(db):
+    company = OrgUnitFactory(name="东江市烟草公司", code="3299", kind=OrgKind.COMPANY)
+    units = SimpleNamespace(company=company, territories={}, managers={})
+    for center_code, center_name, territories in (
+        ("3299-01", "城区营销部", (("3299-01-01-01", "100001"), ("3299-01-01-02", "100002"))),
+        ("3299-02", "江北营销部", (("3299-02-01-01", "100007"),)),
+    ):
+        center = OrgUnitFactory(
+            name=center_name, code=center_code, kind=OrgKind.MARKETING_CENTER, parent=company
+        )
+        department = OrgUnitFactory(
+            name=f"{center_name}第一客户服务部",
+            code=f"{center_code}-01",
+            kind=OrgKind.SERVICE_DEPARTMENT,
+            parent=center,
+        )
+        for code, employee_no in territories:
+            manager = UserFactory(
+                employee_no=employee_no, role=Role.CUSTOMER_MANAGER, org_unit=department
+            )
+            units.managers[employee_no] = manager
+            units.territories[code] = TerritoryFactory(
+                code=code, name=f"{code}片区", department=department, manager=manager
+            )
+    units.admin = UserFactory(employee_no="900001", role=Role.ADMIN, org_unit=company)
+    return units

@@ -1,0 +1,84 @@
+"""The sample files in retailers/samples/ import cleanly, in order, and again unchanged."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from retailers.imports import ImportKind, import_file
+from retailers.models import (
+    Brand,
+    KeyBrandMonth,
+    OrderLine,
+    Retailer,
+    RetailerAssignment,
+    SalesTarget,
+    ShelfTarget,
+)
+
+from .conftest import SAMPLES
+
+pytestmark = pytest.mark.django_db
+
+ORDER = [
+    (ImportKind.BRANDS, "brands.csv", 6),
+    (ImportKind.RETAILERS, "retailers.csv", 8),
+    (ImportKind.ORDERS, "orders.csv", 20),
+    (ImportKind.TARGETS, "targets_sales.csv", 6),
+    (ImportKind.TARGETS, "targets_shelf.csv", 4),
+]
+
+
+def import_samples():
+    reports = []
+    for kind, name, _rows in ORDER:
+        reports.append(import_file(kind, SAMPLES / name, on=date(2026, 10, 1)))
+    return reports
+
+
+def test_samples_import_in_order(sample_org):
+    reports = import_samples()
+    for report, (_kind, name, rows) in zip(reports, ORDER, strict=True):
+        assert report.errors == [], name
+        assert (report.rows, report.created, report.updated, report.unchanged) == (
+            rows,
+            rows,
+            0,
+            0,
+        ), name
+    assert Brand.objects.count() == 6
+    assert Retailer.objects.count() == 8
+    assert OrderLine.objects.count() == 20
+    assert SalesTarget.objects.count() == 6
+    assert ShelfTarget.objects.count() == 4
+    assert sorted(
+        (k.brand.code, k.month.strftime("%Y-%m")) for k in KeyBrandMonth.objects.all()
+    ) == [
+        ("6901000000101", "2026-10"),
+        ("6901000000101", "2026-11"),
+        ("6901000000202", "2026-10"),
+        ("6901000000606", "2026-11"),
+    ]
+    assert sum(OrderLine.objects.values_list("quantity", flat=True)) == 200
+    assert sum(OrderLine.objects.values_list("amount", flat=True)) == Decimal("24352.50")
+    assert RetailerAssignment.objects.filter(valid_from=date(2026, 10, 1)).count() == 8
+
+
+def test_samples_reimport_changes_nothing(sample_org):
+    import_samples()
+    again = import_samples()
+    for report, (_kind, name, rows) in zip(again, ORDER, strict=True):
+        assert report.ok, name
+        assert (report.created, report.updated, report.unchanged) == (0, 0, rows), name
+    assert OrderLine.objects.count() == 20
+    assert RetailerAssignment.objects.count() == 8
+
+
+def test_xlsx_and_gb18030_samples_match_the_csv_ones(sample_org):
+    import_samples()
+    xlsx = import_file(ImportKind.ORDERS, SAMPLES / "orders.xlsx")
+    assert xlsx.ok, xlsx.errors
+    assert (xlsx.rows, xlsx.created, xlsx.unchanged) == (20, 0, 20)
+    gb = import_file(ImportKind.RETAILERS, SAMPLES / "retailers_gb18030.csv")
+    assert gb.ok, gb.errors
+    assert (gb.rows, gb.created, gb.updated, gb.unchanged) == (8, 0, 0, 8)

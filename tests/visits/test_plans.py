@@ -1,0 +1,156 @@
+"""Visit plans: windows per class, generation, completion, dropping, routes."""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from retailers.models import RetailerStatus
+from tests.factories import RetailerFactory
+from visits.models import Visit, VisitPlan, VisitStatus
+from visits.selectors.plans import plan_completion_counts, route_for
+from visits.services.plans import nearest_neighbour, plan_windows, plans_generate
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOV = date(2026, 11, 1)
+
+
+def test_windows_of_each_class():
+    assert plan_windows(NOV, 4) == [
+        (date(2026, 11, 1), date(2026, 11, 7)),
+        (date(2026, 11, 8), date(2026, 11, 14)),
+        (date(2026, 11, 15), date(2026, 11, 21)),
+        (date(2026, 11, 22), date(2026, 11, 30)),
+    ]
+    assert plan_windows(date(2027, 2, 10), 2) == [
+        (date(2027, 2, 1), date(2027, 2, 15)),
+        (date(2027, 2, 16), date(2027, 2, 28)),
+    ]
+    assert plan_windows(NOV, 1) == [(date(2026, 11, 1), date(2026, 11, 30))]
+    assert plan_windows(NOV, 3) == [
+        (date(2026, 11, 1), date(2026, 11, 10)),
+        (date(2026, 11, 11), date(2026, 11, 20)),
+        (date(2026, 11, 21), date(2026, 11, 30)),
+    ]
+    assert plan_windows(NOV, 0) == []
+
+
+def test_nearest_neighbour_route():
+    stops = [(0.0, 3.0), (0.0, 1.0), (0.0, 2.0), None]
+    route = nearest_neighbour(stops, (0.0, 0.0))
+    assert route == [(0.0, 1.0), (0.0, 2.0), (0.0, 3.0), None]
+
+
+@pytest.fixture
+def shops(org):
+    t = org.a.territory
+    t.latitude, t.longitude = Decimal("31.950000"), Decimal("118.850000")
+    t.save()
+    return {
+        "a": RetailerFactory(territory=t, abc_class="A"),
+        "b": RetailerFactory(territory=t, abc_class="B", latitude=Decimal("31.951000")),
+        "c": RetailerFactory(territory=t, abc_class="C", latitude=Decimal("31.949000")),
+        "unclassified": RetailerFactory(territory=t, abc_class=""),
+        "suspended": RetailerFactory(territory=t, abc_class="A", status=RetailerStatus.SUSPENDED),
+        "other": RetailerFactory(territory=org.b.territory, abc_class="C"),
+    }
+
+
+@pytest.mark.django_db
+def test_generation_per_class_and_idempotent(org, shops):
+    summary = plans_generate(month=NOV, today=date(2026, 10, 31))
+    assert summary == {"month": "2026-11-01", "created": 4 + 2 + 1 + 1, "dropped": 0}
+    counts = {key: VisitPlan.objects.filter(retailer=shop).count() for key, shop in shops.items()}
+    assert counts == {"a": 4, "b": 2, "c": 1, "unclassified": 0, "suspended": 0, "other": 1}
+    a_plans = VisitPlan.objects.filter(retailer=shops["a"]).order_by("window_start")
+    assert [(p.window_start.day, p.window_end.day) for p in a_plans] == [
+        (1, 7),
+        (8, 14),
+        (15, 21),
+        (22, 30),
+    ]
+    for plan in VisitPlan.objects.all():
+        assert plan.window_start <= plan.scheduled_for <= plan.window_end
+        assert plan.scheduled_for.weekday() != 6  # no Sundays
+        assert plan.manager == plan.retailer.territory.manager
+    assert plans_generate(month=NOV, today=date(2026, 10, 31))["created"] == 0
+
+
+def visit(manager, retailer, day, status=VisitStatus.VALID):
+    at = datetime.combine(day, time(10), TZ)
+    return Visit.objects.create(
+        manager=manager,
+        retailer=retailer,
+        territory=retailer.territory,
+        checked_in_at=at,
+        check_in_date=day,
+        checked_out_at=at.replace(hour=11),
+        status=status,
+    )
+
+
+@pytest.mark.django_db
+def test_completion_windows(org, shops):
+    plans_generate(month=NOV, today=date(2026, 10, 31))
+    cm = org.a.cm
+    visit(cm, shops["a"], date(2026, 11, 7))  # last day of window 1 → completes it
+    visit(cm, shops["a"], date(2026, 11, 8))  # window 2
+    visit(cm, shops["a"], date(2026, 11, 9))  # second visit in window 2: still one plan
+    visit(cm, shops["b"], date(2026, 11, 16), status=VisitStatus.INVALID)  # invalid: no
+    visit(org.a.cm2, shops["c"], date(2026, 11, 3))  # someone else's visit: no
+    visit(cm, shops["c"], date(2026, 10, 31))  # before the month: no
+    assert plan_completion_counts(month=NOV) == {
+        cm.pk: {"planned": 7, "completed": 2},
+        org.b.cm.pk: {"planned": 1, "completed": 0},
+    }
+
+
+@pytest.mark.django_db
+def test_inactive_retailer_drops_out(org, shops):
+    plans_generate(month=NOV, today=date(2026, 10, 31))
+    shops["a"].status = RetailerStatus.SUSPENDED
+    shops["a"].save()
+    summary = plans_generate(month=NOV, today=date(2026, 11, 10))
+    assert summary["dropped"] == 3  # windows 8–14 (today), 15–21, 22–30
+    assert plan_completion_counts(month=NOV)[org.a.cm.pk]["planned"] == 4
+    shops["a"].status = RetailerStatus.ACTIVE
+    shops["a"].save()
+    plans_generate(month=NOV, today=date(2026, 11, 12))
+    dropped = VisitPlan.objects.filter(retailer=shops["a"], dropped=True)
+    assert [p.window_start.day for p in dropped] == [8]  # not active for the whole window
+
+
+@pytest.mark.django_db
+def test_today_route_page_move_and_optimise(client, org, shops):
+    plans_generate(month=NOV, today=date(2026, 10, 31))
+    stops = route_for(org.a.cm, date(2026, 11, 30))
+    assert stops and all(s.manager == org.a.cm for s in stops)
+    client.force_login(org.a.cm)
+    assert client.get(reverse("visits:today")).status_code == 200
+    plan = VisitPlan.objects.filter(manager=org.a.cm).first()
+    other = VisitPlan.objects.filter(manager=org.b.cm).first()
+    assert (
+        client.post(reverse("visits:plan_move", args=[other.pk]), {"direction": "up"}).status_code
+        == 404
+    )
+    response = client.post(reverse("visits:plan_move", args=[plan.pk]), {"direction": "down"})
+    assert response.status_code == 302
+    client.force_login(org.a.dept_supervisor)
+    assert client.get(reverse("visits:today")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_week_page(client, org, shops):
+    plans_generate(month=NOV, today=date(2026, 10, 31))
+    client.force_login(org.a.cm)
+    response = client.get(reverse("visits:week"), {"day": "2026-11-02"})
+    days = response.context["days"]
+    assert list(days)[0] == date(2026, 11, 2)
+    assert (
+        sum(len(v) for v in days.values())
+        == VisitPlan.objects.filter(
+            manager=org.a.cm, scheduled_for__range=(date(2026, 11, 2), date(2026, 11, 8))
+        ).count()
+    )
