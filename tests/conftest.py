@@ -28,7 +28,8 @@ def collected_static():
 # Rows that data migrations create. A transactional test ends by emptying every table,
 # so tests after it would find them gone; they are put back before each such test.
 MIGRATION_DATA = [
-    ("retailers.migrations.0002_default_classification_rules", "create_default_rules")
+    ("retailers.migrations.0002_default_classification_rules", "create_default_rules"),
+    ("visits.migrations.0002_default_visit_rules", "create_default_rules"),
 ]
 
 
