@@ -231,6 +231,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "retailers.tasks.classify_retailers",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
+    # Daily, after the classification of the 1st: creates missing plans, drops inactive.
+    "generate-visit-plans": {
+        "task": "visits.tasks.generate_visit_plans",
+        "schedule": crontab(minute=0, hour=3),
+    },
+    "generate-work-plans": {
+        "task": "visits.tasks.generate_work_plans",
+        "schedule": crontab(minute=10, hour=3),
+    },
+    "refresh-shelf-rates": {
+        "task": "visits.tasks.refresh_shelf_rates",
+        "schedule": crontab(minute=30, hour=1),
+    },
 }
 # A worker heartbeat older than this makes /healthz report the worker as stale.
 HEALTH_WORKER_STALE_SECONDS = env.int("HEALTH_WORKER_STALE_SECONDS", default=180)
