@@ -208,6 +208,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choices that several serializers share get one schema component each.
+    "ENUM_NAME_OVERRIDES": {
+        "InfoTypeEnum": "visits.models.InfoType",
+        "WorkPlanKindEnum": "visits.models.WorkPlanKind",
+        "OrgKindEnum": "accounts.models.OrgKind",
+        "RetailerClassEnum": "retailers.models.RetailerClass",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------

@@ -23,7 +23,7 @@ def test_form_lists_new_then_key_then_sold_brands(client, org, shop):
     today = date.today()
     sold = BrandFactory(name="常销")
     key = BrandFactory(name="重点")
-    new = BrandFactory(name="新品", launch_date=month_start(today))
+    BrandFactory(name="新品", launch_date=month_start(today))
     BrandFactory(name="其他")
     KeyBrandMonth.objects.create(brand=key, month=month_start(today))
     OrderLineFactory(retailer=shop, brand=sold, order_date=today, quantity=5)

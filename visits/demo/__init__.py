@@ -1,7 +1,8 @@
 """Demo data of the visits app, in dependency order."""
 
-from . import visits
+from . import feedback, visits
 
 
 def seed(ctx):
     visits.seed(ctx)
+    feedback.seed(ctx)
