@@ -28,6 +28,7 @@ NAVIGATION = [
         "roles": SUPERVISING,
     },
     {"url": "retailers:list", "label": _("Retailers"), "roles": None},
+    {"url": "visits:shelf_rates", "label": _("Shelf-placement rate"), "roles": None},
     {"url": "visits:info_feed", "label": _("Market information"), "roles": SUPERVISING},
     {"url": "visits:complaints", "label": _("Complaints"), "roles": None},
     {"url": "visits:work_plans", "label": _("Work plans"), "roles": None},

@@ -1,6 +1,6 @@
 """Thin Celery tasks: each takes plain values and calls one service."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
 from django.utils import timezone
@@ -8,6 +8,9 @@ from django.utils import timezone
 from .services.feedback import work_plans_generate
 from .services.plans import plans_generate
 from .services.rates import shelf_rates_refresh
+
+# Orders of a month keep arriving for a few days after it ends.
+LATE_DATA_DAYS = 5
 
 
 def _day(value: str | None) -> date:
@@ -28,5 +31,15 @@ def generate_work_plans(day: str | None = None):
 
 @shared_task
 def refresh_shelf_rates(month: str | None = None):
-    """Beat: nightly. Recomputes the month's 上柜率 rollup (and last month's on the 1st)."""
-    return shelf_rates_refresh(month=_day(month))
+    """Beat: nightly. Recomputes the month's 上柜率 rollup.
+
+    Without a month: this month, and in the first days of a month last month too, so
+    orders imported late still count in last month's figures.
+    """
+    if month:
+        return [shelf_rates_refresh(month=_day(month))]
+    today = timezone.localdate()
+    months = [today]
+    if today.day <= LATE_DATA_DAYS:
+        months.insert(0, today.replace(day=1) - timedelta(days=1))
+    return [shelf_rates_refresh(month=day) for day in months]

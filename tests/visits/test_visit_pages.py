@@ -74,3 +74,15 @@ def test_service_worker_and_manifest(client, org):
     client.force_login(org.a.cm)
     home = client.get(reverse("home")).content.decode()
     assert 'rel="manifest"' in home and "serviceWorker" in home
+
+
+def test_nightly_rates_refresh_covers_last_month_early_in_a_month(monkeypatch, celery_eager):
+    from visits import tasks
+
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: date(2026, 12, 3))
+    assert [r["month"] for r in tasks.refresh_shelf_rates.delay().get()] == [
+        "2026-11-01",
+        "2026-12-01",
+    ]
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: date(2026, 12, 6))
+    assert [r["month"] for r in tasks.refresh_shelf_rates.delay().get()] == ["2026-12-01"]

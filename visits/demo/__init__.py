@@ -1,8 +1,9 @@
 """Demo data of the visits app, in dependency order."""
 
-from . import feedback, visits
+from . import feedback, rates, visits
 
 
 def seed(ctx):
     visits.seed(ctx)
     feedback.seed(ctx)
+    rates.seed(ctx)

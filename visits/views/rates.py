@@ -1,1 +1,145 @@
-urlpatterns = []
+"""上柜率 report: observed and order-based rates by brand, drilling down the org tree.
+
+Figures come from the monthly rollup (``ShelfRateRollup``), refreshed nightly by Celery;
+an admin or the assessment center can refresh a month now.
+"""
+
+import re
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from retailers.models import Brand, RetailerClass, add_months, month_start
+
+from ..selectors.rates import rate_breadcrumbs, rate_scope_for, shelf_rate_report
+from ..tasks import refresh_shelf_rates
+
+REFRESH_ROLES = (Role.ADMIN, Role.ASSESSMENT_CENTER)
+MONTHS_OFFERED = 13
+SCOPE_PARAMS = ("unit", "territory")
+
+
+def can_refresh(user) -> bool:
+    return user.is_superuser or user.role in REFRESH_ROLES
+
+
+class MonthField(forms.CharField):
+    """A month as YYYY-MM (or any day of it as YYYY-MM-DD), cleaned to its first day."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value:
+            return None
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", value)
+        try:
+            return date(int(match[1]), int(match[2]), 1) if match else date.fromisoformat(value)
+        except ValueError as exc:
+            raise forms.ValidationError(gettext_lazy("Enter a month as YYYY-MM.")) from exc
+
+
+class ShelfRateFilterForm(forms.Form):
+    month = MonthField(required=False, label=gettext_lazy("Month"))
+    unit = forms.IntegerField(required=False, min_value=1)
+    territory = forms.IntegerField(required=False, min_value=1)
+    abc_class = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Class"),
+        choices=[("", gettext_lazy("All classes")), *RetailerClass.choices],
+    )
+    brand = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Brand"))
+    new = forms.BooleanField(required=False, label=gettext_lazy("New brands only (新品上柜率)"))
+
+
+def month_choices(selected: date, today: date) -> list[date]:
+    first = month_start(today)
+    months = [add_months(first, -k) for k in range(MONTHS_OFFERED)]
+    if selected not in months:
+        months.append(selected)
+        months.sort(reverse=True)
+    return months
+
+
+@login_required
+def shelf_rates(request):
+    form = ShelfRateFilterForm(request.GET)
+    form.is_valid()
+    if any(name in form.errors for name in SCOPE_PARAMS):
+        raise Http404
+    data = form.cleaned_data
+    user = request.user
+    month = data.get("month") or month_start(timezone.localdate())
+    asked = data.get("unit") is not None or data.get("territory") is not None
+    scope = rate_scope_for(user, unit_id=data.get("unit"), territory_id=data.get("territory"))
+    if scope is None and asked:
+        raise Http404
+    report = None
+    if scope is not None:
+        report = shelf_rate_report(
+            user,
+            scope=scope,
+            month=month,
+            abc_class=data.get("abc_class") or "",
+            brand_id=data.get("brand"),
+            new_only=bool(data.get("new")),
+        )
+    # Filters without the scope, for the drill-down and breadcrumb links.
+    filters = request.GET.copy()
+    for name in SCOPE_PARAMS:
+        filters.pop(name, None)
+    context = {
+        "form": form,
+        "report": report,
+        "breadcrumbs": rate_breadcrumbs(user, scope) if scope else [],
+        "month": month,
+        "months": month_choices(month, timezone.localdate()),
+        "brands": Brand.objects.visible_to(user).order_by("price_class", "code"),
+        "selected_class": data.get("abc_class") or "",
+        "selected_brand": data.get("brand"),
+        "new_only": bool(data.get("new")),
+        "filters": filters.urlencode(),
+        "query": request.GET.urlencode(),
+        "can_refresh": can_refresh(user),
+    }
+    return render(request, "visits/rates/shelf_rates.html", context)
+
+
+class RefreshForm(forms.Form):
+    month = MonthField()
+    query = forms.CharField(required=False)
+
+
+@login_required
+@require_POST
+def shelf_rates_refresh(request):
+    if not can_refresh(request.user):
+        raise Http404
+    form = RefreshForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a month to refresh."))
+        return redirect("visits:shelf_rates")
+    month = form.cleaned_data["month"]
+    refresh_shelf_rates.delay(month.isoformat())
+    messages.success(
+        request,
+        _("The shelf-placement figures of %(month)s are being recomputed.")
+        % {"month": month.strftime("%Y-%m")},
+    )
+    query = QueryDict(form.cleaned_data["query"]).urlencode()
+    url = reverse("visits:shelf_rates")
+    return redirect(f"{url}?{query}" if query else url)
+
+
+urlpatterns = [
+    path("shelf-rates/", shelf_rates, name="shelf_rates"),
+    path("shelf-rates/refresh/", shelf_rates_refresh, name="shelf_rates_refresh"),
+]
