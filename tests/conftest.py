@@ -30,6 +30,7 @@ def collected_static():
 MIGRATION_DATA = [
     ("retailers.migrations.0002_default_classification_rules", "create_default_rules"),
     ("visits.migrations.0002_default_visit_rules", "create_default_rules"),
+    ("assessment.migrations.0002_default_scheme", "create_default_scheme"),
 ]
 
 

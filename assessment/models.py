@@ -1,0 +1,321 @@
+"""The monthly assessment (三级督察、百分制): schemes as data, inspections, bonus points,
+month states, scores with their explanation, appeals. DOMAIN.md §4."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ScopedQuerySet, User
+
+
+class AssessmentScheme(models.Model):
+    """A version of the 百分制 scheme, in force from ``effective_from`` (first of a month)."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    effective_from = models.DateField(_("effective from"))
+    bonus_cap = models.DecimalField(_("monthly bonus cap"), max_digits=5, decimal_places=2)
+    appeal_days = models.PositiveSmallIntegerField(_("days to appeal in review"), default=5)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assessment scheme")
+        verbose_name_plural = _("assessment schemes")
+        ordering = ["-effective_from", "-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_from__day=1), name="scheme_effective_first_day"
+            ),
+            models.CheckConstraint(condition=Q(bonus_cap__gte=0), name="scheme_bonus_cap_nonneg"),
+        ]
+
+    def __str__(self):
+        return _("Scheme v%(version)s from %(month)s") % {
+            "version": self.version,
+            "month": self.effective_from.strftime("%Y-%m"),
+        }
+
+
+class SchemeItem(models.Model):
+    """One item of a scheme: its points and how they are earned (a metric of the catalogue)."""
+
+    scheme = models.ForeignKey(
+        AssessmentScheme, on_delete=models.CASCADE, related_name="items", verbose_name=_("scheme")
+    )
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    max_points = models.DecimalField(_("max points"), max_digits=5, decimal_places=2)
+    metric = models.CharField(_("metric"), max_length=30)
+    params = models.JSONField(_("parameters"), default=dict)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("scheme item")
+        verbose_name_plural = _("scheme items")
+        ordering = ["scheme", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code"], name="scheme_item_unique_code"),
+            models.CheckConstraint(condition=Q(max_points__gt=0), name="scheme_item_points_pos"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name} ({self.max_points})"
+
+    def clean(self):
+        from .scoring import METRICS, validate_params
+
+        if self.metric not in METRICS:
+            raise ValidationError({"metric": _("Unknown metric.")})
+        errors = validate_params(self.metric, self.params)
+        if errors:
+            raise ValidationError({"params": errors})
+
+
+class Level(models.IntegerChoices):
+    COMPANY = 1, _("Level 1: assessment center")
+    CENTER = 2, _("Level 2: marketing center")
+    DEPARTMENT = 3, _("Level 3: service department")
+
+
+class InspectionQuerySet(ScopedQuerySet):
+    org_path_lookup = "manager__org_unit__path"
+    manager_lookup = "manager"
+
+    def active(self):
+        return self.filter(withdrawn=False)
+
+
+class Inspection(models.Model):
+    """A supervisor's deduction (督察扣分) against a manager's item in a month."""
+
+    manager = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("manager")
+    )
+    inspector = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("inspector")
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    inspected_on = models.DateField(_("date"))
+    month = models.DateField(_("counts in month"))
+    adjusts_month = models.DateField(
+        _("adjusts month"),
+        null=True,
+        blank=True,
+        help_text=_("Set when it arrived after that month was published."),
+    )
+    item_code = models.SlugField(_("item"), max_length=30)
+    points = models.DecimalField(_("deduction"), max_digits=5, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    visit = models.ForeignKey(
+        "visits.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    retailer = models.ForeignKey(
+        "retailers.Retailer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    photo = models.ImageField(_("photo"), upload_to="inspections/%Y/%m/", blank=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InspectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-inspected_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="inspection_points_positive"),
+            models.CheckConstraint(condition=Q(month__day=1), name="inspection_month_first_day"),
+        ]
+        indexes = [models.Index(fields=["month", "manager"], name="inspection_month_manager")]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.item_code} −{self.points}"
+
+
+class BonusQuerySet(ScopedQuerySet):
+    org_path_lookup = "manager__org_unit__path"
+    manager_lookup = "manager"
+
+
+class BonusPoint(models.Model):
+    """Bonus points (加分), e.g. a confirmed counterfeit lead; the month's total is capped."""
+
+    manager = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="bonus_points", verbose_name=_("manager")
+    )
+    granted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("granted by")
+    )
+    month = models.DateField(_("month"))
+    adjusts_month = models.DateField(_("adjusts month"), null=True, blank=True)
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BonusQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bonus points")
+        verbose_name_plural = _("bonus points")
+        ordering = ["-month", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="bonus_points_positive"),
+            models.CheckConstraint(condition=Q(month__day=1), name="bonus_month_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.manager_id} +{self.points}"
+
+
+class MonthState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REVIEW = "review", _("Review")
+    PUBLISHED = "published", _("Published")
+
+
+class AssessmentMonth(models.Model):
+    """The state of one month's assessment: draft (recomputable) → review → published."""
+
+    month = models.DateField(_("month"), unique=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=MonthState.choices, default=MonthState.DRAFT
+    )
+    scheme = models.ForeignKey(
+        AssessmentScheme, null=True, on_delete=models.PROTECT, verbose_name=_("scheme")
+    )
+    closed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    review_from = models.DateTimeField(_("review from"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("assessment month")
+        verbose_name_plural = _("assessment months")
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="assessment_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(state__in=MonthState.values), name="assessment_month_state_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.get_state_display()}"
+
+
+class ManagerScoreQuerySet(ScopedQuerySet):
+    org_path_lookup = "manager__org_unit__path"
+    manager_lookup = "manager"
+
+
+class ManagerScore(models.Model):
+    """A manager's total for a month (items in ``ItemScore``)."""
+
+    assessment = models.ForeignKey(
+        AssessmentMonth, on_delete=models.CASCADE, related_name="scores", verbose_name=_("month")
+    )
+    manager = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="scores", verbose_name=_("manager")
+    )
+    territory = models.ForeignKey(
+        "accounts.Territory", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    bonus_raw = models.DecimalField(_("bonus before cap"), max_digits=6, decimal_places=2)
+    bonus = models.DecimalField(_("bonus"), max_digits=5, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=6, decimal_places=2)
+    sales_boxes = models.DecimalField(_("sales (箱)"), max_digits=14, decimal_places=4)
+    sales_target_boxes = models.DecimalField(
+        _("sales target (箱)"), max_digits=12, decimal_places=2, null=True
+    )
+
+    objects = ManagerScoreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monthly score")
+        verbose_name_plural = _("monthly scores")
+        ordering = ["-total", "manager"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "manager"], name="score_unique_manager"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="score_total_nonnegative"),
+        ]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.total}"
+
+
+class ItemScore(models.Model):
+    score = models.ForeignKey(
+        ManagerScore, on_delete=models.CASCADE, related_name="items", verbose_name=_("score")
+    )
+    code = models.SlugField(_("item"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    max_points = models.DecimalField(_("max points"), max_digits=5, decimal_places=2)
+    applicable = models.BooleanField(_("applicable"), default=True)
+    earned = models.DecimalField(_("earned"), max_digits=9, decimal_places=4)
+    deductions = models.DecimalField(_("deductions"), max_digits=6, decimal_places=2)
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=2)
+    explanation = models.JSONField(_("explanation"), default=dict)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("item score")
+        verbose_name_plural = _("item scores")
+        ordering = ["score", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["score", "code"], name="item_score_unique_code"),
+            models.CheckConstraint(
+                condition=Q(points__gte=0) & Q(points__lte=models.F("max_points")),
+                name="item_score_within_max",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.points}"
+
+
+class AppealStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class AppealQuerySet(ScopedQuerySet):
+    org_path_lookup = "inspection__manager__org_unit__path"
+    manager_lookup = "inspection__manager"
+
+
+class Appeal(models.Model):
+    """A manager's appeal (申诉) against a deduction, decided one level above the inspector."""
+
+    inspection = models.OneToOneField(
+        Inspection, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("inspection")
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING
+    )
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=AppealStatus.PENDING) | ~Q(decision_reason=""),
+                name="appeal_decision_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.inspection_id} {self.status}"

@@ -1,0 +1,166 @@
+"""Reads for the assessment: the scheme in force, and every manager's inputs for a month.
+
+``gather_inputs`` issues one aggregate query per input kind for all managers at once
+(GROUP BY manager); the number of queries does not depend on the number of managers.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+
+from accounts.models import Role, User
+from retailers.models import (
+    CARTONS_PER_BOX,
+    KeyBrandMonth,
+    OrderLine,
+    SalesTarget,
+    add_months,
+    month_start,
+)
+from visits.selectors.feedback import (
+    complaint_counts,
+    information_counts,
+    satisfaction_means,
+    work_plan_counts,
+)
+from visits.selectors.plans import plan_completion_counts
+from visits.selectors.rates import territory_new_brand_rates
+
+from .models import AssessmentMonth, AssessmentScheme, BonusPoint, Inspection, MonthState
+from .scoring import ItemSpec, ManagerInputs, SchemeSpec
+
+
+def scheme_for(month: date) -> AssessmentScheme:
+    scheme = (
+        AssessmentScheme.objects.filter(effective_from__lte=month_start(month))
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    if scheme is None:
+        raise AssessmentScheme.DoesNotExist(f"no assessment scheme in force in {month}")
+    return scheme
+
+
+def scheme_spec(scheme: AssessmentScheme) -> SchemeSpec:
+    return SchemeSpec(
+        items=tuple(
+            ItemSpec(
+                code=item.code,
+                name=item.name,
+                max_points=item.max_points,
+                metric=item.metric,
+                params=item.params,
+            )
+            for item in scheme.items.order_by("position", "pk")
+        ),
+        bonus_cap=scheme.bonus_cap,
+    )
+
+
+def open_month_for(day: date) -> date:
+    """The month an inspection or bonus dated ``day`` counts in: its own month, unless that
+    is already published; then the next month that is not (an adjustment, shown as such)."""
+    month = month_start(day)
+    published = set(
+        AssessmentMonth.objects.filter(month__gte=month, state=MonthState.PUBLISHED).values_list(
+            "month", flat=True
+        )
+    )
+    while month in published:
+        month = add_months(month, 1)
+    return month
+
+
+def _credited(lines, first: date, end: date):
+    """Σ 条 per manager of ``lines`` in [first, end), credited to the manager assigned to the
+    retailer on the order date (one aggregate query)."""
+    on_order_date = Q(retailer__assignments__valid_from__lte=F("order_date")) & (
+        Q(retailer__assignments__valid_to__isnull=True)
+        | Q(retailer__assignments__valid_to__gt=F("order_date"))
+    )
+    rows = (
+        lines.filter(on_order_date, order_date__gte=first, order_date__lt=end)
+        .values(manager_id=F("retailer__assignments__manager_id"))
+        .annotate(cartons=Sum("quantity"))
+    )
+    return {row["manager_id"]: row["cartons"] for row in rows}
+
+
+def gather_inputs(month: date, *, closed_at: datetime | None = None) -> dict[int, ManagerInputs]:
+    """Every active customer manager's inputs for ``month`` (a fixed number of queries)."""
+    first = month_start(month)
+    end = add_months(first, 1)
+    managers = dict(
+        User.objects.filter(role=Role.CUSTOMER_MANAGER, is_active=True).values_list(
+            "pk", "territory__pk"
+        )
+    )
+    sales = _credited(OrderLine.objects.all(), first, end)
+    key_brands = KeyBrandMonth.objects.filter(month=first).values("brand_id")
+    key_sales = _credited(OrderLine.objects.filter(brand_id__in=key_brands), first, end)
+    targets = {
+        t.manager_id: t for t in SalesTarget.objects.filter(month=first, manager_id__in=managers)
+    }
+    new_rates = territory_new_brand_rates(month=first)
+    plans = plan_completion_counts(month=first)
+    info = information_counts(month=first, closed_at=closed_at)
+    satisfaction = satisfaction_means(month=first)
+    work_plans = work_plan_counts(month=first, closed_at=closed_at)
+    complaints = complaint_counts(month=first, closed_at=closed_at)
+
+    deductions = defaultdict(lambda: defaultdict(Decimal))
+    deduction_ids = defaultdict(lambda: defaultdict(list))
+    for pk, manager_id, code, points in (
+        Inspection.objects.active()
+        .filter(month=first)
+        .order_by("pk")
+        .values_list("pk", "manager_id", "item_code", "points")
+    ):
+        deductions[manager_id][code] += points
+        deduction_ids[manager_id][code].append(pk)
+    bonus = defaultdict(Decimal)
+    bonus_ids = defaultdict(list)
+    for pk, manager_id, points in (
+        BonusPoint.objects.filter(month=first)
+        .order_by("pk")
+        .values_list("pk", "manager_id", "points")
+    ):
+        bonus[manager_id] += points
+        bonus_ids[manager_id].append(pk)
+
+    inputs = {}
+    for manager_id, territory_id in managers.items():
+        target = targets.get(manager_id)
+        mean, count = satisfaction.get(territory_id, (None, 0))
+        plan = plans.get(manager_id, {})
+        late_missing = work_plans.get(manager_id, {})
+        complaint = complaints.get(manager_id, {})
+        inputs[manager_id] = ManagerInputs(
+            sales_boxes=Decimal(sales.get(manager_id, 0)) / CARTONS_PER_BOX,
+            sales_target_boxes=target.total_boxes if target else None,
+            key_brand_boxes=Decimal(key_sales.get(manager_id, 0)) / CARTONS_PER_BOX,
+            key_brand_target_boxes=target.key_brand_boxes if target else None,
+            new_brand_rates=tuple(
+                (rate["brand_id"], rate["observed_rate"], rate["target_rate"])
+                for rate in new_rates.get(territory_id, [])
+                if rate["target_rate"] is not None
+            ),
+            visits_planned=plan.get("planned", 0),
+            visits_completed=plan.get("completed", 0),
+            info_items=info.get(manager_id, 0),
+            satisfaction_mean=mean,
+            satisfaction_count=count,
+            late_plans=late_missing.get("late", 0),
+            missing_plans=late_missing.get("missing", 0),
+            overdue_complaints=complaint.get("overdue", 0),
+            substantiated_complaints=complaint.get("substantiated", 0),
+            deductions=dict(deductions.get(manager_id, {})),
+            deduction_evidence={
+                code: tuple(ids) for code, ids in deduction_ids.get(manager_id, {}).items()
+            },
+            bonus=bonus.get(manager_id, Decimal(0)),
+            bonus_evidence=tuple(bonus_ids.get(manager_id, ())),
+        )
+    return inputs

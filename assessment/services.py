@@ -1,0 +1,268 @@
+"""Writes of the monthly assessment: closing a month, its states, inspections, bonus, appeals."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from retailers.models import month_start
+
+from .models import (
+    Appeal,
+    AppealStatus,
+    AssessmentMonth,
+    BonusPoint,
+    Inspection,
+    ItemScore,
+    ManagerScore,
+    MonthState,
+)
+from .scoring import score
+from .selectors import gather_inputs, open_month_for, scheme_for, scheme_spec
+
+ROLE_LEVEL = {
+    Role.ASSESSMENT_CENTER: 1,
+    Role.MARKETING_CENTER_SUPERVISOR: 2,
+    Role.SERVICE_DEPT_SUPERVISOR: 3,
+}
+
+
+class MonthBusy(Exception):
+    """Another close of the same month holds its lock."""
+
+
+def _lock_month(first: date) -> AssessmentMonth:
+    AssessmentMonth.objects.get_or_create(month=first)
+    try:
+        return AssessmentMonth.objects.select_for_update(nowait=True).get(month=first)
+    except DatabaseError as exc:  # PostgreSQL: the row is locked by another close
+        raise MonthBusy(_("This month is being computed by another process.")) from exc
+
+
+def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
+    """Score the month's managers (or only ``manager_ids``) and replace their rows."""
+    now = now or timezone.now()
+    scheme = assessment.scheme or scheme_for(assessment.month)
+    spec = scheme_spec(scheme)
+    inputs = gather_inputs(assessment.month, closed_at=now)
+    if manager_ids is not None:
+        inputs = {pk: value for pk, value in inputs.items() if pk in set(manager_ids)}
+    territories = dict(User.objects.filter(pk__in=inputs).values_list("pk", "territory__pk"))
+    old = ManagerScore.objects.filter(assessment=assessment)
+    if manager_ids is not None:
+        old = old.filter(manager_id__in=manager_ids)
+    old.delete()
+    scores, items = [], []
+    for manager_id, manager_inputs in inputs.items():
+        result = score(manager_inputs, spec)
+        row = ManagerScore(
+            assessment=assessment,
+            manager_id=manager_id,
+            territory_id=territories.get(manager_id),
+            bonus_raw=result.bonus_raw,
+            bonus=result.bonus,
+            total=result.total,
+            sales_boxes=manager_inputs.sales_boxes.quantize(Decimal("0.0001")),
+            sales_target_boxes=manager_inputs.sales_target_boxes,
+        )
+        scores.append(row)
+        items.append(result.items)
+    ManagerScore.objects.bulk_create(scores, batch_size=2000)
+    ItemScore.objects.bulk_create(
+        (
+            ItemScore(
+                score=row,
+                code=item.code,
+                name=item.name,
+                max_points=item.max_points,
+                applicable=item.applicable,
+                earned=item.earned.quantize(Decimal("0.0001")),
+                deductions=item.deductions,
+                points=item.points,
+                explanation=item.explanation,
+                position=position,
+            )
+            for row, results in zip(scores, items, strict=True)
+            for position, item in enumerate(results)
+        ),
+        batch_size=5000,
+    )
+    assessment.scheme = scheme
+    assessment.closed_at = now
+    assessment.save(update_fields=["scheme", "closed_at"])
+    return len(scores)
+
+
+@transaction.atomic
+def month_close(*, month: date, now=None) -> dict:
+    """Compute every manager's score of ``month`` into the draft. Re-running on the same
+    inputs gives the same scores and never duplicates rows; a month in review or published
+    is refused; a second close of the same month at the same time is refused."""
+    assessment = _lock_month(month_start(month))
+    if assessment.state != MonthState.DRAFT:
+        raise ValidationError(
+            _("%(month)s is %(state)s: its scores can no longer be recomputed.")
+            % {"month": assessment.month.strftime("%Y-%m"), "state": assessment.get_state_display()}
+        )
+    count = _compute(assessment, now=now)
+    return {"month": assessment.month.isoformat(), "managers": count}
+
+
+@transaction.atomic
+def month_start_review(*, month: date, user=None, now=None) -> AssessmentMonth:
+    """draft → review: managers may appeal deductions for the scheme's appeal days."""
+    assessment = _lock_month(month_start(month))
+    if assessment.state != MonthState.DRAFT or assessment.closed_at is None:
+        raise ValidationError(_("Only a computed draft month can go to review."))
+    assessment.state = MonthState.REVIEW
+    assessment.review_from = now or timezone.now()
+    assessment.save(update_fields=["state", "review_from"])
+    return assessment
+
+
+@transaction.atomic
+def month_publish(*, month: date, user=None, now=None) -> AssessmentMonth:
+    """review → published: the scores are locked; later data goes to the next open month."""
+    assessment = _lock_month(month_start(month))
+    if assessment.state != MonthState.REVIEW:
+        raise ValidationError(_("Only a month in review can be published."))
+    pending = Appeal.objects.filter(
+        inspection__month=assessment.month, status=AppealStatus.PENDING
+    ).count()
+    if pending:
+        raise ValidationError(
+            _("%(n)s appeals are still pending; decide them before publishing.") % {"n": pending}
+        )
+    assessment.state = MonthState.PUBLISHED
+    assessment.published_at = now or timezone.now()
+    assessment.published_by = user
+    assessment.save(update_fields=["state", "published_at", "published_by"])
+    return assessment
+
+
+def _inspector_level(user) -> int:
+    level = ROLE_LEVEL.get(user.role)
+    if level is None:
+        raise PermissionDenied(_("Only supervisors of the three levels inspect managers."))
+    return level
+
+
+@transaction.atomic
+def inspection_record(
+    *,
+    inspector,
+    manager_id: int,
+    inspected_on: date,
+    item_code: str,
+    points: Decimal,
+    reason: str,
+    visit=None,
+    retailer=None,
+    photo=None,
+) -> Inspection:
+    """A deduction against a manager in the inspector's subtree (else DoesNotExist → 404).
+
+    It counts in the month of ``inspected_on``, or, when that month is published, in the
+    next open month as an adjustment."""
+    level = _inspector_level(inspector)
+    manager = User.objects.visible_to(inspector).get(pk=manager_id, role=Role.CUSTOMER_MANAGER)
+    if inspected_on > timezone.localdate():
+        raise ValidationError({"inspected_on": _("The date cannot be in the future.")})
+    month = open_month_for(inspected_on)
+    codes = set(scheme_for(month).items.values_list("code", flat=True))
+    if item_code not in codes:
+        raise ValidationError({"item_code": _("Unknown assessment item.")})
+    inspection = Inspection(
+        manager=manager,
+        inspector=inspector,
+        level=level,
+        inspected_on=inspected_on,
+        month=month,
+        adjusts_month=month_start(inspected_on) if month != month_start(inspected_on) else None,
+        item_code=item_code,
+        points=points,
+        reason=(reason or "").strip(),
+        visit=visit,
+        retailer=retailer,
+    )
+    if photo:
+        inspection.photo = photo
+    inspection.full_clean()
+    inspection.save()
+    return inspection
+
+
+@transaction.atomic
+def bonus_grant(*, user, manager_id: int, day: date, points: Decimal, reason: str) -> BonusPoint:
+    _inspector_level(user)
+    manager = User.objects.visible_to(user).get(pk=manager_id, role=Role.CUSTOMER_MANAGER)
+    month = open_month_for(day)
+    bonus = BonusPoint(
+        manager=manager,
+        granted_by=user,
+        month=month,
+        adjusts_month=month_start(day) if month != month_start(day) else None,
+        points=points,
+        reason=(reason or "").strip(),
+    )
+    bonus.full_clean()
+    bonus.save()
+    return bonus
+
+
+def _month_of(inspection) -> AssessmentMonth | None:
+    return AssessmentMonth.objects.filter(month=inspection.month).first()
+
+
+@transaction.atomic
+def appeal_file(*, inspection: Inspection, user, reason: str, now=None) -> Appeal:
+    """The manager appeals a deduction while the month is in review, within the appeal days."""
+    now = now or timezone.now()
+    if inspection.manager_id != user.pk:
+        raise PermissionDenied(_("Only the manager concerned can appeal a deduction."))
+    assessment = _month_of(inspection)
+    if assessment is None or assessment.state != MonthState.REVIEW:
+        raise ValidationError(_("Appeals are filed while the month is in review."))
+    days = assessment.scheme.appeal_days if assessment.scheme else 5
+    if now > assessment.review_from + timedelta(days=days):
+        raise ValidationError(_("The %(days)s days to appeal have passed.") % {"days": days})
+    if Appeal.objects.filter(inspection=inspection).exists():
+        raise ValidationError(_("This deduction has already been appealed."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the appeal.")})
+    appeal = Appeal(inspection=inspection, reason=reason.strip())
+    appeal.full_clean()
+    appeal.save()
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(*, appeal: Appeal, user, accept: bool, reason: str, now=None) -> Appeal:
+    """A supervisor one level above the inspector (or higher; level 1 for level-1
+    inspections, by another person; or an admin) accepts or rejects with a reason.
+    Accepted: the deduction is withdrawn and the manager's score recomputed."""
+    inspection = appeal.inspection
+    level = 0 if (user.role == Role.ADMIN or user.is_superuser) else _inspector_level(user)
+    if level > max(1, inspection.level - 1) or user.pk == inspection.inspector_id:
+        raise PermissionDenied(_("An appeal is decided one level above the inspector."))
+    if appeal.status != AppealStatus.PENDING:
+        raise ValidationError(_("This appeal has already been decided."))
+    if not (reason or "").strip():
+        raise ValidationError({"decision_reason": _("Give the reason for the decision.")})
+    assessment = AssessmentMonth.objects.select_for_update().get(month=inspection.month)
+    if assessment.state == MonthState.PUBLISHED:
+        raise ValidationError(_("The month is published: its scores are locked."))
+    appeal.status = AppealStatus.ACCEPTED if accept else AppealStatus.REJECTED
+    appeal.decided_by = user
+    appeal.decided_at = now or timezone.now()
+    appeal.decision_reason = reason.strip()
+    appeal.save()
+    if accept:
+        inspection.withdrawn = True
+        inspection.save(update_fields=["withdrawn"])
+        _compute(assessment, manager_ids=[inspection.manager_id], now=assessment.closed_at)
+    return appeal
