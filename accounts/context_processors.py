@@ -17,6 +17,14 @@ SUPERVISING = (
     Role.ADMIN,
 )
 
+INSPECTING = (
+    Role.SERVICE_DEPT_SUPERVISOR,
+    Role.MARKETING_CENTER_SUPERVISOR,
+    Role.ASSESSMENT_CENTER,
+)
+ASSESSING = (Role.CUSTOMER_MANAGER, *INSPECTING)
+ASSESSMENT_ADMIN = (Role.ASSESSMENT_CENTER, Role.ADMIN)
+
 NAVIGATION = [
     {"url": "home", "label": _("Home"), "roles": None},
     {"url": "visits:today", "label": _("Today's route"), "roles": (Role.CUSTOMER_MANAGER,)},
@@ -33,6 +41,14 @@ NAVIGATION = [
     {"url": "visits:complaints", "label": _("Complaints"), "roles": None},
     {"url": "visits:work_plans", "label": _("Work plans"), "roles": None},
     {"url": "visits:surveys", "label": _("Satisfaction"), "roles": SUPERVISING},
+    {"url": "assessment:my_score", "label": _("My score"), "roles": (Role.CUSTOMER_MANAGER,)},
+    {"url": "assessment:appeals", "label": _("Appeals"), "roles": ASSESSING},
+    {"url": "assessment:ranking", "label": _("Scores"), "roles": SUPERVISING},
+    {"url": "assessment:inspect", "label": _("Inspect"), "roles": INSPECTING},
+    {"url": "assessment:inspections", "label": _("Inspections"), "roles": SUPERVISING},
+    {"url": "assessment:coverage", "label": _("Inspection coverage"), "roles": SUPERVISING},
+    {"url": "assessment:months", "label": _("Assessment months"), "roles": ASSESSMENT_ADMIN},
+    {"url": "assessment:audit", "label": _("Audit trail"), "roles": ASSESSMENT_ADMIN},
     {"url": "accounts:org_tree", "label": _("Organisation"), "roles": SUPERVISING},
     {"url": "retailers:import", "label": _("Imports"), "roles": (Role.ADMIN,)},
     {"url": "admin:index", "label": _("Administration"), "roles": (Role.ADMIN,)},

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentConfig(AppConfig):
     name = "assessment"
     verbose_name = _("Assessment")
+
+    def ready(self):
+        from . import audit
+
+        audit.register()

@@ -55,7 +55,10 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     old = ManagerScore.objects.filter(assessment=assessment)
     if manager_ids is not None:
         old = old.filter(manager_id__in=manager_ids)
-    old.delete()
+    # Two plain DELETE statements: the ORM's cascade would fetch and delete in batches, so
+    # its query count would grow with the number of managers.
+    ItemScore.objects.filter(score__in=old)._raw_delete(ItemScore.objects.db)
+    old._raw_delete(ManagerScore.objects.db)
     scores, items = [], []
     for manager_id, manager_inputs in inputs.items():
         result = score(manager_inputs, spec)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "auditlog",
     "accounts",
     "health",
     "retailers",
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records the signed-in user as the actor of audit-log entries (assessment.audit).
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Must be last: it turns a lockout raised by the auth backend into a response.
@@ -250,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-shelf-rates": {
         "task": "visits.tasks.refresh_shelf_rates",
         "schedule": crontab(minute=30, hour=1),
+    },
+    # Recomputes last month's draft every night until it goes to review.
+    "close-month": {
+        "task": "assessment.tasks.close_month",
+        "schedule": crontab(minute=0, hour=4),
     },
 }
 # A worker heartbeat older than this makes /healthz report the worker as stale.

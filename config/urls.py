@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts import views as accounts_views
 from accounts.forms import LoginForm
+from assessment import api as assessment_api
 from retailers import api as retailers_api
 from visits import api as visits_api
 
@@ -16,6 +17,7 @@ router = DefaultRouter()
 accounts_api.register(router)
 retailers_api.register(router)
 visits_api.register(router)
+assessment_api.register(router)
 
 admin.site.site_header = _("Customer manager system administration")
 admin.site.site_title = _("Customer manager system")
@@ -33,6 +35,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("retailers.urls")),
     path("", include("visits.urls")),
+    path("", include("assessment.urls")),
     path("", include("health.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

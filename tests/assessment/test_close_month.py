@@ -253,7 +253,7 @@ def test_close_query_count_does_not_grow_with_managers(october):
 def test_states_and_locks(october):
     org = october
     month_close(month=OCT)
-    with pytest.raises(ValidationError, match="review"):
+    with pytest.raises(ValidationError, match="只有复核中的月份可以发布"):
         month_publish(month=OCT)
     month_start_review(month=OCT)
     with pytest.raises(ValidationError):
@@ -319,7 +319,7 @@ def test_accepted_appeal_raises_the_total(october):
     month_start_review(month=OCT)
     discipline = Inspection.objects.get(manager=org.b.cm, level=1)
     appeal = appeal_file(inspection=discipline, user=org.b.cm, reason="已整改")
-    with pytest.raises(ValidationError, match="pending"):
+    with pytest.raises(ValidationError, match="还有 1 条申诉待处理"):
         month_publish(month=OCT)
     appeal_decide(appeal=appeal, user=org.admin, accept=True, reason="同意")
     score = ManagerScore.objects.get(manager=org.b.cm, assessment__month=OCT)

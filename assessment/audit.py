@@ -1,0 +1,30 @@
+"""The audit trail of the assessment (django-auditlog).
+
+Every save and delete of these models writes a ``LogEntry`` with the changed fields
+(before → after); ``AuditlogMiddleware`` records the signed-in user as the actor.
+``register()`` runs once, from ``AssessmentConfig.ready()``.
+"""
+
+from django.apps import apps
+
+AUDITED_MODELS = (
+    "assessment.Inspection",
+    "assessment.BonusPoint",
+    "assessment.Appeal",
+    "assessment.AssessmentScheme",
+    "assessment.SchemeItem",
+    "assessment.AssessmentMonth",
+    "retailers.ClassOverride",
+)
+
+
+def audited_models():
+    return [apps.get_model(label) for label in AUDITED_MODELS]
+
+
+def register():
+    from auditlog.registry import auditlog
+
+    for model in audited_models():
+        if not auditlog.contains(model):
+            auditlog.register(model)

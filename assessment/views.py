@@ -1,0 +1,486 @@
+"""Pages of the monthly assessment: scores, inspection entry, appeals, months, coverage, audit.
+
+Rows come from ``Model.objects.visible_to(request.user)``: outside the user's subtree a row
+is a 404, and so is a page the user's role may not use (the product's rule for pages).
+Writes go through ``assessment.services``.
+"""
+
+from datetime import date, timedelta
+
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role, User
+
+from . import services
+from .audit import audited_models
+from .coverage import coverage_report
+from .filters import InspectionFilter, ScoreFilter
+from .forms import (
+    AppealForm,
+    AuditFilterForm,
+    BonusForm,
+    DecideForm,
+    InspectionForm,
+    MonthActionForm,
+)
+from .models import (
+    Appeal,
+    AppealStatus,
+    AssessmentMonth,
+    BonusPoint,
+    Inspection,
+    ManagerScore,
+    MonthState,
+)
+
+PAGE_SIZE = 50
+
+INSPECTOR_ROLES = tuple(services.ROLE_LEVEL)
+SCORE_VIEWER_ROLES = (*INSPECTOR_ROLES, Role.HR, Role.ADMIN)
+MONTH_ROLES = (Role.ASSESSMENT_CENTER, Role.ADMIN)
+AUDIT_ROLES = (Role.ASSESSMENT_CENTER, Role.ADMIN)
+
+
+def _allow(user, roles):
+    """A page for other roles does not exist for this user (404)."""
+    if not (user.is_superuser or user.role in roles):
+        raise Http404
+
+
+def _page(request, queryset, size=PAGE_SIZE):
+    page = Paginator(queryset, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def _report(request, exc: ValidationError):
+    for error in exc.messages:
+        messages.error(request, error)
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _parse_month(value) -> date | None:
+    try:
+        return date.fromisoformat(value).replace(day=1)
+    except (TypeError, ValueError):
+        return None
+
+
+def appeal_deadline(assessment: AssessmentMonth):
+    if assessment.state != MonthState.REVIEW or assessment.review_from is None:
+        return None
+    days = assessment.scheme.appeal_days if assessment.scheme else 5
+    return assessment.review_from + timedelta(days=days)
+
+
+# --- Scores -----------------------------------------------------------------------------------
+
+
+def _score_context(request, score: ManagerScore):
+    assessment = score.assessment
+    inspections = list(
+        Inspection.objects.filter(manager_id=score.manager_id, month=assessment.month)
+        .select_related("inspector", "visit", "retailer", "appeal")
+        .order_by("inspected_on", "pk")
+    )
+    deadline = appeal_deadline(assessment)
+    may_appeal = (
+        request.user.pk == score.manager_id and deadline is not None and timezone.now() <= deadline
+    )
+    by_item = {}
+    for inspection in inspections:
+        inspection.has_appeal = hasattr(inspection, "appeal")
+        inspection.can_appeal = (
+            may_appeal and not inspection.withdrawn and not inspection.has_appeal
+        )
+        by_item.setdefault(inspection.item_code, []).append(inspection)
+    items = list(score.items.all())
+    for item in items:
+        item.inspections = by_item.pop(item.code, [])
+    return {
+        "score": score,
+        "assessment": assessment,
+        "deadline": deadline,
+        "items": items,
+        "other_inspections": [i for rest in by_item.values() for i in rest],
+        "bonuses": BonusPoint.objects.filter(
+            manager_id=score.manager_id, month=assessment.month
+        ).select_related("granted_by"),
+    }
+
+
+@login_required
+def my_score(request):
+    if not request.user.is_customer_manager:
+        raise Http404
+    scores = ManagerScore.objects.filter(manager=request.user).select_related(
+        "assessment", "assessment__scheme", "manager"
+    )
+    months = [s.assessment.month for s in scores.order_by("-assessment__month")]
+    month = _parse_month(request.GET.get("month")) or (months[0] if months else None)
+    score = scores.filter(assessment__month=month).first() if month else None
+    if month and score is None and request.GET.get("month"):
+        raise Http404
+    context = _score_context(request, score) if score else {"score": None}
+    return render(
+        request,
+        "assessment/score.html",
+        {**context, "months": months, "own": True},
+    )
+
+
+@login_required
+def score_detail(request, pk):
+    score = get_object_or_404(
+        ManagerScore.objects.visible_to(request.user).select_related(
+            "assessment", "assessment__scheme", "manager", "manager__org_unit", "territory"
+        ),
+        pk=pk,
+    )
+    context = _score_context(request, score)
+    return render(
+        request,
+        "assessment/score.html",
+        {**context, "own": request.user.pk == score.manager_id},
+    )
+
+
+@login_required
+def ranking(request):
+    _allow(request.user, SCORE_VIEWER_ROLES)
+    months = list(
+        AssessmentMonth.objects.filter(closed_at__isnull=False).values_list("month", flat=True)
+    )
+    month = _parse_month(request.GET.get("month")) or (months[0] if months else None)
+    assessment = AssessmentMonth.objects.filter(month=month).first() if month else None
+    order = "total" if request.GET.get("sort") == "total" else "-total"
+    queryset = (
+        ManagerScore.objects.visible_to(request.user)
+        .filter(assessment__month=month)
+        .select_related("manager", "manager__org_unit", "territory")
+        .prefetch_related("items")
+        .order_by(order, "manager__employee_no")
+    )
+    filterset = ScoreFilter(request.GET, queryset=queryset, request=request)
+    page, query = _page(request, filterset.qs)
+    rows = list(page.object_list)
+    columns = [(item.code, item.name) for item in rows[0].items.all()] if rows else []
+    for row in rows:
+        row.by_code = {item.code: item for item in row.items.all()}
+        row.cells = [row.by_code.get(code) for code, _name in columns]
+    return render(
+        request,
+        "assessment/ranking.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "months": months,
+            "month": month,
+            "assessment": assessment,
+            "columns": columns,
+            "order": order,
+        },
+    )
+
+
+# --- Inspections and bonus points -------------------------------------------------------------
+
+
+@login_required
+def inspect(request):
+    _allow(request.user, INSPECTOR_ROLES)
+    user = request.user
+    kind = request.POST.get("kind") if request.method == "POST" else None
+    form = InspectionForm(
+        request.POST if kind == "inspection" else None,
+        request.FILES if kind == "inspection" else None,
+        user=user,
+    )
+    bonus_form = BonusForm(request.POST if kind == "bonus" else None, user=user)
+    if kind == "inspection" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            inspection = services.inspection_record(
+                inspector=user,
+                manager_id=data["manager"],
+                inspected_on=data["inspected_on"],
+                item_code=data["item_code"],
+                points=data["points"],
+                reason=data["reason"],
+                visit=data["visit"],
+                retailer=data["license_no"],
+                photo=data["photo"],
+            )
+        except User.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if inspection.adjusts_month:
+                messages.success(
+                    request,
+                    _("The deduction was recorded as an adjustment in %(month)s.")
+                    % {"month": inspection.month.strftime("%Y-%m")},
+                )
+            else:
+                messages.success(request, _("The deduction was recorded."))
+            return redirect("assessment:inspect")
+    elif kind == "bonus" and bonus_form.is_valid():
+        data = bonus_form.cleaned_data
+        try:
+            services.bonus_grant(
+                user=user,
+                manager_id=data["manager"],
+                day=data["day"],
+                points=data["points"],
+                reason=data["reason"],
+            )
+        except User.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:
+            _add_errors(bonus_form, exc)
+        else:
+            messages.success(request, _("The bonus points were recorded."))
+            return redirect("assessment:inspect")
+    recent = (
+        Inspection.objects.filter(inspector=user)
+        .select_related("manager")
+        .order_by("-created_at", "-pk")[:10]
+    )
+    return render(
+        request,
+        "assessment/inspect.html",
+        {
+            "form": form,
+            "bonus_form": bonus_form,
+            "kind": kind,
+            "recent": recent,
+            "level": services.ROLE_LEVEL.get(user.role),
+        },
+    )
+
+
+@login_required
+def inspection_list(request):
+    _allow(request.user, SCORE_VIEWER_ROLES)
+    queryset = (
+        Inspection.objects.visible_to(request.user)
+        .select_related("manager", "manager__org_unit", "inspector", "appeal")
+        .order_by("-inspected_on", "-pk")
+    )
+    filterset = InspectionFilter(request.GET, queryset=queryset, request=request)
+    page, query = _page(request, filterset.qs)
+    return render(
+        request,
+        "assessment/inspection_list.html",
+        {"filter": filterset, "page": page, "query": query},
+    )
+
+
+# --- Appeals ----------------------------------------------------------------------------------
+
+
+@login_required
+def appeal_file(request, pk):
+    inspection = get_object_or_404(
+        Inspection.objects.visible_to(request.user).select_related("inspector"), pk=pk
+    )
+    if inspection.manager_id != request.user.pk:
+        raise Http404
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_file(
+                inspection=inspection, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your appeal was filed."))
+            return redirect(
+                f"{reverse('assessment:my_score')}?month={inspection.month.isoformat()}"
+            )
+    return render(request, "assessment/appeal_form.html", {"inspection": inspection, "form": form})
+
+
+def decidable_appeals(user):
+    """Pending appeals in the user's subtree against inspections of a lower level."""
+    level = services.ROLE_LEVEL.get(user.role)
+    if level is None:
+        return Appeal.objects.none()
+    return (
+        Appeal.objects.visible_to(user)
+        .filter(status=AppealStatus.PENDING, inspection__level__gt=level)
+        .exclude(inspection__inspector=user)
+    )
+
+
+@login_required
+def appeal_list(request):
+    user = request.user
+    if user.is_customer_manager:
+        queryset = Appeal.objects.visible_to(user)
+        deciding = False
+    else:
+        _allow(user, INSPECTOR_ROLES)
+        queryset = decidable_appeals(user)
+        deciding = True
+    queryset = queryset.select_related(
+        "inspection", "inspection__manager", "inspection__inspector", "decided_by"
+    ).order_by("-filed_at", "-pk")
+    page, query = _page(request, queryset)
+    return render(
+        request,
+        "assessment/appeals.html",
+        {"page": page, "query": query, "deciding": deciding, "form": DecideForm()},
+    )
+
+
+@login_required
+@require_POST
+def appeal_decide(request, pk):
+    appeal = get_object_or_404(decidable_appeals(request.user).select_related("inspection"), pk=pk)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("assessment:appeals")
+    try:
+        services.appeal_decide(
+            appeal=appeal,
+            user=request.user,
+            accept=form.cleaned_data["decision"] == "accept",
+            reason=form.cleaned_data["reason"],
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        if appeal.status == AppealStatus.ACCEPTED:
+            messages.success(request, _("The appeal was accepted; the deduction is withdrawn."))
+        else:
+            messages.success(request, _("The appeal was rejected."))
+    return redirect("assessment:appeals")
+
+
+# --- Months -----------------------------------------------------------------------------------
+
+
+@login_required
+def months(request):
+    _allow(request.user, MONTH_ROLES)
+    if request.method == "POST":
+        form = MonthActionForm(request.POST)
+        if form.is_valid():
+            month = form.cleaned_data["month"]
+            action = form.cleaned_data["action"]
+            try:
+                if action == "close":
+                    result = services.month_close(month=month)
+                    messages.success(
+                        request,
+                        _("%(month)s computed: %(n)s managers.")
+                        % {"month": month.strftime("%Y-%m"), "n": result["managers"]},
+                    )
+                elif action == "review":
+                    services.month_start_review(month=month, user=request.user)
+                    messages.success(
+                        request,
+                        _("%(month)s is open for appeals.") % {"month": month.strftime("%Y-%m")},
+                    )
+                else:
+                    services.month_publish(month=month, user=request.user)
+                    messages.success(
+                        request,
+                        _("%(month)s is published.") % {"month": month.strftime("%Y-%m")},
+                    )
+            except services.MonthBusy as exc:
+                messages.error(request, str(exc))
+            except ValidationError as exc:
+                _report(request, exc)
+        else:
+            messages.error(request, _("Choose a month and an action."))
+        return redirect("assessment:months")
+    rows = list(
+        AssessmentMonth.objects.select_related("scheme", "published_by")
+        .annotate(managers=Count("scores"))
+        .order_by("-month")
+    )
+    pending = dict(
+        Appeal.objects.filter(status=AppealStatus.PENDING)
+        .values_list("inspection__month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        row.pending = pending.get(row.month, 0)
+        row.deadline = appeal_deadline(row)
+    today = timezone.localdate()
+    return render(
+        request,
+        "assessment/months.html",
+        {"rows": rows, "default_month": today.replace(day=1), "states": MonthState},
+    )
+
+
+# --- Coverage ---------------------------------------------------------------------------------
+
+
+@login_required
+def coverage(request):
+    _allow(request.user, SCORE_VIEWER_ROLES)
+    month = _parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
+    report = coverage_report(user=request.user, month=month)
+    return render(request, "assessment/coverage.html", {"report": report, "month": month})
+
+
+# --- Audit trail ------------------------------------------------------------------------------
+
+
+@login_required
+def audit(request):
+    _allow(request.user, AUDIT_ROLES)
+    types = ContentType.objects.get_for_models(*audited_models())
+    choices = sorted(
+        ((str(ct.pk), str(model._meta.verbose_name_plural)) for model, ct in types.items()),
+        key=lambda choice: choice[1],
+    )
+    form = AuditFilterForm(request.GET or None, models=choices)
+    queryset = LogEntry.objects.filter(content_type__in=list(types.values()))
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["model"]:
+            queryset = queryset.filter(content_type_id=data["model"])
+        if data["date_from"]:
+            queryset = queryset.filter(timestamp__date__gte=data["date_from"])
+        if data["date_to"]:
+            queryset = queryset.filter(timestamp__date__lte=data["date_to"])
+    queryset = queryset.select_related("actor", "content_type").order_by("-timestamp", "-pk")
+    page, query = _page(request, queryset)
+    return render(request, "assessment/audit.html", {"form": form, "page": page, "query": query})
