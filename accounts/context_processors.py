@@ -1,7 +1,8 @@
 """Navigation by role.
 
-Each entry names a URL and the roles that see it (``None``: every signed-in user).
-Later features append their entries here so the menu stays in one place.
+Each entry names a URL, the menu group it sits in and the roles that see it (``None``:
+every signed-in user). Later features append their entries here so the menu stays in one
+place. A group with one visible entry shows as a plain link, otherwise as a dropdown.
 """
 
 from django.urls import reverse
@@ -25,41 +26,109 @@ INSPECTING = (
 ASSESSING = (Role.CUSTOMER_MANAGER, *INSPECTING)
 ASSESSMENT_ADMIN = (Role.ASSESSMENT_CENTER, Role.ADMIN)
 
+GROUPS = {
+    "visits": _("Field work"),
+    "feedback": _("Feedback"),
+    "assessment": _("Assessment"),
+    "system": _("System"),
+}
+
 NAVIGATION = [
     {"url": "home", "label": _("Home"), "roles": None},
-    {"url": "visits:today", "label": _("Today's route"), "roles": (Role.CUSTOMER_MANAGER,)},
-    {"url": "visits:list", "label": _("Visits"), "roles": None},
+    {
+        "url": "visits:today",
+        "label": _("Today's route"),
+        "roles": (Role.CUSTOMER_MANAGER,),
+        "group": "visits",
+    },
+    {"url": "visits:list", "label": _("Visits"), "roles": None, "group": "visits"},
     {
         "url": "visits:list",
         "query": "flagged=true",
+        "group": "visits",
         "label": _("Flagged visits"),
         "roles": SUPERVISING,
     },
     {"url": "retailers:list", "label": _("Retailers"), "roles": None},
-    {"url": "visits:shelf_rates", "label": _("Shelf-placement rate"), "roles": None},
-    {"url": "visits:info_feed", "label": _("Market information"), "roles": SUPERVISING},
-    {"url": "visits:complaints", "label": _("Complaints"), "roles": None},
-    {"url": "visits:work_plans", "label": _("Work plans"), "roles": None},
-    {"url": "visits:surveys", "label": _("Satisfaction"), "roles": SUPERVISING},
-    {"url": "assessment:my_score", "label": _("My score"), "roles": (Role.CUSTOMER_MANAGER,)},
-    {"url": "assessment:appeals", "label": _("Appeals"), "roles": ASSESSING},
-    {"url": "assessment:ranking", "label": _("Scores"), "roles": SUPERVISING},
-    {"url": "assessment:inspect", "label": _("Inspect"), "roles": INSPECTING},
-    {"url": "assessment:inspections", "label": _("Inspections"), "roles": SUPERVISING},
-    {"url": "assessment:coverage", "label": _("Inspection coverage"), "roles": SUPERVISING},
-    {"url": "assessment:months", "label": _("Assessment months"), "roles": ASSESSMENT_ADMIN},
-    {"url": "assessment:audit", "label": _("Audit trail"), "roles": ASSESSMENT_ADMIN},
-    {"url": "accounts:org_tree", "label": _("Organisation"), "roles": SUPERVISING},
-    {"url": "retailers:import", "label": _("Imports"), "roles": (Role.ADMIN,)},
-    {"url": "admin:index", "label": _("Administration"), "roles": (Role.ADMIN,)},
-    {"url": "swagger-ui", "label": _("API"), "roles": (Role.ADMIN,)},
+    {
+        "url": "visits:shelf_rates",
+        "label": _("Shelf-placement rate"),
+        "roles": None,
+        "group": "visits",
+    },
+    {
+        "url": "visits:info_feed",
+        "label": _("Market information"),
+        "roles": SUPERVISING,
+        "group": "feedback",
+    },
+    {"url": "visits:complaints", "label": _("Complaints"), "roles": None, "group": "feedback"},
+    {"url": "visits:work_plans", "label": _("Work plans"), "roles": None, "group": "feedback"},
+    {
+        "url": "visits:surveys",
+        "label": _("Satisfaction"),
+        "roles": SUPERVISING,
+        "group": "feedback",
+    },
+    {
+        "url": "assessment:my_score",
+        "label": _("My score"),
+        "roles": (Role.CUSTOMER_MANAGER,),
+        "group": "assessment",
+    },
+    {"url": "assessment:appeals", "label": _("Appeals"), "roles": ASSESSING, "group": "assessment"},
+    {
+        "url": "assessment:ranking",
+        "label": _("Scores"),
+        "roles": SUPERVISING,
+        "group": "assessment",
+    },
+    {
+        "url": "assessment:inspect",
+        "label": _("Inspect"),
+        "roles": INSPECTING,
+        "group": "assessment",
+    },
+    {
+        "url": "assessment:inspections",
+        "label": _("Inspections"),
+        "roles": SUPERVISING,
+        "group": "assessment",
+    },
+    {
+        "url": "assessment:coverage",
+        "label": _("Inspection coverage"),
+        "roles": SUPERVISING,
+        "group": "assessment",
+    },
+    {
+        "url": "assessment:months",
+        "label": _("Assessment months"),
+        "roles": ASSESSMENT_ADMIN,
+        "group": "assessment",
+    },
+    {
+        "url": "assessment:audit",
+        "label": _("Audit trail"),
+        "roles": ASSESSMENT_ADMIN,
+        "group": "system",
+    },
+    {
+        "url": "accounts:org_tree",
+        "label": _("Organisation"),
+        "roles": SUPERVISING,
+        "group": "system",
+    },
+    {"url": "retailers:import", "label": _("Imports"), "roles": (Role.ADMIN,), "group": "system"},
+    {"url": "admin:index", "label": _("Administration"), "roles": (Role.ADMIN,), "group": "system"},
+    {"url": "swagger-ui", "label": _("API"), "roles": (Role.ADMIN,), "group": "system"},
 ]
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "nav_menu": []}
     current = request.resolver_match.view_name if request.resolver_match else ""
     items = []
     for entry in NAVIGATION:
@@ -72,7 +141,32 @@ def navigation(request):
             {
                 "url": f"{url}?{query}" if query else url,
                 "label": entry["label"],
+                "group": entry.get("group"),
                 "active": current == entry["url"] and request.GET.urlencode() == query,
             }
         )
-    return {"nav_items": items}
+    return {"nav_items": items, "nav_menu": _menu(items)}
+
+
+def _menu(items):
+    """Top-level entries in order: single links, and groups (dropdowns) of 2+ links."""
+    grouped = {}
+    for item in items:
+        if item["group"]:
+            grouped.setdefault(item["group"], []).append(item)
+    menu, seen = [], set()
+    for item in items:
+        group = item["group"]
+        if group is None or len(grouped[group]) == 1:
+            menu.append({"link": item})
+        elif group not in seen:
+            seen.add(group)
+            children = grouped[group]
+            menu.append(
+                {
+                    "label": GROUPS[group],
+                    "children": children,
+                    "active": any(child["active"] for child in children),
+                }
+            )
+    return menu
