@@ -8,8 +8,6 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
-
 from accounts.models import Role, User
 from retailers.models import (
     CARTONS_PER_BOX,
@@ -19,6 +17,7 @@ from retailers.models import (
     add_months,
     month_start,
 )
+from retailers.selectors import credited_cartons
 from visits.selectors.feedback import (
     complaint_counts,
     information_counts,
@@ -73,21 +72,6 @@ def open_month_for(day: date) -> date:
     return month
 
 
-def _credited(lines, first: date, end: date):
-    """Σ 条 per manager of ``lines`` in [first, end), credited to the manager assigned to the
-    retailer on the order date (one aggregate query)."""
-    on_order_date = Q(retailer__assignments__valid_from__lte=F("order_date")) & (
-        Q(retailer__assignments__valid_to__isnull=True)
-        | Q(retailer__assignments__valid_to__gt=F("order_date"))
-    )
-    rows = (
-        lines.filter(on_order_date, order_date__gte=first, order_date__lt=end)
-        .values(manager_id=F("retailer__assignments__manager_id"))
-        .annotate(cartons=Sum("quantity"))
-    )
-    return {row["manager_id"]: row["cartons"] for row in rows}
-
-
 def gather_inputs(month: date, *, closed_at: datetime | None = None) -> dict[int, ManagerInputs]:
     """Every active customer manager's inputs for ``month`` (a fixed number of queries)."""
     first = month_start(month)
@@ -97,9 +81,11 @@ def gather_inputs(month: date, *, closed_at: datetime | None = None) -> dict[int
             "pk", "territory__pk"
         )
     )
-    sales = _credited(OrderLine.objects.all(), first, end)
+    sales = credited_cartons(start=first, end=end)
     key_brands = KeyBrandMonth.objects.filter(month=first).values("brand_id")
-    key_sales = _credited(OrderLine.objects.filter(brand_id__in=key_brands), first, end)
+    key_sales = credited_cartons(
+        start=first, end=end, lines=OrderLine.objects.filter(brand_id__in=key_brands)
+    )
     targets = {
         t.manager_id: t for t in SalesTarget.objects.filter(month=first, manager_id__in=managers)
     }

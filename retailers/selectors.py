@@ -145,22 +145,39 @@ def retailer_card(retailer: Retailer, *, months: int = 12, today: date) -> dict:
     }
 
 
-def credited_sales(*, start: date, end: date):
+def assigned_on_order_date() -> Q:
+    """Order lines joined to the assignment in force on their order date (one join)."""
+    return Q(retailer__assignments__valid_from__lte=F("order_date")) & (
+        Q(retailer__assignments__valid_to__isnull=True)
+        | Q(retailer__assignments__valid_to__gt=F("order_date"))
+    )
+
+
+def credited_sales(*, start: date, end: date, lines=None):
     """条 sold in [start, end) per manager and price class, in one aggregate query.
 
     Each order line counts for the manager assigned to its retailer on the order date
     (``RetailerAssignment``), not for today's manager. Rows: manager_id, price_class,
-    cartons.
+    cartons. ``lines`` narrows the order lines (e.g. to key brands).
     """
-    on_order_date = Q(retailer__assignments__valid_from__lte=F("order_date")) & (
-        Q(retailer__assignments__valid_to__isnull=True)
-        | Q(retailer__assignments__valid_to__gt=F("order_date"))
-    )
+    lines = OrderLine.objects.all() if lines is None else lines
     return (
-        OrderLine.objects.filter(on_order_date, order_date__gte=start, order_date__lt=end)
+        lines.filter(assigned_on_order_date(), order_date__gte=start, order_date__lt=end)
         .values(
             manager_id=F("retailer__assignments__manager_id"), price_class=F("brand__price_class")
         )
         .annotate(cartons=Sum("quantity"))
         .order_by("manager_id", "price_class")
     )
+
+
+def credited_cartons(*, start: date, end: date, lines=None) -> dict[int, int]:
+    """Σ 条 per manager in [start, end), credited by order date (one aggregate query)."""
+    lines = OrderLine.objects.all() if lines is None else lines
+    rows = (
+        lines.filter(assigned_on_order_date(), order_date__gte=start, order_date__lt=end)
+        .values(manager_id=F("retailer__assignments__manager_id"))
+        .annotate(cartons=Sum("quantity"))
+        .order_by()
+    )
+    return {row["manager_id"]: row["cartons"] for row in rows}

@@ -33,6 +33,7 @@ def planned(org):
     new_brand = BrandFactory(name="南京（雨花石）", launch_date=today.replace(day=1))
     key_brand = BrandFactory(name="黄山（红方印）")
     KeyBrandMonth.objects.create(brand=key_brand, month=month_start(today))
+    BrandFactory(name="红塔山（硬经典）")  # not listed first: reached through "其他规格"
     plans_generate(month=today, today=today)
     plan = VisitPlan.objects.get(retailer=shop)
     plan.scheduled_for = today
@@ -86,6 +87,11 @@ def test_planned_visit_from_todays_route(browser, live_server, org, planned):
     )
     assert set(first_two) == {new_brand.pk, key_brand.pk}
     fill_visit(page, new_brand, key_brand)
+    page.locator("#add-brand").select_option(label="红塔山（硬经典）")
+    page.get_by_role("button", name="添加", exact=True).click()
+    page.locator(".shelf-row").filter(has_text="红塔山（硬经典）").get_by_text(
+        "未上柜", exact=True
+    ).click()
     assert_no_horizontal_scroll(page)
     screenshot(page, "visit-form-phone")
     page.get_by_role("button", name="签退并提交").click()
@@ -102,8 +108,12 @@ def test_planned_visit_from_todays_route(browser, live_server, org, planned):
         "ok",
         0,
     )
-    shelf = {o.brand_id: (o.on_shelf, o.retail_price) for o in ShelfObservation.objects.all()}
-    assert shelf == {new_brand.pk: (True, Decimal("26.50")), key_brand.pk: (False, None)}
+    shelf = {o.brand.name: (o.on_shelf, o.retail_price) for o in ShelfObservation.objects.all()}
+    assert shelf == {
+        new_brand.name: (True, Decimal("26.50")),
+        key_brand.name: (False, None),
+        "红塔山（硬经典）": (False, None),
+    }
     assert InformationItem.objects.get().content == "南京（雨花石）零售价偏高"
 
 
