@@ -31,6 +31,7 @@ MIGRATION_DATA = [
     ("retailers.migrations.0002_default_classification_rules", "create_default_rules"),
     ("visits.migrations.0002_default_visit_rules", "create_default_rules"),
     ("assessment.migrations.0002_default_scheme", "create_default_scheme"),
+    ("reports.migrations.0002_default_pay_scheme", "create_default_pay_scheme"),
 ]
 
 

@@ -1,0 +1,277 @@
+"""Pay (计件工资加考核), grade tiers (分级管理, 能上能下) and the HR bonus sheet. DOMAIN.md §5–§7."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ScopedQuerySet, User
+
+
+class Tier(models.TextChoices):
+    PROBATION = "probation", _("Probation")
+    ONE = "one_star", _("One star")
+    TWO = "two_star", _("Two stars")
+    THREE = "three_star", _("Three stars")
+    FOUR = "four_star", _("Four stars")
+    FIVE = "five_star", _("Five stars")
+
+
+TIER_ORDER = [Tier.PROBATION, Tier.ONE, Tier.TWO, Tier.THREE, Tier.FOUR, Tier.FIVE]
+
+
+class ScoreMode(models.TextChoices):
+    LINEAR = "linear", _("Score ÷ 100")
+    BANDED = "banded", _("Banded table")
+
+
+class PayScheme(models.Model):
+    """A version of the pay rules, in force from ``effective_from`` (first day of a month).
+
+    ``piece_rates``: {"1": 40, …, "5": 8} 元 per 箱 by price class. ``score_bands``: for the
+    banded mode, [[lowest score, coefficient], …] ascending. ``tiers``: {tier: {"coefficient":
+    "1.0", "allowance": "400"}}. ``floor``/``cap`` bound the bonus when set (off by default:
+    下不保底, 上不封顶).
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    effective_from = models.DateField(_("effective from"))
+    piece_rates = models.JSONField(_("piece rates per box by price class"))
+    score_mode = models.CharField(
+        _("score coefficient"), max_length=10, choices=ScoreMode.choices, default=ScoreMode.LINEAR
+    )
+    score_bands = models.JSONField(_("score bands"), default=list, blank=True)
+    floor = models.DecimalField(_("floor"), max_digits=10, decimal_places=2, null=True, blank=True)
+    cap = models.DecimalField(_("cap"), max_digits=10, decimal_places=2, null=True, blank=True)
+    tiers = models.JSONField(_("tier coefficients and allowances"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pay scheme")
+        verbose_name_plural = _("pay schemes")
+        ordering = ["-effective_from", "-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_from__day=1), name="pay_scheme_effective_first_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(floor__isnull=True) | Q(cap__isnull=True) | Q(cap__gte=F("floor")),
+                name="pay_scheme_floor_below_cap",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Pay scheme v%(version)s from %(month)s") % {
+            "version": self.version,
+            "month": self.effective_from.strftime("%Y-%m"),
+        }
+
+
+class ManagerTierQuerySet(ScopedQuerySet):
+    org_path_lookup = "manager__org_unit__path"
+    manager_lookup = "manager"
+
+
+class ManagerTier(models.Model):
+    """A manager's tier from ``effective_from`` on (history: the latest one in force counts)."""
+
+    manager = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("manager")
+    )
+    tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices)
+    effective_from = models.DateField(_("effective from"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ManagerTierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("manager tier")
+        verbose_name_plural = _("manager tiers")
+        ordering = ["manager", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["manager", "effective_from"], name="manager_tier_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_from__day=1), name="manager_tier_first_day"
+            ),
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="manager_tier_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.tier} {self.effective_from:%Y-%m}"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class TierProposalQuerySet(ScopedQuerySet):
+    org_path_lookup = "manager__org_unit__path"
+    manager_lookup = "manager"
+
+
+class TierProposal(models.Model):
+    """The quarterly review's proposal for one manager, approved or rejected by an admin."""
+
+    quarter_start = models.DateField(_("quarter"))
+    manager = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="tier_proposals", verbose_name=_("manager")
+    )
+    current_tier = models.CharField(_("current tier"), max_length=12, choices=Tier.choices)
+    proposed_tier = models.CharField(_("proposed tier"), max_length=12, choices=Tier.choices)
+    flag = models.CharField(_("flag"), max_length=30, blank=True)
+    reasons = models.JSONField(_("reasons"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    objects = TierProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tier proposal")
+        verbose_name_plural = _("tier proposals")
+        ordering = ["-quarter_start", "manager"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter_start", "manager"], name="tier_proposal_unique_quarter"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.current_tier} → {self.proposed_tier}"
+
+
+class PayRunStatus(models.TextChoices):
+    PREPARED = "prepared", _("Prepared")
+    APPROVED = "approved", _("Approved")
+
+
+class PayRun(models.Model):
+    """One month's pay run: prepared by one HR user, approved by a different user."""
+
+    month = models.DateField(_("month"), unique=True)
+    scheme = models.ForeignKey(PayScheme, on_delete=models.PROTECT, verbose_name=_("pay scheme"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PayRunStatus.choices, default=PayRunStatus.PREPARED
+    )
+    prepared_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("prepared by")
+    )
+    prepared_at = models.DateTimeField(_("prepared at"))
+    approved_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pay run")
+        verbose_name_plural = _("pay runs")
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="pay_run_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
+                name="pay_run_maker_checker",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=PayRunStatus.PREPARED) | Q(approved_by__isnull=False),
+                name="pay_run_approved_has_approver",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.get_status_display()}"
+
+
+class PayLineQuerySet(ScopedQuerySet):
+    org_path_lookup = "manager__org_unit__path"
+    manager_lookup = "manager"
+
+
+class PayLine(models.Model):
+    """One manager's pay for the run's month, with the figures it was computed from."""
+
+    run = models.ForeignKey(PayRun, on_delete=models.CASCADE, related_name="lines")
+    manager = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="pay_lines", verbose_name=_("manager")
+    )
+    center_name = models.CharField(_("marketing center"), max_length=100)
+    department_name = models.CharField(_("service department"), max_length=100)
+    territory_name = models.CharField(_("territory"), max_length=100)
+    tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices)
+    cartons_1 = models.PositiveIntegerField(default=0)
+    cartons_2 = models.PositiveIntegerField(default=0)
+    cartons_3 = models.PositiveIntegerField(default=0)
+    cartons_4 = models.PositiveIntegerField(default=0)
+    cartons_5 = models.PositiveIntegerField(default=0)
+    piece_pay = models.DecimalField(_("piece pay"), max_digits=14, decimal_places=4)
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
+    score_coefficient = models.DecimalField(_("score coefficient"), max_digits=7, decimal_places=4)
+    tier_coefficient = models.DecimalField(_("tier coefficient"), max_digits=5, decimal_places=2)
+    allowance = models.DecimalField(_("tier allowance"), max_digits=10, decimal_places=2)
+    bonus = models.DecimalField(_("bonus"), max_digits=12, decimal_places=2)
+    explanation = models.JSONField(_("explanation"), default=dict)
+
+    objects = PayLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pay line")
+        verbose_name_plural = _("pay lines")
+        ordering = ["run", "center_name", "department_name", "territory_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "manager"], name="pay_line_unique_manager"),
+        ]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.bonus}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A bonus-sheet export run as a Celery job, with its progress and the file when done."""
+
+    run = models.ForeignKey(PayRun, on_delete=models.CASCADE, related_name="exports")
+    file_format = models.CharField(_("format"), max_length=4, default="xlsx")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_max"),
+        ]
+
+    def __str__(self):
+        return f"{self.run_id} {self.file_format} {self.status}"
