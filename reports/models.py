@@ -1,4 +1,4 @@
-"""Pay (计件工资加考核), grade tiers (分级管理, 能上能下) and the HR bonus sheet. DOMAIN.md §5–§7."""
+"""Pay (计件工资加考核), grade tiers (分级管理, 能上能下), the HR bonus sheet. DOMAIN.md §5–§7."""
 
 from django.db import models
 from django.db.models import F, Q
