@@ -30,6 +30,7 @@ GROUPS = {
     "visits": _("Field work"),
     "feedback": _("Feedback"),
     "assessment": _("Assessment"),
+    "pay": _("Pay"),
     "system": _("System"),
 }
 
@@ -106,6 +107,37 @@ NAVIGATION = [
         "label": _("Assessment months"),
         "roles": ASSESSMENT_ADMIN,
         "group": "assessment",
+    },
+    {
+        "url": "reports:my_pay",
+        "label": _("My pay"),
+        "roles": (Role.CUSTOMER_MANAGER,),
+        "group": "pay",
+    },
+    {
+        "url": "reports:pay_run",
+        "label": _("Pay run"),
+        "roles": (Role.HR, Role.ADMIN),
+        "group": "pay",
+    },
+    {
+        "url": "reports:what_if",
+        "label": _("Pay what-if"),
+        "roles": (Role.HR, Role.ASSESSMENT_CENTER, Role.ADMIN),
+        "group": "pay",
+    },
+    {
+        "url": "reports:bonus_sheet",
+        "label": _("Bonus sheets"),
+        "roles": (Role.HR, Role.ADMIN),
+        "group": "pay",
+    },
+    {"url": "reports:tier_history", "label": _("Tier history"), "roles": None, "group": "pay"},
+    {
+        "url": "reports:tier_review",
+        "label": _("Tier review"),
+        "roles": (Role.ADMIN,),
+        "group": "pay",
     },
     {
         "url": "assessment:audit",

@@ -15,6 +15,10 @@ AUDITED_MODELS = (
     "assessment.SchemeItem",
     "assessment.AssessmentMonth",
     "retailers.ClassOverride",
+    "reports.TierProposal",
+    "reports.ManagerTier",
+    "reports.PayScheme",
+    "reports.PayRun",
 )
 
 

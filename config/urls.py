@@ -10,6 +10,7 @@ from accounts import api as accounts_api
 from accounts import views as accounts_views
 from accounts.forms import LoginForm
 from assessment import api as assessment_api
+from reports import api as reports_api
 from retailers import api as retailers_api
 from visits import api as visits_api
 
@@ -18,6 +19,7 @@ accounts_api.register(router)
 retailers_api.register(router)
 visits_api.register(router)
 assessment_api.register(router)
+reports_api.register(router)
 
 admin.site.site_header = _("Customer manager system administration")
 admin.site.site_title = _("Customer manager system")
@@ -36,6 +38,7 @@ urlpatterns = [
     path("", include("retailers.urls")),
     path("", include("visits.urls")),
     path("", include("assessment.urls")),
+    path("", include("reports.urls")),
     path("", include("health.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

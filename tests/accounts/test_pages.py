@@ -140,7 +140,7 @@ def test_org_tree_query_count_does_not_grow(client, org, django_assert_num_queri
 def test_menu_groups_links_into_dropdowns(client, org):
     menu = login(client, org.assessor).get(reverse("home")).context["nav_menu"]
     groups = {entry["label"]: len(entry["children"]) for entry in menu if "children" in entry}
-    assert set(groups) == {"走访管理", "信息与投诉", "考核", "系统"}
+    assert set(groups) == {"走访管理", "信息与投诉", "考核", "薪酬", "系统"}
     assert all(count >= 2 for count in groups.values())
     # A group with a single visible link is shown as that link.
     menu = login(client, org.a.center_supervisor).get(reverse("home")).context["nav_menu"]

@@ -1,0 +1,357 @@
+"""The HR monthly bonus sheet (奖金表, DOMAIN.md §7) as an Excel workbook or a CSV file.
+
+``bonus_sheet_frame`` reads the run's lines in one query into a DataFrame; the writers lay it
+out: a summary sheet (汇总) first, then one sheet per marketing center, each with a totals row
+(合计) and a footer (制表 / 审核 / 批准, the run's approval state, the month).
+
+Text never becomes a formula: in the workbook every text cell is written as a string
+(XlsxWriter's ``strings_to_formulas`` is off, so pandas' ``write`` goes to ``write_string``);
+in the CSV a text field that starts with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage
+return) gets a leading ``'``. Numbers are written as numbers and never prefixed.
+"""
+
+import re
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+from django.utils import translation
+
+from .models import PayRun, PayRunStatus, Tier
+
+# The sheet is an HR document whose layout DOMAIN.md §7 fixes: these headers and labels are
+# the document's content (Chinese whatever the interface language), not interface strings,
+# so they are not marked for translation. Keys are the frame's column names.
+LINE_COLUMNS = {
+    "seq": "序号",
+    "employee_no": "工号",
+    "name": "姓名",
+    "center": "营销中心",
+    "department": "市场部",
+    "territory": "片区",
+    "tier": "等级",
+    "boxes_1": "一类 (箱)",
+    "boxes_2": "二类 (箱)",
+    "boxes_3": "三类 (箱)",
+    "boxes_4": "四类 (箱)",
+    "boxes_5": "五类 (箱)",
+    "boxes_total": "合计 (箱)",
+    "piece_pay": "计件工资",
+    "score": "考核得分",
+    "score_coefficient": "考核系数",
+    "tier_coefficient": "等级系数",
+    "allowance": "等级津贴",
+    "bonus": "应发奖金",
+}
+SUMMARY_COLUMNS = {
+    "seq": "序号",
+    "center": "营销中心",
+    "managers": "人数",
+    "boxes_1": "一类 (箱)",
+    "boxes_2": "二类 (箱)",
+    "boxes_3": "三类 (箱)",
+    "boxes_4": "四类 (箱)",
+    "boxes_5": "五类 (箱)",
+    "boxes_total": "合计 (箱)",
+    "piece_pay": "计件工资",
+    "allowance": "等级津贴",
+    "bonus": "应发奖金",
+}
+SHEET_LABELS = {
+    "summary": "汇总",
+    "total": "合计",
+    "title": "{month}客户经理奖金表",
+    "month": "{year}年{month}月",
+    "prepared": "制表：{name}",
+    "reviewed": "审核：",
+    "approved": "批准：{name}",
+    "state": "审批状态：{state}",
+    "period": "月份：{month}",
+}
+STATE_LABELS = {PayRunStatus.APPROVED: "已审批", PayRunStatus.PREPARED: "未审批，仅供核对"}
+
+TEXT_COLUMNS = ["employee_no", "name", "center", "department", "territory", "tier"]
+BOX_COLUMNS = ["boxes_1", "boxes_2", "boxes_3", "boxes_4", "boxes_5", "boxes_total"]
+MONEY_COLUMNS = ["piece_pay", "allowance", "bonus"]
+SUMMED_COLUMNS = [*BOX_COLUMNS, *MONEY_COLUMNS]
+# number format and width of each column (text columns: width only)
+COLUMN_LAYOUT = {
+    "seq": ("0", 5),
+    "employee_no": (None, 10),
+    "name": (None, 10),
+    "center": (None, 14),
+    "department": (None, 16),
+    "territory": (None, 14),
+    "tier": (None, 7),
+    **dict.fromkeys(BOX_COLUMNS, ("0.00", 9)),
+    "piece_pay": ("0.00", 11),
+    "score": ("0.00", 8),
+    "score_coefficient": ("0.0000", 8),
+    "tier_coefficient": ("0.00", 8),
+    "allowance": ("0.00", 9),
+    "bonus": ("0.00", 11),
+    "managers": ("0", 6),
+}
+CARTONS_PER_BOX = Decimal(250)  # 条 per 箱
+CENT = Decimal("0.01")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+MAX_SHEET_NAME = 31
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+Progress = Callable[[int], None]
+LINE_FIELDS = [
+    "manager__employee_no",
+    "manager__name",
+    "center_name",
+    "department_name",
+    "territory_name",
+    "tier",
+    "cartons_1",
+    "cartons_2",
+    "cartons_3",
+    "cartons_4",
+    "cartons_5",
+    "piece_pay",
+    "score",
+    "score_coefficient",
+    "tier_coefficient",
+    "allowance",
+    "bonus",
+]
+
+
+def bonus_sheet_frame(run: PayRun) -> pd.DataFrame:
+    """The run's lines, one row per manager, ordered by center, department, territory.
+
+    One query (``values()``). 箱 = 条 ÷ 250, exact; money and coefficients are the stored
+    Decimals; ``tier`` is the Chinese label.
+    """
+    rows = run.lines.order_by(
+        "center_name", "department_name", "territory_name", "manager__employee_no"
+    ).values(*LINE_FIELDS)
+    frame = pd.DataFrame.from_records(list(rows), columns=LINE_FIELDS).rename(
+        columns={
+            "manager__employee_no": "employee_no",
+            "manager__name": "name",
+            "center_name": "center",
+            "department_name": "department",
+            "territory_name": "territory",
+        }
+    )
+    with translation.override("zh-hans"):
+        tier_labels = {tier.value: str(tier.label) for tier in Tier}
+    frame["tier"] = frame["tier"].map(lambda value: tier_labels.get(value, value))
+    cartons = [f"cartons_{n}" for n in range(1, 6)]
+    for n, column in enumerate(cartons, start=1):
+        frame[f"boxes_{n}"] = frame[column].map(lambda v: Decimal(int(v)) / CARTONS_PER_BOX)
+    frame["boxes_total"] = (
+        frame[cartons].sum(axis=1).map(lambda v: Decimal(int(v)) / CARTONS_PER_BOX)
+    )
+    frame.insert(0, "seq", range(1, len(frame) + 1))
+    return frame[list(LINE_COLUMNS)]
+
+
+def _total(series) -> Decimal:
+    return sum(series, Decimal(0))
+
+
+def _totals(frame: pd.DataFrame) -> dict:
+    return {column: _total(frame[column]) for column in SUMMED_COLUMNS}
+
+
+def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per marketing center: number of managers and the summed columns."""
+    rows = []
+    for seq, (center, lines) in enumerate(frame.groupby("center", sort=True), start=1):
+        rows.append({"seq": seq, "center": center, "managers": len(lines), **_totals(lines)})
+    return pd.DataFrame.from_records(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV only)."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def sheet_names(centers) -> dict[str, str]:
+    """A valid, unique worksheet name for each center (≤ 31 chars, none of []:*?/\\)."""
+    taken = {SHEET_LABELS["summary"].lower()}
+    names = {}
+    for center in centers:
+        base = SHEET_NAME_FORBIDDEN.sub("_", center).strip("'").strip() or "_"
+        name = base[:MAX_SHEET_NAME]
+        n = 2
+        while name.lower() in taken:
+            suffix = f" ({n})"
+            name = base[: MAX_SHEET_NAME - len(suffix)] + suffix
+            n += 1
+        taken.add(name.lower())
+        names[center] = name
+    return names
+
+
+def month_label(run: PayRun) -> str:
+    return SHEET_LABELS["month"].format(year=run.month.year, month=run.month.month)
+
+
+def footer_texts(run: PayRun) -> list[str]:
+    """The footer cells: 制表, 审核, 批准, the approval state, the month."""
+    approved = run.status == PayRunStatus.APPROVED and run.approved_by_id
+    return [
+        SHEET_LABELS["prepared"].format(name=run.prepared_by.name),
+        SHEET_LABELS["reviewed"],
+        SHEET_LABELS["approved"].format(name=run.approved_by.name if approved else ""),
+        SHEET_LABELS["state"].format(state=STATE_LABELS[PayRunStatus(run.status)]),
+        SHEET_LABELS["period"].format(month=month_label(run)),
+    ]
+
+
+def _print_escape(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+class _Formats:
+    def __init__(self, book):
+        base = {"border": 1, "valign": "vcenter"}
+        self.head = book.add_format(
+            {**base, "bold": True, "bg_color": "#F2E6D9", "text_wrap": True, "align": "center"}
+        )
+        self.column = {
+            key: book.add_format({**base, "num_format": number} if number else base)
+            for key, (number, _width) in COLUMN_LAYOUT.items()
+        }
+        self.total = {
+            key: book.add_format(
+                {**base, "bold": True, **({"num_format": number} if number else {})}
+            )
+            for key, (number, _width) in COLUMN_LAYOUT.items()
+        }
+        self.footer = book.add_format({"valign": "vcenter"})
+
+
+def _write_sheet(writer, formats, run, name, title, frame, columns, totals_row):
+    """One table: header row, the frame's rows, the totals row, the footer, print setup."""
+    keys = list(columns)
+    body = frame[keys].copy()
+    for key in keys:
+        if key not in TEXT_COLUMNS and key not in ("seq", "managers", "center"):
+            body[key] = body[key].map(float)
+    body.to_excel(writer, sheet_name=name, index=False, header=False, startrow=1)
+    sheet = writer.sheets[name]
+    for col, key in enumerate(keys):
+        number, width = COLUMN_LAYOUT[key]
+        sheet.set_column(col, col, width, formats.column[key])
+        sheet.write_string(0, col, columns[key], formats.head)
+    total_row = len(body) + 1
+    for col, key in enumerate(keys):
+        value = totals_row.get(key)
+        if value is None:
+            sheet.write_blank(total_row, col, None, formats.total[key])
+        elif isinstance(value, str):
+            sheet.write_string(total_row, col, value, formats.total[key])
+        else:
+            sheet.write_number(total_row, col, float(value), formats.total[key])
+    footer = footer_texts(run)
+    footer_row = total_row + 2
+    step = max(1, len(keys) // len(footer))
+    for n, text in enumerate(footer):
+        sheet.write_string(footer_row, n * step, text, formats.footer)
+    sheet.set_row(0, 30)
+    sheet.freeze_panes(1, 3 if "name" in keys else 2)
+    sheet.autofilter(0, 0, max(len(body), 1), len(keys) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_header(f"&C&12{_print_escape(title)}")
+    sheet.set_footer(
+        "&L{signatures}&C{state}&R{period}  &P/&N".format(
+            signatures=_print_escape("   ".join(footer[:3])),
+            state=_print_escape(footer[3]),
+            period=_print_escape(footer[4]),
+        )
+    )
+
+
+def write_bonus_sheet_xlsx(run: PayRun, target, progress: Progress | None = None) -> None:
+    """Write the workbook to ``target`` (a path or a binary file object).
+
+    ``progress(percent)`` is called as the sheets are written (never 100: the caller says
+    when the file is stored).
+    """
+    frame = bonus_sheet_frame(run)
+    centers = sorted(frame["center"].unique())
+    names = sheet_names(centers)
+    title = SHEET_LABELS["title"].format(month=month_label(run))
+    steps = len(centers) + 2
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(target, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        formats = _Formats(writer.book)
+        summary = summary_frame(frame)
+        grand = {
+            "seq": SHEET_LABELS["total"],
+            "managers": len(frame),
+            **_totals(frame),
+        }
+        _write_sheet(
+            writer,
+            formats,
+            run,
+            SHEET_LABELS["summary"],
+            f"{title} {SHEET_LABELS['summary']}",
+            summary,
+            SUMMARY_COLUMNS,
+            grand,
+        )
+        if progress:
+            progress(100 // steps)
+        for done, (center, lines) in enumerate(frame.groupby("center", sort=True), start=2):
+            lines = lines.assign(seq=range(1, len(lines) + 1))
+            _write_sheet(
+                writer,
+                formats,
+                run,
+                names[center],
+                f"{title} {center}",
+                lines,
+                LINE_COLUMNS,
+                {"seq": SHEET_LABELS["total"], **_totals(lines)},
+            )
+            if progress:
+                progress(100 * done // steps)
+    if progress:
+        progress(99)
+
+
+def _csv_number(value, places: str) -> Decimal:
+    return Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def write_bonus_sheet_csv(run: PayRun, target) -> None:
+    """Every line of the run and the totals row, UTF-8 with a BOM (Excel reads the Chinese).
+
+    ``target`` is a path or a binary file object. 箱 and money have two decimals (half up),
+    the score coefficient four.
+    """
+    frame = bonus_sheet_frame(run)
+    totals = {"seq": SHEET_LABELS["total"], **_totals(frame)}
+    frame = pd.concat([frame, pd.DataFrame([totals])], ignore_index=True)
+    for column in TEXT_COLUMNS:
+        frame[column] = frame[column].map(lambda v: neutralise(v) if isinstance(v, str) else "")
+    places = {
+        **dict.fromkeys([*SUMMED_COLUMNS, "score", "tier_coefficient"], "0.01"),
+        "score_coefficient": "0.0001",
+    }
+    for column, place in places.items():
+        frame[column] = frame[column].map(
+            lambda v, place=place: "" if pd.isna(v) else _csv_number(v, place)
+        )
+    data = frame.rename(columns=LINE_COLUMNS).to_csv(index=False, lineterminator="\r\n")
+    payload = data.encode("utf-8-sig")
+    if hasattr(target, "write"):
+        target.write(payload)
+    else:
+        with open(target, "wb") as out:
+            out.write(payload)

@@ -1,0 +1,96 @@
+"""Reads for pay: the scheme in force, pay runs and their lines (scoped), the run's inputs.
+
+How to read a run's lines (e.g. for the bonus sheet): ``run_lines(run)`` gives the PayLine rows
+ordered by center, department, territory, with ``manager`` joined; each line carries its
+inputs (``cartons_1`` … ``cartons_5`` in 条, ``score``, ``tier``) and results (``piece_pay``,
+``score_coefficient``, ``tier_coefficient``, ``allowance``, ``bonus``, ``explanation``).
+``run_totals(run)`` sums them in one query.
+"""
+
+from datetime import date
+
+from django.db.models import OuterRef, Subquery, Sum
+
+from accounts.models import Role
+from retailers.models import month_start
+
+from .models import ManagerTier, PayLine, PayRun, PayRunStatus, PayScheme
+
+PAY_ADMIN_ROLES = (Role.HR, Role.ADMIN)
+WHAT_IF_ROLES = (Role.HR, Role.ASSESSMENT_CENTER, Role.ADMIN)
+CARTON_FIELDS = ("cartons_1", "cartons_2", "cartons_3", "cartons_4", "cartons_5")
+
+
+def has_role(user, roles) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in roles))
+
+
+def scheme_for(month: date) -> PayScheme:
+    """The pay scheme in force in ``month`` (latest ``effective_from`` ≤ month)."""
+    scheme = (
+        PayScheme.objects.filter(effective_from__lte=month_start(month))
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    if scheme is None:
+        raise PayScheme.DoesNotExist(f"no pay scheme in force in {month:%Y-%m}")
+    return scheme
+
+
+def tiers_in_force(month: date) -> dict[int, str]:
+    """{manager id: tier} of every manager with a ManagerTier row in force in ``month``.
+
+    One query: the row whose ``effective_from`` is the latest ≤ month, per manager.
+    """
+    first = month_start(month)
+    latest = (
+        ManagerTier.objects.filter(manager=OuterRef("manager"), effective_from__lte=first)
+        .order_by("-effective_from")
+        .values("effective_from")[:1]
+    )
+    return dict(
+        ManagerTier.objects.filter(effective_from__lte=first)
+        .filter(effective_from=Subquery(latest))
+        .values_list("manager_id", "tier")
+    )
+
+
+def runs_visible_to(user):
+    """Pay runs: HR, admin and the assessment center see all; a customer manager sees the
+    approved runs that hold a line of theirs; other roles none."""
+    if has_role(user, WHAT_IF_ROLES):
+        return PayRun.objects.all()
+    if user.is_authenticated and user.role == Role.CUSTOMER_MANAGER:
+        return PayRun.objects.filter(status=PayRunStatus.APPROVED, lines__manager=user).distinct()
+    return PayRun.objects.none()
+
+
+def lines_visible_to(user):
+    """Pay lines: HR/admin see those of their subtree (the company); a customer manager sees
+    only their own lines of approved runs; other roles (supervisors) see none."""
+    if has_role(user, WHAT_IF_ROLES):
+        return PayLine.objects.visible_to(user)
+    if user.is_authenticated and user.role == Role.CUSTOMER_MANAGER:
+        return PayLine.objects.visible_to(user).filter(run__status=PayRunStatus.APPROVED)
+    return PayLine.objects.none()
+
+
+def run_lines(run: PayRun):
+    """The run's lines in sheet order, with the manager joined (no scoping: callers check)."""
+    return (
+        PayLine.objects.filter(run=run)
+        .select_related("manager")
+        .order_by("center_name", "department_name", "territory_name", "manager__employee_no")
+    )
+
+
+def run_totals(run: PayRun) -> dict:
+    """Σ of cartons per class, piece pay, allowance and bonus over the run (one query)."""
+    fields = (*CARTON_FIELDS, "piece_pay", "allowance", "bonus")
+    totals = PayLine.objects.filter(run=run).aggregate(**{f: Sum(f) for f in fields})
+    return {key: value or 0 for key, value in totals.items()}
+
+
+def my_lines(user):
+    """A manager's own lines of approved runs, newest month first."""
+    return lines_visible_to(user).select_related("run").order_by("-run__month")

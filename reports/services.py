@@ -1,0 +1,200 @@
+"""Writes of pay: preparing a month's pay run, approving it (maker/checker), what-if.
+
+Pay-run services only; the tier review lives in ``reports.tier_services``.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from assessment.models import AssessmentMonth, ManagerScore, MonthState
+from retailers.models import add_months, month_start
+from retailers.selectors import credited_sales
+
+from .models import PayLine, PayRun, PayRunStatus, Tier
+from .pay import PRICE_CLASSES, PayRules, pay_line
+from .selectors import (
+    CARTON_FIELDS,
+    PAY_ADMIN_ROLES,
+    WHAT_IF_ROLES,
+    has_role,
+    lines_visible_to,
+    scheme_for,
+    tiers_in_force,
+)
+
+
+def default_tier(hire_date: date | None, month: date) -> str:
+    """The tier of a manager with no ManagerTier row in force in ``month``.
+
+    Probation (见习) when hired less than 12 months before the month's end (hired on or after
+    the 1st of the month eleven months earlier), otherwise one star (also when the hire date
+    is unknown). E.g. for 2026-10: hired 2025-11-01 or later → probation.
+    """
+    if hire_date is not None and hire_date >= add_months(month_start(month), -11):
+        return Tier.PROBATION
+    return Tier.ONE
+
+
+def _require(user, roles):
+    if not has_role(user, roles):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def _gather(first: date) -> list[dict]:
+    """Inputs of every manager with a published score of the month, set-wise (3 queries)."""
+    rows = list(
+        ManagerScore.objects.filter(assessment__month=first).values(
+            "manager_id",
+            "total",
+            "manager__hire_date",
+            "manager__org_unit__name",
+            "manager__org_unit__parent__name",
+            "territory__name",
+        )
+    )
+    cartons = {}
+    for row in credited_sales(start=first, end=add_months(first, 1)):
+        by_class = cartons.setdefault(row["manager_id"], {})
+        by_class[row["price_class"]] = by_class.get(row["price_class"], 0) + (row["cartons"] or 0)
+    tiers = tiers_in_force(first)
+    for row in rows:
+        manager_id = row["manager_id"]
+        # Net returns in a class cannot make its count negative (a line holds 条 sold).
+        row["cartons"] = {c: max(0, cartons.get(manager_id, {}).get(c, 0)) for c in PRICE_CLASSES}
+        row["tier"] = tiers.get(manager_id) or default_tier(row["manager__hire_date"], first)
+    return rows
+
+
+@transaction.atomic
+def pay_run_prepare(*, month: date, user: User, now=None) -> PayRun:
+    """Compute the month's pay run from its PUBLISHED scores, its credited sales and the tiers
+    in force; HR or admin. Re-running a prepared run replaces its lines; an approved run is
+    final. The number of queries does not depend on the number of managers."""
+    _require(user, PAY_ADMIN_ROLES)
+    first = month_start(month)
+    label = first.strftime("%Y-%m")
+    published = AssessmentMonth.objects.filter(month=first, state=MonthState.PUBLISHED).exists()
+    if not published:
+        raise ValidationError(
+            _("The assessment of %(month)s is not published yet: publish it before the pay run.")
+            % {"month": label}
+        )
+    scheme = scheme_for(first)
+    rules = PayRules.from_scheme(scheme)
+    now = now or timezone.now()
+    run = PayRun.objects.select_for_update().filter(month=first).first()
+    if run is not None and run.status == PayRunStatus.APPROVED:
+        raise ValidationError(
+            _("The pay run of %(month)s is approved and final.") % {"month": label}
+        )
+    if run is None:
+        run = PayRun.objects.create(month=first, scheme=scheme, prepared_by=user, prepared_at=now)
+    else:
+        run.scheme, run.prepared_by, run.prepared_at = scheme, user, now
+        run.save(update_fields=["scheme", "prepared_by", "prepared_at"])
+        PayLine.objects.filter(run=run)._raw_delete(PayLine.objects.db)
+    lines = []
+    for row in _gather(first):
+        result = pay_line(
+            cartons_by_class=row["cartons"], score=row["total"], tier=row["tier"], rules=rules
+        )
+        lines.append(
+            PayLine(
+                run=run,
+                manager_id=row["manager_id"],
+                center_name=row["manager__org_unit__parent__name"] or "",
+                department_name=row["manager__org_unit__name"] or "",
+                territory_name=row["territory__name"] or "",
+                tier=row["tier"],
+                **{f"cartons_{c}": row["cartons"][c] for c in PRICE_CLASSES},
+                piece_pay=result.piece_pay,
+                score=row["total"],
+                score_coefficient=result.score_coefficient,
+                tier_coefficient=result.tier_coefficient,
+                allowance=result.allowance,
+                bonus=result.bonus,
+                explanation=result.explanation,
+            )
+        )
+    PayLine.objects.bulk_create(lines, batch_size=2000)
+    return run
+
+
+@transaction.atomic
+def pay_run_approve(*, run: PayRun, user: User, now=None) -> PayRun:
+    """Approve a prepared run: HR or admin, and not the user who prepared it (maker/checker).
+    Audited (django-auditlog)."""
+    _require(user, PAY_ADMIN_ROLES)
+    run = PayRun.objects.select_for_update().get(pk=run.pk)
+    if run.status == PayRunStatus.APPROVED:
+        raise ValidationError(_("This pay run is already approved."))
+    if run.prepared_by_id == user.pk:
+        raise ValidationError(
+            _("The pay run must be approved by someone other than the user who prepared it.")
+        )
+    run.status = PayRunStatus.APPROVED
+    run.approved_by = user
+    run.approved_at = now or timezone.now()
+    run.save(update_fields=["status", "approved_by", "approved_at"])
+    return run
+
+
+def what_if(*, month: date, user: User, draft: PayRules) -> dict:
+    """Each manager's bonus of the month's run under ``draft`` rules, next to the bonus the
+    run holds. Uses the run's stored inputs (cartons, score, tier); writes nothing.
+
+    Returns {"run": PayRun, "rows": [{manager_id, employee_no, name, center, tier, current,
+    draft, difference}], "totals": {current, draft, difference}}.
+    """
+    _require(user, WHAT_IF_ROLES)
+    first = month_start(month)
+    run = PayRun.objects.filter(month=first).first()
+    if run is None:
+        raise ValidationError(
+            _("There is no pay run for %(month)s yet: prepare it first.")
+            % {"month": first.strftime("%Y-%m")}
+        )
+    lines = (
+        lines_visible_to(user)
+        .filter(run=run)
+        .order_by("center_name", "department_name", "territory_name", "manager__employee_no")
+        .values(
+            "manager_id",
+            "manager__employee_no",
+            "manager__name",
+            "center_name",
+            "tier",
+            "score",
+            "bonus",
+            *CARTON_FIELDS,
+        )
+    )
+    rows = []
+    totals = {"current": Decimal(0), "draft": Decimal(0), "difference": Decimal(0)}
+    for line in lines:
+        result = pay_line(
+            cartons_by_class={c: line[f"cartons_{c}"] for c in PRICE_CLASSES},
+            score=line["score"],
+            tier=line["tier"],
+            rules=draft,
+        )
+        row = {
+            "manager_id": line["manager_id"],
+            "employee_no": line["manager__employee_no"],
+            "name": line["manager__name"],
+            "center": line["center_name"],
+            "tier": line["tier"],
+            "current": line["bonus"],
+            "draft": result.bonus,
+            "difference": result.bonus - line["bonus"],
+        }
+        rows.append(row)
+        for key in totals:
+            totals[key] += row[key]
+    return {"run": run, "rows": rows, "totals": totals}
