@@ -1,5 +1,6 @@
-"""Demo pay: tiers for every manager, and the month before last closed, published, paid and
-approved (maker/checker by the two HR users), so "my pay" and the bonus sheet have data."""
+"""Demo pay and tiers: initial tiers for every manager; the last complete quarter's three
+months closed and published, the quarter reviewed (proposals waiting for the admin), and the
+quarter's last month paid and approved (maker/checker by the two HR users)."""
 
 from datetime import date, timedelta
 
@@ -9,7 +10,7 @@ from retailers.models import add_months, month_start
 
 from .models import TIER_ORDER, Tier
 from .services import pay_run_approve, pay_run_prepare
-from .tier_services import tier_set
+from .tier_services import tier_set, tiers_review
 
 
 def seed(ctx):
@@ -23,9 +24,14 @@ def seed(ctx):
         else:
             tier = rng.choice(TIER_ORDER[1:5])
         tier_set(manager=manager, tier=tier, effective_from=start, user=admin, reason="初始评定")
-    paid = add_months(month_start(ctx.today), -2)
-    month_close(month=paid)
-    month_start_review(month=paid)
-    month_publish(month=paid, user=admin)
-    run = pay_run_prepare(month=paid, user=preparer)
+    this_month = month_start(ctx.today)
+    quarter = this_month.replace(month=(this_month.month - 1) // 3 * 3 + 1)
+    quarter = add_months(quarter, -3)  # the last complete quarter
+    months = [add_months(quarter, n) for n in range(3)]
+    for month in months:
+        month_close(month=month)
+        month_start_review(month=month)
+        month_publish(month=month, user=admin)
+    run = pay_run_prepare(month=months[-1], user=preparer)
     pay_run_approve(run=run, user=approver)
+    tiers_review(quarter_start=quarter)
