@@ -96,3 +96,16 @@ def test_services_from_environment():
         "False",
         "redis://127.0.0.1:6379/0",
     ], result.stderr
+
+
+def test_every_beat_entry_names_a_registered_task():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    missing = [
+        entry["task"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] not in app.tasks
+    ]
+    assert missing == []
+    assert len(settings.CELERY_BEAT_SCHEDULE) == 8
