@@ -66,6 +66,17 @@ class PayScheme(models.Model):
             "month": self.effective_from.strftime("%Y-%m"),
         }
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .pay import validate_scheme
+
+        errors = validate_scheme(
+            self.piece_rates, self.score_mode, self.score_bands, self.tiers, self.floor, self.cap
+        )
+        if errors:
+            raise ValidationError(errors)
+
 
 class ManagerTierQuerySet(ScopedQuerySet):
     org_path_lookup = "manager__org_unit__path"
