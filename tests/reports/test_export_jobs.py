@@ -68,7 +68,7 @@ def test_progress_is_recorded_while_the_sheets_are_written(org, run, monkeypatch
     assert job.progress == 100
 
 
-def test_a_failure_records_the_error(org, run, monkeypatch):
+def test_a_failure_records_the_error(org, run, monkeypatch, celery_eager):
     def broken(run, target, progress=None):
         progress(40)
         raise OSError("disk full")
