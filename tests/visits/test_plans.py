@@ -154,3 +154,21 @@ def test_week_page(client, org, shops):
             manager=org.a.cm, scheduled_for__range=(date(2026, 11, 2), date(2026, 11, 8))
         ).count()
     )
+
+
+@pytest.mark.django_db
+def test_reschedule_a_stop_inside_its_window(client, org, shops):
+    plans_generate(month=NOV, today=date(2026, 10, 31))
+    plan = VisitPlan.objects.get(retailer=shops["c"])  # window: the whole month
+    client.force_login(org.a.cm)
+    week = client.get(reverse("visits:week"), {"day": plan.scheduled_for.isoformat()})
+    assert reverse("visits:plan_reschedule", args=[plan.pk]) in week.content.decode()
+    url = reverse("visits:plan_reschedule", args=[plan.pk])
+    client.post(url, {"day": "2026-11-27", "next": "/visits/week/"})
+    plan.refresh_from_db()
+    assert plan.scheduled_for == date(2026, 11, 27)
+    client.post(url, {"day": "2026-12-02"})  # outside the window: refused
+    plan.refresh_from_db()
+    assert plan.scheduled_for == date(2026, 11, 27)
+    client.force_login(org.a.cm2)
+    assert client.post(url, {"day": "2026-11-20"}).status_code == 404
