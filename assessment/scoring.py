@@ -68,6 +68,8 @@ class ManagerInputs:
     deduction_evidence: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     bonus: Decimal = Decimal(0)  # sum of the month's bonus points (before the cap)
     bonus_evidence: tuple[int, ...] = ()
+    # brand id → name, for the explanation of the new-brand item (optional)
+    brand_names: Mapping = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -353,7 +355,10 @@ def _mean_ratio_to_target(inputs: ManagerInputs, max_points: Decimal, params: di
     ratios = [min(max(observed / target, ZERO), ONE) for _, observed, target in pairs]
     earned = max_points * sum(ratios, ZERO) / Decimal(len(ratios))
     terms = " + ".join(f"min({_pct(o)} ÷ {_pct(t)}, 1)" for _, o, t in pairs)
-    brands = "；".join(f"品牌 {b}：上柜率 {_pct(o)}，目标 {_pct(t)}" for b, o, t in pairs)
+    names = inputs.brand_names
+    brands = "；".join(
+        f"{names.get(b, f'品牌 {b}')}：上柜率 {_pct(o)}，目标 {_pct(t)}" for b, o, t in pairs
+    )
     return _Earned(
         applicable=True,
         earned=earned,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from accounts.models import Role, User
 from retailers.models import (
     CARTONS_PER_BOX,
+    Brand,
     KeyBrandMonth,
     OrderLine,
     SalesTarget,
@@ -90,6 +91,11 @@ def gather_inputs(month: date, *, closed_at: datetime | None = None) -> dict[int
         t.manager_id: t for t in SalesTarget.objects.filter(month=first, manager_id__in=managers)
     }
     new_rates = territory_new_brand_rates(month=first)
+    brand_names = dict(
+        Brand.objects.filter(
+            pk__in={rate["brand_id"] for rates in new_rates.values() for rate in rates}
+        ).values_list("pk", "name")
+    )
     plans = plan_completion_counts(month=first)
     info = information_counts(month=first, closed_at=closed_at)
     satisfaction = satisfaction_means(month=first)
@@ -148,5 +154,6 @@ def gather_inputs(month: date, *, closed_at: datetime | None = None) -> dict[int
             },
             bonus=bonus.get(manager_id, Decimal(0)),
             bonus_evidence=tuple(bonus_ids.get(manager_id, ())),
+            brand_names=brand_names,
         )
     return inputs

@@ -23,7 +23,7 @@ from assessment.services import (
     month_publish,
     month_start_review,
 )
-from retailers.models import KeyBrandMonth, SalesTarget, ShelfTarget
+from retailers.models import Brand, KeyBrandMonth, SalesTarget, ShelfTarget
 from tests.factories import (
     BrandFactory,
     OrderLineFactory,
@@ -222,6 +222,9 @@ def test_explanations_name_inputs_and_evidence(october):
     assert info["text"]
     sales = items(october.a.cm)[0].items.get(code="sales").explanation
     assert "12" in sales["formula"] and "10" in sales["formula"]
+    new_shelf = items(october.a.cm)[0].items.get(code="new_shelf").explanation
+    new_brand = Brand.objects.get(launch_date=date(2026, 9, 1))
+    assert new_brand.name in new_shelf["text"]  # named, not just an id
 
 
 @pytest.mark.django_db
