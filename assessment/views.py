@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
+from retailers.models import parse_month
 
 from . import services
 from .audit import audited_models
@@ -81,7 +82,7 @@ def _add_errors(form, exc: ValidationError):
 
 def _parse_month(value) -> date | None:
     try:
-        return date.fromisoformat(value).replace(day=1)
+        return parse_month(value)
     except (TypeError, ValueError):
         return None
 

@@ -19,6 +19,8 @@ from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from retailers.models import parse_month
+
 from .export_services import (
     FORMATS,
     bonus_sheet_filename,
@@ -42,8 +44,7 @@ def _require_exporter(user):
 
 def _parse_month(value: str) -> date:
     try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
+        return parse_month(value)
     except ValueError as exc:
         raise Http404 from exc
 

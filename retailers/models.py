@@ -25,6 +25,17 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def parse_month(value: str) -> date:
+    """The first day of the month written as YYYY-MM (or any ISO date in it).
+
+    Raises ValueError, so it serves directly as an argparse ``type`` for commands.
+    """
+    text = (value or "").strip()
+    if len(text) == 7:
+        text += "-01"
+    return date.fromisoformat(text).replace(day=1)
+
+
 def add_months(day: date, months: int) -> date:
     """The first day of the month ``months`` after (or before) ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months

@@ -53,3 +53,32 @@ def test_sales_credited_by_order_date(org):
         {"manager_id": org.a.cm.pk, "price_class": 3, "cartons": 30},
         {"manager_id": org.a.cm2.pk, "price_class": 1, "cartons": 40},
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("2026-10", date(2026, 10, 1)),
+        ("2026-10-17", date(2026, 10, 1)),
+        (" 2027-01 ", date(2027, 1, 1)),
+    ],
+)
+def test_parse_month(text, month):
+    from retailers.models import parse_month
+
+    assert parse_month(text) == month
+
+
+@pytest.mark.parametrize("text", ["2026-13", "10/2026", "", "2026"])
+def test_parse_month_refuses(text):
+    from retailers.models import parse_month
+
+    with pytest.raises(ValueError):
+        parse_month(text)
+
+
+def test_commands_refuse_a_bad_month():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="parse_month"):
+        call_command("close_month", "2026/10")

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessment.models import AssessmentMonth, MonthState
 from assessment.services import MonthBusy, month_publish, month_start_review
-from retailers.management.commands.classify_retailers import parse_month
+from retailers.models import parse_month
 
 
 class Command(BaseCommand):
@@ -13,11 +13,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("month", help="YYYY-MM")
+        parser.add_argument("month", type=parse_month, help="YYYY-MM")
         parser.add_argument("--review", action="store_true", help="only open the review")
 
     def handle(self, *args, month, review, **options):
-        day = parse_month(month)
+        day, month = month, f"{month:%Y-%m}"
         state = AssessmentMonth.objects.filter(month=day).values_list("state", flat=True).first()
         try:
             if state == MonthState.DRAFT:

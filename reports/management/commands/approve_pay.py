@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports.models import PayRun
 from reports.services import pay_run_approve
-from retailers.management.commands.classify_retailers import parse_month
+from retailers.models import parse_month
 
 from .run_pay import get_user, messages_of
 
@@ -12,12 +12,12 @@ class Command(BaseCommand):
     help = "Approve a month's prepared pay run (by a user other than its preparer)."
 
     def add_arguments(self, parser):
-        parser.add_argument("month", help="YYYY-MM")
+        parser.add_argument("month", type=parse_month, help="YYYY-MM")
         parser.add_argument("--user", required=True, help="employee number of the approver")
 
     def handle(self, *args, month, user, **options):
         approver = get_user(user)
-        first = parse_month(month)
+        first = month
         run = PayRun.objects.filter(month=first).first()
         if run is None:
             raise CommandError(f"No pay run for {first:%Y-%m}.")

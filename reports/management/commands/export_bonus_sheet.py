@@ -4,18 +4,18 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports.export_services import bonus_sheet_write
 from reports.models import PayRun
-from retailers.management.commands.classify_retailers import parse_month
+from retailers.models import parse_month
 
 
 class Command(BaseCommand):
     help = "Write a month's HR bonus sheet to an .xlsx or .csv file (format from the extension)."
 
     def add_arguments(self, parser):
-        parser.add_argument("month", help="YYYY-MM")
+        parser.add_argument("month", type=parse_month, help="YYYY-MM")
         parser.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
 
     def handle(self, *args, month, out, **options):
-        day = parse_month(month)
+        day, month = month, f"{month:%Y-%m}"
         path = Path(out)
         file_format = path.suffix.lower().lstrip(".")
         if file_format not in ("xlsx", "csv"):

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from reports.services import pay_run_prepare
-from retailers.management.commands.classify_retailers import parse_month
+from retailers.models import parse_month
 
 
 def get_user(employee_no: str) -> User:
@@ -21,13 +21,13 @@ class Command(BaseCommand):
     help = "Prepare (or re-run) a month's pay run from its published assessment."
 
     def add_arguments(self, parser):
-        parser.add_argument("month", help="YYYY-MM")
+        parser.add_argument("month", type=parse_month, help="YYYY-MM")
         parser.add_argument("--user", required=True, help="employee number of the HR user")
 
     def handle(self, *args, month, user, **options):
         preparer = get_user(user)
         try:
-            run = pay_run_prepare(month=parse_month(month), user=preparer)
+            run = pay_run_prepare(month=month, user=preparer)
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError(messages_of(exc)) from exc
         self.stdout.write(f"{run.month:%Y-%m}: {run.lines.count()} pay lines prepared.")
