@@ -35,8 +35,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import OrgKind, OrgUnit, Role, User  # noqa: E402
-from reports.exports import write_bonus_sheet_csv, write_bonus_sheet_xlsx  # noqa: E402
 from reports.models import PayLine, PayRun, PayRunStatus, PayScheme, Tier  # noqa: E402
+from reports.sheets import write_bonus_sheet_csv, write_bonus_sheet_xlsx  # noqa: E402
 
 MONTH = date(2026, 10, 1)
 CENTERS = 5

@@ -257,7 +257,7 @@ CELERY_BEAT_SCHEDULE = {
     # Quarterly tier review: every Monday of a quarter's first month (it waits, and skips,
     # until the previous quarter's three months are published; proposals are idempotent).
     "review-tiers": {
-        "task": "reports.tier_tasks.review_tiers_task",
+        "task": "reports.tasks.review_tiers_task",
         "schedule": crontab(minute=0, hour=5, day_of_week=1, month_of_year="1,4,7,10"),
     },
     # Recomputes last month's draft every night until it goes to review.

@@ -9,8 +9,8 @@ from assessment.services import month_close, month_publish, month_start_review
 from retailers.models import add_months, month_start
 
 from .models import TIER_ORDER, Tier
-from .services import pay_run_approve, pay_run_prepare
-from .tier_services import tier_set, tiers_review
+from .services.pay import pay_run_approve, pay_run_prepare
+from .services.tiers import tier_set, tiers_review
 
 
 def seed(ctx):

@@ -1,10 +1,17 @@
+"""Thin Celery tasks: each takes plain values and calls one service."""
+
 from datetime import date
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import User
 
-from .services import pay_run_prepare
+from .services.exports import export_run
+from .services.pay import pay_run_prepare
+from .services.tiers import tiers_review
+from .tiers import last_complete_quarter, parse_quarter, quarter_label
 
 
 @shared_task
@@ -18,6 +25,25 @@ def run_pay(month: str, user_id: int):
     return {"month": run.month.isoformat(), "run": run.pk, "lines": run.lines.count()}
 
 
-# Tasks written beside their features; imported here so Celery's autodiscovery finds them.
-from .export_tasks import export_bonus_sheet_task  # noqa: E402, F401
-from .tier_tasks import review_tiers_task  # noqa: E402, F401
+@shared_task
+def export_bonus_sheet_task(job_id: int) -> str | None:
+    """Write one ExportJob's file; the job row records progress, the file or the error.
+
+    Queue it after the job row commits (``export_bonus_sheet_task.delay_on_commit``).
+    """
+    job = export_run(job_id)
+    return job.status if job else None
+
+
+@shared_task
+def review_tiers_task(quarter: str | None = None):
+    """Beat: Mondays of a quarter's first month. Review a quarter ("2026-Q3"; default: the
+    last complete one). Re-runnable: proposals are refreshed, decided ones left alone. A
+    quarter not yet fully published is skipped."""
+    start = parse_quarter(quarter) if quarter else last_complete_quarter(timezone.localdate())
+    if start is None:
+        return {"quarter": quarter, "skipped": [f"Not a quarter: {quarter!r}"]}
+    try:
+        return tiers_review(quarter_start=start)
+    except ValidationError as exc:
+        return {"quarter": quarter_label(start), "skipped": exc.messages}

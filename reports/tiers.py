@@ -1,7 +1,7 @@
 """The quarterly tier review (分级管理, 能上能下) as a pure function. DOMAIN.md §6.
 
 ``review(inputs)`` decides one manager's proposal from figures gathered elsewhere
-(``reports.tier_selectors``); it reads no database and is unit-tested on hand-computed cases.
+(``reports.selectors.tiers``); it reads no database and is unit-tested on hand-computed cases.
 
 The rules, in order:
 

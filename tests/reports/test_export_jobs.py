@@ -1,4 +1,5 @@
-"""Export jobs: queued on commit, run by the Celery task, done with a file or failed."""
+"""Export jobs: requested through the bonus-sheet page, the task queued on commit, run by the
+Celery task, done with a file or failed."""
 
 import io
 
@@ -6,11 +7,13 @@ import pandas as pd
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from reports import export_services
-from reports.export_services import export_request, export_run
-from reports.export_tasks import export_bonus_sheet_task
 from reports.models import ExportJob, ExportStatus
+from reports.services import exports as export_services
+from reports.services.exports import export_request, export_run
+from reports.tasks import export_bonus_sheet_task
+from reports.views import exports as export_views
 from tests.reports.test_export_sheet import cents, make_run
+from tests.reports.test_export_views import sheet_url
 
 
 @pytest.fixture
@@ -19,12 +22,20 @@ def run(org, settings, tmp_path):
     return make_run(org)
 
 
+@pytest.fixture
+def large(monkeypatch):
+    """The run's sheet (4 lines) is too large to download at once: the page makes a job."""
+    monkeypatch.setattr(export_views, "DIRECT_LIMIT", 3)
+
+
 def test_the_job_runs_after_commit_and_stores_the_workbook(
-    org, run, celery_eager, django_capture_on_commit_callbacks
+    client, org, run, large, celery_eager, django_capture_on_commit_callbacks
 ):
+    client.force_login(org.hr)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        job = export_request(run=run, user=org.hr, file_format="xlsx")
-        assert ExportJob.objects.get(pk=job.pk).status == ExportStatus.QUEUED
+        assert client.get(sheet_url()).status_code == 302
+        job = ExportJob.objects.get()
+        assert job.status == ExportStatus.QUEUED
     assert len(callbacks) == 1
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE
@@ -39,10 +50,12 @@ def test_the_job_runs_after_commit_and_stores_the_workbook(
     assert str(cents(grand["应发奖金"])) == "2966.46"
 
 
-def test_csv_job(org, run, celery_eager, django_capture_on_commit_callbacks):
+def test_csv_job(client, org, run, large, celery_eager, django_capture_on_commit_callbacks):
+    client.force_login(org.admin)
     with django_capture_on_commit_callbacks(execute=True):
-        job = export_request(run=run, user=org.admin, file_format="csv")
-    job.refresh_from_db()
+        client.get(sheet_url(file_format="csv"))
+    job = ExportJob.objects.get()
+    assert job.file_format == "csv" and job.requested_by == org.admin
     assert job.status == ExportStatus.DONE
     with job.file.open("rb") as handle:
         assert handle.read(3) == b"\xef\xbb\xbf"
@@ -99,3 +112,13 @@ def test_only_hr_and_admin_request_exports(org, run):
     with pytest.raises(ValidationError):
         export_request(run=run, user=org.hr, file_format="pdf")
     assert not ExportJob.objects.exists()
+
+
+def test_the_service_records_the_job_and_leaves_queueing_to_its_caller(
+    org, run, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = export_request(run=run, user=org.hr, file_format="xlsx")
+    assert callbacks == []
+    job.refresh_from_db()
+    assert (job.status, job.requested_by, job.file_format) == (ExportStatus.QUEUED, org.hr, "xlsx")

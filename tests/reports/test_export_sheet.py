@@ -17,14 +17,14 @@ import pandas as pd
 import pytest
 from django.utils import timezone, translation
 
-from reports.exports import (
+from reports.models import PayLine, PayRun, PayRunStatus, PayScheme, Tier
+from reports.sheets import (
     bonus_sheet_frame,
     neutralise,
     sheet_names,
     write_bonus_sheet_csv,
     write_bonus_sheet_xlsx,
 )
-from reports.models import PayLine, PayRun, PayRunStatus, PayScheme, Tier
 from tests.factories import TerritoryFactory, UserFactory
 
 MONTH = date(2026, 10, 1)

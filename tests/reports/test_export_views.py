@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from reports import export_views
 from reports.models import ExportJob, ExportStatus
+from reports.views import exports as export_views
 from tests.reports.test_export_sheet import make_run
 
 

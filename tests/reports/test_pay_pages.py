@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from reports import services
 from reports.models import PayLine, PayRun, PayRunStatus, PayScheme
+from reports.services import pay as services
 from tests.reports.test_pay_run import EXPECTED, OCT, october  # noqa: F401 - fixture
 
 

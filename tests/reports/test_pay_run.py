@@ -15,8 +15,8 @@ from django.utils import translation
 from accounts.models import Role, User
 from assessment.models import AssessmentMonth, ManagerScore
 from assessment.services import month_close, month_publish, month_start_review
-from reports import services
 from reports.models import ManagerTier, PayLine, PayRun, PayRunStatus
+from reports.services import pay as services
 from tests.factories import (
     BrandFactory,
     OrderLineFactory,

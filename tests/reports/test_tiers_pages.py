@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from assessment.models import MonthState
 from reports.models import ManagerTier, ProposalStatus, Tier, TierProposal
-from reports.tier_services import tiers_review
+from reports.services.tiers import tiers_review
 from tests.reports.test_tiers_services import MONTHS, Q3, publish, quarter  # noqa: F401
 
 

@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from assessment.models import AssessmentMonth, ManagerScore, MonthState
 from reports.models import ManagerTier, ProposalStatus, Tier, TierProposal
-from reports.tier_selectors import review_inputs
-from reports.tier_services import proposal_decide, tier_set, tiers_review
-from reports.tier_tasks import review_tiers_task
+from reports.selectors.tiers import review_inputs
+from reports.services.tiers import proposal_decide, tier_set, tiers_review
+from reports.tasks import review_tiers_task
 from tests.factories import RetailerFactory, TerritoryFactory, UserFactory
 from visits.models import SatisfactionSurvey, SurveyChannel
 

@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.models import PayRun
-from reports.services import pay_run_approve
+from reports.services.pay import pay_run_approve
 from retailers.models import parse_month
 
 from .run_pay import get_user, messages_of

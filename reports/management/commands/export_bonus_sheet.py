@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.export_services import bonus_sheet_write
 from reports.models import PayRun
+from reports.services.exports import bonus_sheet_write
 from retailers.models import parse_month
 
 

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.models import TierProposal
-from reports.tier_services import tiers_review
+from reports.services.tiers import tiers_review
 from reports.tiers import TIER_NAMES_ZH, parse_quarter
 
 

@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from reports.services import pay_run_prepare
+from reports.services.pay import pay_run_prepare
 from retailers.models import parse_month
 
 

@@ -22,9 +22,9 @@ from accounts.models import Role, User
 from assessment.models import AssessmentMonth
 from retailers.models import add_months
 
-from .models import ManagerTier, ProposalStatus, Tier, TierProposal
-from .tier_selectors import check_quarter, review_inputs
-from .tiers import TIER_NAMES_ZH, quarter_label, quarter_months, review
+from ..models import ManagerTier, ProposalStatus, Tier, TierProposal
+from ..selectors.tiers import check_quarter, review_inputs
+from ..tiers import TIER_NAMES_ZH, quarter_label, quarter_months, review
 
 PROPOSAL_FIELDS = ("current_tier", "proposed_tier", "flag", "reasons")
 

@@ -1,8 +1,6 @@
 """Pages of the quarterly tier review (admins) and of tier history (a manager and the people
 above them). Rows come from ``Model.objects.visible_to(request.user)``; outsiders and roles
-the page is not for get a 404. Writes go through ``reports.tier_services``.
-
-Wired in by ``reports.urls``: ``urlpatterns += tier_urlpatterns`` (app_name "reports").
+the page is not for get a 404. Writes go through ``reports.services.tiers``.
 """
 
 from datetime import timedelta
@@ -22,9 +20,9 @@ from accounts.models import Role, User
 from assessment.models import AssessmentMonth
 from retailers.models import month_start
 
-from . import tier_services
-from .models import ManagerTier, ProposalStatus, TierProposal
-from .tiers import (
+from ..models import ManagerTier, ProposalStatus, TierProposal
+from ..services import tiers as tier_services
+from ..tiers import (
     last_complete_quarter,
     parse_quarter,
     quarter_label,
@@ -190,7 +188,7 @@ def tier_history(request):
     return render(request, "reports/tiers_history.html", context)
 
 
-tier_urlpatterns = [
+urlpatterns = [
     path("tiers/review/", tier_review, name="tier_review"),
     path("tiers/proposals/<int:pk>/decide/", tier_decide, name="tier_decide"),
     path("tiers/history/", tier_history, name="tier_history"),

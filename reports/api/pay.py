@@ -9,9 +9,9 @@ their own lines of approved runs (another's line is a 404). ``?month=YYYY-MM`` n
 from django.core.exceptions import ValidationError
 from rest_framework import serializers, viewsets
 
-from .forms import MonthField
-from .models import PayLine, PayRun
-from .selectors import lines_visible_to, runs_visible_to
+from ..forms import MonthField
+from ..models import PayLine, PayRun
+from ..selectors.pay import lines_visible_to, runs_visible_to
 
 
 def _month(request):

@@ -1,6 +1,6 @@
 """Writes of pay: preparing a month's pay run, approving it (maker/checker), what-if.
 
-Pay-run services only; the tier review lives in ``reports.tier_services``.
+Pay-run services only; the tier review lives in ``reports.services.tiers``.
 """
 
 from datetime import date
@@ -16,9 +16,9 @@ from assessment.models import AssessmentMonth, ManagerScore, MonthState
 from retailers.models import add_months, month_start
 from retailers.selectors import credited_sales
 
-from .models import PayLine, PayRun, PayRunStatus, Tier
-from .pay import PRICE_CLASSES, PayRules, pay_line
-from .selectors import (
+from ..models import PayLine, PayRun, PayRunStatus, Tier
+from ..pay import PRICE_CLASSES, PayRules, pay_line
+from ..selectors.pay import (
     CARTON_FIELDS,
     PAY_ADMIN_ROLES,
     WHAT_IF_ROLES,

@@ -18,8 +18,8 @@ from assessment.models import AssessmentMonth, ManagerScore, MonthState
 from retailers.models import add_months
 from visits.models import SatisfactionSurvey
 
-from .models import ManagerTier
-from .tiers import TierInputs, default_tier, is_quarter_start, quarter_end_of, quarter_months
+from ..models import ManagerTier
+from ..tiers import TierInputs, default_tier, is_quarter_start, quarter_end_of, quarter_months
 
 
 def check_quarter(quarter_start: date) -> None:

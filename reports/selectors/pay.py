@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Subquery, Sum
 from accounts.models import Role
 from retailers.models import month_start
 
-from .models import ManagerTier, PayLine, PayRun, PayRunStatus, PayScheme
+from ..models import ManagerTier, PayLine, PayRun, PayRunStatus, PayScheme
 
 PAY_ADMIN_ROLES = (Role.HR, Role.ADMIN)
 WHAT_IF_ROLES = (Role.HR, Role.ASSESSMENT_CENTER, Role.ADMIN)

@@ -1,9 +1,10 @@
 """Bonus-sheet downloads for HR and administrators (everyone else gets 404).
 
-``export_urlpatterns`` (app name ``reports``):
+URLs (app name ``reports``):
 - ``reports:bonus_sheet``: without ``?month`` the list of pay runs; with
   ``?month=YYYY-MM&format=xlsx|csv`` the file itself for a run of at most ``DIRECT_LIMIT``
-  lines, else an export job is queued and the browser goes to its page;
+  lines, else an export job is recorded, its Celery task queued once the job row is
+  committed, and the browser goes to the job's page;
 - ``reports:export_job``: the job's progress (the page reloads itself every 2 s) and the
   download link when done; ``reports:export_job_status`` the same as JSON;
 - ``reports:export_download``: the job's file.
@@ -21,16 +22,11 @@ from django.views.decorators.http import require_GET
 
 from retailers.models import parse_month
 
-from .export_services import (
-    FORMATS,
-    bonus_sheet_filename,
-    bonus_sheet_write,
-    can_export_bonus_sheet,
-    export_jobs_visible_to,
-    export_request,
-)
-from .exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
-from .models import ExportStatus, PayRun
+from ..models import ExportStatus, PayRun
+from ..selectors.exports import can_export_bonus_sheet, export_jobs_visible_to
+from ..services.exports import FORMATS, bonus_sheet_filename, bonus_sheet_write, export_request
+from ..sheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from ..tasks import export_bonus_sheet_task
 
 DIRECT_LIMIT = 500  # lines; a larger sheet is written by a Celery job
 REFRESH_SECONDS = 2
@@ -70,6 +66,7 @@ def bonus_sheet(request):
     )
     if run.lines.count() > DIRECT_LIMIT:
         job = export_request(run=run, user=request.user, file_format=file_format)
+        export_bonus_sheet_task.delay_on_commit(job.pk)
         return redirect("reports:export_job", pk=job.pk)
     buffer = io.BytesIO()
     bonus_sheet_write(run, buffer, file_format=file_format)
@@ -128,7 +125,7 @@ def export_download(request, pk):
     )
 
 
-export_urlpatterns = [
+urlpatterns = [
     path("pay/bonus-sheet/", bonus_sheet, name="bonus_sheet"),
     path("pay/exports/<int:pk>/", export_job, name="export_job"),
     path("pay/exports/<int:pk>/status/", export_job_status, name="export_job_status"),

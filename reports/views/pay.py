@@ -1,13 +1,13 @@
 """Pay pages: my pay (customer manager, phone), the pay run (HR/admin), what-if (HR and the
 assessment center). A page for other roles, or a row outside the user's scope, is a 404.
-Writes go through ``reports.services``."""
+Writes go through ``reports.services.pay``."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -16,9 +16,10 @@ from accounts.models import Role
 from assessment.models import AssessmentMonth, MonthState
 from retailers.models import add_months
 
-from . import selectors, services
-from .forms import MonthField, WhatIfForm
-from .models import PayRun, PayRunStatus
+from ..forms import MonthField, WhatIfForm
+from ..models import PayRun, PayRunStatus
+from ..selectors import pay as selectors
+from ..services import pay as services
 
 
 def _allow(user, roles):
@@ -135,3 +136,10 @@ def what_if(request):
         month = _month(request.GET.get("month")) or latest_run or _latest_published()
         form = WhatIfForm(initial=WhatIfForm.initial_for(selectors.scheme_for(month), month))
     return render(request, "reports/pay_what_if.html", {"form": form, "result": result})
+
+
+urlpatterns = [
+    path("pay/mine/", my_pay, name="my_pay"),
+    path("pay/runs/", pay_run, name="pay_run"),
+    path("pay/what-if/", what_if, name="what_if"),
+]

@@ -1,4 +1,9 @@
-"""Bonus-sheet export jobs: who may export, queueing a job, running it (the Celery task body)."""
+"""Bonus-sheet export jobs: requesting a job, running it (the Celery task body).
+
+``export_request`` only records the job: this module does not import ``reports.tasks`` (the
+tasks import the services). The caller queues the task once the job row is committed:
+``export_bonus_sheet_task.delay_on_commit(job.pk)``.
+"""
 
 import io
 import logging
@@ -9,29 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
-
-from .exports import write_bonus_sheet_csv, write_bonus_sheet_xlsx
-from .models import ExportJob, ExportStatus, PayRun
+from ..models import ExportJob, ExportStatus, PayRun
+from ..selectors.exports import can_export_bonus_sheet
+from ..sheets import write_bonus_sheet_csv, write_bonus_sheet_xlsx
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("xlsx", "csv")
-
-
-def can_export_bonus_sheet(user) -> bool:
-    """HR and administrators see the company's bonus sheet; nobody else does."""
-    return bool(
-        user
-        and user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role in (Role.HR, Role.ADMIN))
-    )
-
-
-def export_jobs_visible_to(user):
-    jobs = ExportJob.objects.select_related("run")
-    return jobs.all() if can_export_bonus_sheet(user) else jobs.none()
 
 
 def bonus_sheet_filename(run: PayRun, file_format: str) -> str:
@@ -49,16 +38,12 @@ def bonus_sheet_write(run: PayRun, target, *, file_format: str, progress=None) -
 
 @transaction.atomic
 def export_request(*, run: PayRun, user, file_format: str) -> ExportJob:
-    """Queue an export of ``run``'s sheet; the task starts once the job row is committed."""
-    from .export_tasks import export_bonus_sheet_task
-
+    """Record a queued export of ``run``'s sheet; the caller queues the task on commit."""
     if not can_export_bonus_sheet(user):
         raise PermissionDenied(_("Only HR and administrators export the bonus sheet."))
     if file_format not in FORMATS:
         raise ValidationError(_("Unknown export format."))
-    job = ExportJob.objects.create(run=run, file_format=file_format, requested_by=user)
-    transaction.on_commit(lambda: export_bonus_sheet_task.delay(job.pk))
-    return job
+    return ExportJob.objects.create(run=run, file_format=file_format, requested_by=user)
 
 
 def export_run(job_id: int) -> ExportJob | None:

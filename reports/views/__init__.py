@@ -1,0 +1,1 @@
+"""Views of the reports app, one module per area (pay, tiers, exports)."""
