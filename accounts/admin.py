@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -71,3 +72,35 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+class CityRuleAdminMixin:
+    """For versioned rules with province defaults and city overrides: shows each version's
+    scope and the city companies it is in force for this month."""
+
+    list_filter = ["company"]
+
+    def get_list_display(self, request):
+        return [
+            "version_label",
+            "company_label",
+            "in_force_for",
+            *super().get_list_display(request),
+        ]
+
+    @admin.display(description=_("version"), ordering="effective_from")
+    def version_label(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("scope"), ordering="company")
+    def company_label(self, obj):
+        return obj.company.name if obj.company_id else _("Province default")
+
+    @admin.display(description=_("in force this month for"))
+    def in_force_for(self, obj):
+        # Two queries a row; a list of rule versions is short.
+        month = timezone.localdate().replace(day=1)
+        companies = list(OrgUnit.objects.companies())
+        in_force = type(obj).objects.in_force_by_company(month, companies)
+        names = [c.name for c in companies if in_force.get(c.pk) and in_force[c.pk].pk == obj.pk]
+        return "、".join(names) or "—"

@@ -13,9 +13,10 @@ from . import services
 from .models import OrgKind, Role, User
 
 SIZES = {
-    # centers, departments per center, territories per department
-    "small": (2, 2, 3),
-    "city": (5, 4, 10),
+    # cities, centers per city, departments per center, territories per department
+    "small": (1, 2, 2, 3),
+    "city": (1, 5, 4, 10),
+    "province": (3, 2, 2, 3),
 }
 
 CENTER_NAMES = ["城区营销部", "江北营销部", "东山县营销部", "西林县营销部", "南湖区营销部"]
@@ -24,17 +25,21 @@ CITY_CENTRE = (31.95, 118.85)
 CENTER_OFFSETS = [(0.0, 0.0), (0.12, -0.05), (-0.25, 0.35), (0.05, -0.45), (-0.15, -0.08)]
 CITY = "东江市"
 DEPARTMENT_ORDINALS = ["一", "二", "三", "四", "五", "六"]
+# ``--size province``: the fictional province of 江淮 with three city companies.
+PROVINCE = ("32", "江淮省烟草公司")
+PROVINCE_CITIES = [
+    ("3201", "东江市", (31.95, 118.85)),
+    ("3202", "西林市", (32.40, 119.40)),
+    ("3203", "南湖市", (31.30, 120.10)),
+]
 
 
 def seed(ctx):
-    n_centers, n_departments, n_territories = SIZES[ctx.size]
+    n_cities, n_centers, n_departments, n_territories = SIZES[ctx.size]
     fake, rng = ctx.faker, ctx.rng
-    company = services.org_unit_create(
-        name="东江市烟草公司", code="3299", kind=OrgKind.COMPANY, address=_address(ctx)
-    )
-    ctx.company = company
-    ctx.centers, ctx.departments, ctx.territories, ctx.managers = [], [], [], []
-    street_names = _unique_streets(fake, n_centers * n_departments * n_territories)
+    ctx.companies, ctx.centers, ctx.departments, ctx.territories, ctx.managers = [], [], [], [], []
+    ctx.city_of_center = {}  # center id → city name, for addresses
+    street_names = None  # drawn after the first company, as the demo always did
 
     def person(employee_no, role, unit, hire_years=(2, 15)):
         hired = ctx.today - timedelta(days=rng.randint(hire_years[0] * 365, hire_years[1] * 365))
@@ -49,52 +54,85 @@ def seed(ctx):
         ctx.logins.setdefault(role, []).append(user)
         return user
 
-    person("900001", Role.ADMIN, company)
-    person("800001", Role.ASSESSMENT_CENTER, company)
-    person("800002", Role.ASSESSMENT_CENTER, company)
-    person("700001", Role.HR, company)
-    person("700002", Role.HR, company)
+    if n_cities == 1:
+        province = None
+        cities = [("3299", CITY, CITY_CENTRE)]
+    else:
+        province = services.org_unit_create(
+            name=PROVINCE[1], code=PROVINCE[0], kind=OrgKind.PROVINCE, address="江淮省省城路1号"
+        )
+        person("900001", Role.ADMIN, province)
+        cities = PROVINCE_CITIES[:n_cities]
+    ctx.province = province
 
     cm_no = 100001
-    for c in range(n_centers):
-        center = services.org_unit_create(
-            name=CENTER_NAMES[c],
-            code=f"3299-{c + 1:02d}",
-            kind=OrgKind.MARKETING_CENTER,
-            parent=company,
-            address=_address(ctx),
+    for index, (code, city, centre) in enumerate(cities, start=1):
+        company = services.org_unit_create(
+            name=f"{city}烟草公司",
+            code=code,
+            kind=OrgKind.COMPANY,
+            parent=province,
+            address=_address(ctx, city),
         )
-        ctx.centers.append(center)
-        person(f"60{c + 1:02d}01", Role.MARKETING_CENTER_SUPERVISOR, center)
-        for d in range(n_departments):
-            short = CENTER_NAMES[c].removesuffix("营销部")
-            department = services.org_unit_create(
-                name=f"{short}第{DEPARTMENT_ORDINALS[d]}客户服务部",
-                code=f"{center.code}-{d + 1:02d}",
-                kind=OrgKind.SERVICE_DEPARTMENT,
-                parent=center,
-                address=_address(ctx),
+        ctx.companies.append(company)
+        if street_names is None:
+            street_names = _unique_streets(
+                fake, n_cities * n_centers * n_departments * n_territories
             )
-            ctx.departments.append(department)
-            person(f"5{c + 1:02d}{d + 1:02d}1", Role.SERVICE_DEPT_SUPERVISOR, department)
-            for t in range(n_territories):
-                # About one manager in six is still on probation (hired < 12 months ago).
-                years = (0, 1) if rng.random() < 1 / 6 else (1, 12)
-                manager = person(str(cm_no), Role.CUSTOMER_MANAGER, department, years)
-                cm_no += 1
-                territory = services.territory_create(
-                    code=f"{department.code}-{t + 1:02d}",
-                    name=f"{street_names.pop()}片区",
-                    department=department,
-                    manager=manager,
-                    latitude=_coordinate(CITY_CENTRE[0] + CENTER_OFFSETS[c][0], d, rng),
-                    longitude=_coordinate(CITY_CENTRE[1] + CENTER_OFFSETS[c][1], d, rng),
+        # A single city keeps the short numbers of the README; a province numbers per city.
+        prefix = "" if province is None else str(index)
+        if province is None:
+            person("900001", Role.ADMIN, company)
+        else:
+            person(f"9{index}0001", Role.ADMIN, company)
+        person(f"8{prefix or '0'}0001", Role.ASSESSMENT_CENTER, company)
+        person(f"8{prefix or '0'}0002", Role.ASSESSMENT_CENTER, company)
+        person(f"7{prefix or '0'}0001", Role.HR, company)
+        person(f"7{prefix or '0'}0002", Role.HR, company)
+
+        for c in range(n_centers):
+            number = len(ctx.centers) + 1  # numbered across the province
+            center = services.org_unit_create(
+                name=CENTER_NAMES[c] if province is None else f"{city[:2]}{CENTER_NAMES[c]}",
+                code=f"{code}-{c + 1:02d}",
+                kind=OrgKind.MARKETING_CENTER,
+                parent=company,
+                address=_address(ctx, city),
+            )
+            ctx.centers.append(center)
+            ctx.city_of_center[center.pk] = city
+            person(f"60{number:02d}01", Role.MARKETING_CENTER_SUPERVISOR, center)
+            for d in range(n_departments):
+                short = CENTER_NAMES[c].removesuffix("营销部")
+                department = services.org_unit_create(
+                    name=f"{short}第{DEPARTMENT_ORDINALS[d]}客户服务部",
+                    code=f"{center.code}-{d + 1:02d}",
+                    kind=OrgKind.SERVICE_DEPARTMENT,
+                    parent=center,
+                    address=_address(ctx, city),
                 )
-                ctx.territories.append(territory)
-                ctx.managers.append(manager)
+                ctx.departments.append(department)
+                person(f"5{number:02d}{d + 1:02d}1", Role.SERVICE_DEPT_SUPERVISOR, department)
+                for t in range(n_territories):
+                    # About one manager in six is still on probation (hired < 12 months ago).
+                    years = (0, 1) if rng.random() < 1 / 6 else (1, 12)
+                    manager = person(str(cm_no), Role.CUSTOMER_MANAGER, department, years)
+                    cm_no += 1
+                    territory = services.territory_create(
+                        code=f"{department.code}-{t + 1:02d}",
+                        name=f"{street_names.pop()}片区",
+                        department=department,
+                        manager=manager,
+                        latitude=_coordinate(centre[0] + CENTER_OFFSETS[c][0], d, rng),
+                        longitude=_coordinate(centre[1] + CENTER_OFFSETS[c][1], d, rng),
+                    )
+                    ctx.territories.append(territory)
+                    ctx.managers.append(manager)
+    ctx.company = ctx.companies[0]
 
     # One password hash for every demo user: hashing is deliberately slow.
-    User.objects.filter(org_unit__path__startswith=company.path).update(
+    root = province or ctx.company
+    User.objects.filter(org_unit__path__startswith=root.path).update(
         password=make_password(ctx.password)
     )
 
@@ -110,8 +148,8 @@ def _unique_streets(fake, count):
     return names
 
 
-def _address(ctx):
-    return f"{CITY}{ctx.faker.street_name()}{ctx.rng.randint(1, 399)}号"
+def _address(ctx, city=CITY):
+    return f"{city}{ctx.faker.street_name()}{ctx.rng.randint(1, 399)}号"
 
 
 def _coordinate(centre, department_index, rng):

@@ -27,27 +27,31 @@ class Role(models.TextChoices):
 
 
 class OrgKind(models.TextChoices):
+    PROVINCE = "province", _("Province company")
     COMPANY = "company", _("Company")
     MARKETING_CENTER = "marketing_center", _("Marketing center")
     SERVICE_DEPARTMENT = "service_department", _("Service department")
 
 
-# The kind of parent each kind of org unit hangs under.
-PARENT_KIND = {
-    OrgKind.COMPANY: None,
-    OrgKind.MARKETING_CENTER: OrgKind.COMPANY,
-    OrgKind.SERVICE_DEPARTMENT: OrgKind.MARKETING_CENTER,
+# The kinds of parent each kind of org unit may hang under (None: it may be the root).
+# A deployment's root is a province company or a single city company.
+PARENT_KINDS = {
+    OrgKind.PROVINCE: (None,),
+    OrgKind.COMPANY: (None, OrgKind.PROVINCE),
+    OrgKind.MARKETING_CENTER: (OrgKind.COMPANY,),
+    OrgKind.SERVICE_DEPARTMENT: (OrgKind.MARKETING_CENTER,),
 }
 
-# The org-unit kind each role is attached to; a customer manager belongs to the
-# department that holds their territory.
-ROLE_ORG_KIND = {
-    Role.CUSTOMER_MANAGER: OrgKind.SERVICE_DEPARTMENT,
-    Role.SERVICE_DEPT_SUPERVISOR: OrgKind.SERVICE_DEPARTMENT,
-    Role.MARKETING_CENTER_SUPERVISOR: OrgKind.MARKETING_CENTER,
-    Role.ASSESSMENT_CENTER: OrgKind.COMPANY,
-    Role.HR: OrgKind.COMPANY,
-    Role.ADMIN: OrgKind.COMPANY,
+# The org-unit kinds each role may be attached to; a customer manager belongs to the
+# department that holds their territory. HR and the assessment center belong to a city
+# company (their work is per city); an admin may also sit at the province.
+ROLE_ORG_KINDS = {
+    Role.CUSTOMER_MANAGER: (OrgKind.SERVICE_DEPARTMENT,),
+    Role.SERVICE_DEPT_SUPERVISOR: (OrgKind.SERVICE_DEPARTMENT,),
+    Role.MARKETING_CENTER_SUPERVISOR: (OrgKind.MARKETING_CENTER,),
+    Role.ASSESSMENT_CENTER: (OrgKind.COMPANY,),
+    Role.HR: (OrgKind.COMPANY,),
+    Role.ADMIN: (OrgKind.PROVINCE, OrgKind.COMPANY),
 }
 
 SUPERVISOR_ROLES = (
@@ -69,9 +73,11 @@ class ScopedQuerySet(models.QuerySet):
     manager_lookup: str | None = None
 
     def visible_to(self, user):
+        """The rows in ``user``'s subtree. A superuser outside the tree (``createsuperuser``)
+        sees everything; one attached to an org unit is scoped like anyone else."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_superuser:
+        if user.is_superuser and user.org_unit_id is None:
             return self.all()
         if user.role == Role.CUSTOMER_MANAGER:
             if self.manager_lookup is None:
@@ -86,12 +92,30 @@ class OrgUnitQuerySet(ScopedQuerySet):
     org_path_lookup = "path"
     manager_lookup = "territories__manager"
 
+    def companies(self):
+        """City companies (市公司): the units every monthly rule applies to."""
+        return self.filter(kind=OrgKind.COMPANY, is_active=True).order_by("code")
+
+    def sole_company(self) -> "OrgUnit":
+        """The one city company of a single-city deployment; with several, a caller must
+        name the city (a clear error instead of a silent choice)."""
+        companies = list(self.companies()[:2])
+        if len(companies) != 1:
+            raise ValidationError(
+                _("Name the city company: this deployment has %(n)s.") % {"n": len(companies)}
+                if companies
+                else _("There is no city company yet.")
+            )
+        return companies[0]
+
 
 class OrgUnit(models.Model):
-    """A node of the org tree: company → marketing center → service department.
+    """A node of the org tree: [province →] company → marketing center → service department.
 
     ``path`` is a materialised path of primary keys ("/1/4/9/"), so a subtree is one
-    indexed prefix match. It is maintained by ``accounts.services``.
+    indexed prefix match. ``company`` is the city company (市公司) the unit belongs to
+    (itself for a company, none for a province): every monthly rule applies per city
+    company. Both are maintained by ``accounts.services``.
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -106,6 +130,15 @@ class OrgUnit(models.Model):
         related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
+    company = models.ForeignKey(
+        "self",
+        verbose_name=_("city company"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     address = models.CharField(_("address"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -117,9 +150,21 @@ class OrgUnit(models.Model):
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind=OrgKind.COMPANY) & Q(parent__isnull=True))
-                | (~Q(kind=OrgKind.COMPANY) & Q(parent__isnull=False)),
-                name="orgunit_only_company_is_root",
+                condition=Q(kind__in=[OrgKind.PROVINCE, OrgKind.COMPANY]) | Q(parent__isnull=False),
+                name="orgunit_root_is_province_or_company",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=OrgKind.PROVINCE) | Q(parent__isnull=True),
+                name="orgunit_province_is_root",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[OrgKind.MARKETING_CENTER, OrgKind.SERVICE_DEPARTMENT])
+                | Q(company__isnull=False),
+                name="orgunit_company_set_below_company",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=OrgKind.PROVINCE) | Q(company__isnull=True),
+                name="orgunit_province_has_no_company",
             ),
         ]
 
@@ -127,16 +172,26 @@ class OrgUnit(models.Model):
         return self.name
 
     def clean(self):
-        expected = PARENT_KIND.get(self.kind)
-        if expected is None and self.parent_id is not None:
-            raise ValidationError({"parent": _("A company has no parent unit.")})
-        if expected is not None and (self.parent is None or self.parent.kind != expected):
-            raise ValidationError(
-                {
-                    "parent": _("A %(kind)s must sit under a %(parent)s.")
-                    % {"kind": OrgKind(self.kind).label, "parent": OrgKind(expected).label}
+        allowed = PARENT_KINDS.get(self.kind, ())
+        parent_kind = self.parent.kind if self.parent_id else None
+        if parent_kind not in allowed:
+            if self.parent_id is None:
+                message = _("A %(kind)s must sit under a %(parent)s.") % {
+                    "kind": OrgKind(self.kind).label,
+                    "parent": OrgKind(allowed[0]).label,
                 }
-            )
+            elif None in allowed and len(allowed) == 1:
+                message = _("A %(kind)s has no parent unit.") % {"kind": OrgKind(self.kind).label}
+            else:
+                message = _("A %(kind)s must sit under a %(parent)s.") % {
+                    "kind": OrgKind(self.kind).label,
+                    "parent": " / ".join(str(OrgKind(k).label) for k in allowed if k),
+                }
+            raise ValidationError({"parent": message})
+
+    @property
+    def is_company(self) -> bool:
+        return self.kind == OrgKind.COMPANY
 
     def is_within(self, other):
         """True when this unit is ``other`` or lies in its subtree."""
@@ -217,14 +272,25 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         if self.is_superuser and not self.org_unit_id:
             return
-        expected = ROLE_ORG_KIND.get(self.role)
-        if expected and (self.org_unit is None or self.org_unit.kind != expected):
+        allowed = ROLE_ORG_KINDS.get(self.role)
+        if allowed and (self.org_unit is None or self.org_unit.kind not in allowed):
             raise ValidationError(
                 {
                     "org_unit": _("A %(role)s belongs to a %(kind)s.")
-                    % {"role": Role(self.role).label, "kind": OrgKind(expected).label}
+                    % {
+                        "role": Role(self.role).label,
+                        "kind": " / ".join(str(OrgKind(k).label) for k in allowed),
+                    }
                 }
             )
+
+    @property
+    def company(self):
+        """The user's city company, or None for a user at the province (or outside the tree)."""
+        unit = self.org_unit
+        if unit is None:
+            return None
+        return unit if unit.kind == OrgKind.COMPANY else unit.company
 
     @property
     def is_customer_manager(self):
@@ -302,3 +368,56 @@ class Territory(models.Model):
                 raise ValidationError(
                     {"manager": _("The manager must belong to the territory's department.")}
                 )
+
+
+def rule_company_field():
+    """The ``company`` field of a rule model: empty for the province default (set once for
+    every city), or the city company (市公司) that overrides it."""
+    return models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("city company"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": OrgKind.COMPANY},
+        help_text=_("Empty: the province default for every city. A city: its own override."),
+    )
+
+
+class CityRuleQuerySet(models.QuerySet):
+    """Versioned rules (classification rules, visit rules, assessment and pay schemes, …).
+
+    A version is in force from its ``effective_from`` month. Versions without a company are
+    the province defaults; versions with a city company override them for that city: in a
+    month, a city uses its own latest version in force, or else the latest default.
+    """
+
+    def _latest(self, queryset):
+        return queryset.order_by(*self.model._meta.ordering).first()
+
+    def in_force(self, month, company=None):
+        candidates = self.filter(effective_from__lte=month)
+        if company is not None:
+            own = self._latest(candidates.filter(company=company))
+            if own is not None:
+                return own
+        return self._latest(candidates.filter(company__isnull=True))
+
+    def in_force_by_company(self, month, companies) -> dict:
+        """{company id: version} for several cities, in two queries."""
+        candidates = list(
+            self.filter(effective_from__lte=month)
+            .filter(Q(company__isnull=True) | Q(company__in=companies))
+            .order_by(*self.model._meta.ordering)
+        )
+        default = next((rule for rule in candidates if rule.company_id is None), None)
+        result = {}
+        for company in companies:
+            pk = getattr(company, "pk", company)
+            result[pk] = next((r for r in candidates if r.company_id == pk), default)
+        return result
+
+    def for_company(self, company):
+        """The versions that concern one city: its own and the defaults."""
+        return self.filter(Q(company__isnull=True) | Q(company=company))

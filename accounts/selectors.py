@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
-from .models import OrgUnit, Role, Territory, User
+from .models import OrgKind, OrgUnit, Role, Territory, User
 
 
 @dataclass
@@ -71,3 +71,37 @@ def territory_colleagues(territory: Territory):
         .select_related("org_unit")
         .order_by("role", "employee_no")
     )
+
+
+def city_companies(code: str | None = None) -> list[OrgUnit]:
+    """The city companies a monthly job runs for: the one with ``code``, or every one.
+    Raises OrgUnit.DoesNotExist for a code that is not a city company."""
+    companies = OrgUnit.objects.companies()
+    if code:
+        return [companies.get(code=code)]
+    return list(companies)
+
+
+def companies_visible_to(user) -> list[OrgUnit]:
+    """The city companies whose months, pay runs and sheets the user may see: those in their
+    subtree, or the one above them."""
+    if user is None or not user.is_authenticated:
+        return []
+    if user.is_superuser and user.org_unit_id is None:
+        return list(OrgUnit.objects.companies())
+    if user.org_unit_id is None:
+        return []
+    if user.org_unit.kind == OrgKind.PROVINCE:
+        return list(OrgUnit.objects.companies().filter(path__startswith=user.org_unit.path))
+    company = user.company
+    return [company] if company is not None else []
+
+
+def company_chosen(user, company_id) -> OrgUnit | None:
+    """The city a page works on: the one asked for (``?company=``) when the user may see
+    it, else the user's own or the first they see. None when they see none."""
+    companies = companies_visible_to(user)
+    for company in companies:
+        if str(company.pk) == str(company_id or ""):
+            return company
+    return companies[0] if companies else None

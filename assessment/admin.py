@@ -4,6 +4,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import CityRuleAdminMixin
 from retailers.models import add_months
 
 from .models import (
@@ -37,7 +38,7 @@ class SchemeItemInline(admin.TabularInline):
 
 
 @admin.register(AssessmentScheme)
-class AssessmentSchemeAdmin(admin.ModelAdmin):
+class AssessmentSchemeAdmin(CityRuleAdminMixin, admin.ModelAdmin):
     """Schemes are versioned: a version that scored a month is frozen; copy it to change."""
 
     list_display = ["version", "effective_from", "bonus_cap", "appeal_days", "note"]

@@ -2,7 +2,7 @@
 
 For a month: in each service department, which managers level 3 inspected at least twice
 (the rest are the gaps); in each marketing center, the share of its managers inspected by
-level 2; in the company, the share inspected by level 1. Inspections count by the date
+level 2; in each city company, the share inspected by level 1. Inspections count by the date
 they were made (``inspected_on`` in the month); withdrawn ones do not count.
 
 A fixed number of queries whatever the size of the org: the org units, the managers, and
@@ -79,10 +79,15 @@ class CoverageReport:
     month: date
     departments: list[DepartmentCoverage]
     centers: list[ShareCoverage]
-    company: ShareCoverage | None
+    companies: list[ShareCoverage]
     level3_minimum: int = LEVEL3_MIN_INSPECTIONS_PER_MANAGER
     level2_minimum: Decimal = LEVEL2_MIN_SHARE
     level1_minimum: Decimal = LEVEL1_MIN_SHARE
+
+    @property
+    def company(self) -> ShareCoverage | None:
+        """The city company of a user inside one city (level 1 is per city company)."""
+        return self.companies[0] if len(self.companies) == 1 else None
 
 
 def coverage_report(*, user, month: date) -> CoverageReport:
@@ -119,8 +124,11 @@ def coverage_report(*, user, month: date) -> CoverageReport:
         for pk, unit in units.items()
         if unit.kind == OrgKind.MARKETING_CENTER
     }
-    company_unit = next((u for u in units.values() if u.kind == OrgKind.COMPANY), None)
-    company = ShareCoverage(unit=company_unit, minimum=LEVEL1_MIN_SHARE) if company_unit else None
+    companies = {
+        pk: ShareCoverage(unit=unit, minimum=LEVEL1_MIN_SHARE)
+        for pk, unit in units.items()
+        if unit.kind == OrgKind.COMPANY
+    }
 
     for manager in managers:
         levels = counts.get(manager.pk, {})
@@ -136,6 +144,7 @@ def coverage_report(*, user, month: date) -> CoverageReport:
             if center is not None:
                 center.managers += 1
                 center.inspected += bool(levels.get(Level.CENTER))
+        company = companies.get(units[manager.org_unit_id].company_id)
         if company is not None:
             company.managers += 1
             company.inspected += bool(levels.get(Level.COMPANY))
@@ -144,5 +153,5 @@ def coverage_report(*, user, month: date) -> CoverageReport:
         month=first,
         departments=list(departments.values()),
         centers=list(centers.values()),
-        company=company,
+        companies=list(companies.values()),
     )

@@ -23,13 +23,16 @@ def seed(ctx):
     first = ctx.today.replace(day=1)
     last_month = (first - timedelta(days=1)).replace(day=1)
     codes = list(REASONS)
-    scheme_for(last_month)  # fail early without a scheme
+    scheme_for(last_month, ctx.company)  # fail early without a scheme
     supervisors = {role: ctx.logins.get(role, []) for role in Role}
     by_department = {u.org_unit_id: u for u in supervisors[Role.SERVICE_DEPT_SUPERVISOR]}
     by_center = {u.org_unit_id: u for u in supervisors[Role.MARKETING_CENTER_SUPERVISOR]}
-    assessor = supervisors[Role.ASSESSMENT_CENTER][0]
+    assessors = {}  # city company id → its first assessment-center supervisor
+    for user in supervisors[Role.ASSESSMENT_CENTER]:
+        assessors.setdefault(user.org_unit_id, user)
     for manager in ctx.managers:
         department = manager.org_unit
+        assessor = assessors[department.company_id]
         inspectors = [by_department.get(department.pk), by_center.get(department.parent_id)]
         if rng.random() < 0.15:
             inspectors.append(assessor)
@@ -53,10 +56,17 @@ def seed(ctx):
                 points=Decimal(rng.choice([1, 2, 3])),
                 reason="提供假烟线索，经查属实",
             )
-    services.month_close(month=last_month)
-    services.month_start_review(month=last_month)
-    level3 = Inspection.objects.filter(month=last_month, level=3).order_by("pk").first()
-    if level3 is not None:
-        services.appeal_file(
-            inspection=level3, user=level3.manager, reason="当天走访有照片和定位为证，请复核"
+    for index, company in enumerate(ctx.companies):
+        services.month_close(month=last_month, company=company)
+        if index == 2:  # a province's third city is late: its month is still a draft
+            continue
+        services.month_start_review(month=last_month, company=company)
+        level3 = (
+            Inspection.objects.filter(month=last_month, level=3, manager__org_unit__company=company)
+            .order_by("pk")
+            .first()
         )
+        if level3 is not None:
+            services.appeal_file(
+                inspection=level3, user=level3.manager, reason="当天走访有照片和定位为证，请复核"
+            )

@@ -68,7 +68,8 @@ class InspectionForm(_ManagerForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["inspected_on"].initial = timezone.localdate()
-        scheme = scheme_for(open_month_for(timezone.localdate()))
+        company = user.company
+        scheme = scheme_for(open_month_for(timezone.localdate(), company), company)
         self.fields["item_code"].choices = [("", "---------")] + [
             (item.code, f"{item.name}（{item.max_points:g}）")
             for item in scheme.items.order_by("position", "pk")

@@ -6,18 +6,29 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ScopedQuerySet, User
+from accounts.models import (
+    CityRuleQuerySet,
+    OrgKind,
+    OrgUnit,
+    ScopedQuerySet,
+    User,
+    rule_company_field,
+)
 
 
 class AssessmentScheme(models.Model):
-    """A version of the 百分制 scheme, in force from ``effective_from`` (first of a month)."""
+    """A version of the 百分制 scheme, in force from ``effective_from`` (first of a month):
+    a province default, or a city company's override (``CityRuleQuerySet``)."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
+    company = rule_company_field()
     effective_from = models.DateField(_("effective from"))
     bonus_cap = models.DecimalField(_("monthly bonus cap"), max_digits=5, decimal_places=2)
     appeal_days = models.PositiveSmallIntegerField(_("days to appeal in review"), default=5)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CityRuleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assessment scheme")
@@ -174,10 +185,33 @@ class MonthState(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
-class AssessmentMonth(models.Model):
-    """The state of one month's assessment: draft (recomputable) → review → published."""
+class AssessmentMonthQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The months of the city companies in the user's subtree, or of the company above
+        them (a customer manager or a supervisor sees their own city's months)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser and user.org_unit_id is None:
+            return self.all()
+        unit = user.org_unit
+        if unit is None:
+            return self.none()
+        if unit.kind == OrgKind.PROVINCE:
+            return self.filter(company__path__startswith=unit.path)
+        return self.filter(company_id=user.company.pk)
 
-    month = models.DateField(_("month"), unique=True)
+
+class AssessmentMonth(models.Model):
+    """The state of one city company's month: draft (recomputable) → review → published."""
+
+    company = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("city company"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": OrgKind.COMPANY},
+    )
+    month = models.DateField(_("month"))
     state = models.CharField(
         _("state"), max_length=10, choices=MonthState.choices, default=MonthState.DRAFT
     )
@@ -191,11 +225,14 @@ class AssessmentMonth(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = AssessmentMonthQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("assessment month")
         verbose_name_plural = _("assessment months")
-        ordering = ["-month"]
+        ordering = ["-month", "company"]
         constraints = [
+            models.UniqueConstraint(fields=["company", "month"], name="assessment_month_unique"),
             models.CheckConstraint(condition=Q(month__day=1), name="assessment_month_first_day"),
             models.CheckConstraint(
                 condition=Q(state__in=MonthState.values), name="assessment_month_state_valid"
@@ -203,7 +240,7 @@ class AssessmentMonth(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.month:%Y-%m} {self.get_state_display()}"
+        return f"{self.company} {self.month:%Y-%m} {self.get_state_display()}"
 
 
 class ManagerScoreQuerySet(ScopedQuerySet):

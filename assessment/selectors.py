@@ -32,12 +32,9 @@ from .models import AssessmentMonth, AssessmentScheme, BonusPoint, Inspection, M
 from .scoring import ItemSpec, ManagerInputs, SchemeSpec
 
 
-def scheme_for(month: date) -> AssessmentScheme:
-    scheme = (
-        AssessmentScheme.objects.filter(effective_from__lte=month_start(month))
-        .order_by("-effective_from", "-version")
-        .first()
-    )
+def scheme_for(month: date, company=None) -> AssessmentScheme:
+    """The scheme in force in ``month`` for a city company (its override, else the default)."""
+    scheme = AssessmentScheme.objects.in_force(month_start(month), company)
     if scheme is None:
         raise AssessmentScheme.DoesNotExist(f"no assessment scheme in force in {month}")
     return scheme
@@ -59,29 +56,31 @@ def scheme_spec(scheme: AssessmentScheme) -> SchemeSpec:
     )
 
 
-def open_month_for(day: date) -> date:
+def open_month_for(day: date, company) -> date:
     """The month an inspection or bonus dated ``day`` counts in: its own month, unless that
-    is already published; then the next month that is not (an adjustment, shown as such)."""
+    is already published in the city; then the next month that is not (an adjustment)."""
     month = month_start(day)
     published = set(
-        AssessmentMonth.objects.filter(month__gte=month, state=MonthState.PUBLISHED).values_list(
-            "month", flat=True
-        )
+        AssessmentMonth.objects.filter(
+            company=company, month__gte=month, state=MonthState.PUBLISHED
+        ).values_list("month", flat=True)
     )
     while month in published:
         month = add_months(month, 1)
     return month
 
 
-def gather_inputs(month: date, *, closed_at: datetime | None = None) -> dict[int, ManagerInputs]:
-    """Every active customer manager's inputs for ``month`` (a fixed number of queries)."""
+def gather_inputs(
+    month: date, *, company=None, closed_at: datetime | None = None
+) -> dict[int, ManagerInputs]:
+    """Every active customer manager's inputs for ``month`` (a fixed number of queries),
+    of one city company when ``company`` is given."""
     first = month_start(month)
     end = add_months(first, 1)
-    managers = dict(
-        User.objects.filter(role=Role.CUSTOMER_MANAGER, is_active=True).values_list(
-            "pk", "territory__pk"
-        )
-    )
+    managers = User.objects.filter(role=Role.CUSTOMER_MANAGER, is_active=True)
+    if company is not None:
+        managers = managers.filter(org_unit__company=company)
+    managers = dict(managers.values_list("pk", "territory__pk"))
     sales = credited_cartons(start=first, end=end)
     key_brands = KeyBrandMonth.objects.filter(month=first).values("brand_id")
     key_sales = credited_cartons(

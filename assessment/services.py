@@ -8,7 +8,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import OrgUnit, Role, User
 from retailers.models import month_start
 
 from .models import (
@@ -35,10 +35,17 @@ class MonthBusy(Exception):
     """Another close of the same month holds its lock."""
 
 
-def _lock_month(first: date) -> AssessmentMonth:
-    AssessmentMonth.objects.get_or_create(month=first)
+def city(company: OrgUnit | None) -> OrgUnit:
+    """The city company a monthly job runs for: the one named, or the only one there is."""
+    return company if company is not None else OrgUnit.objects.sole_company()
+
+
+def _lock_month(first: date, company: OrgUnit) -> AssessmentMonth:
+    AssessmentMonth.objects.get_or_create(month=first, company=company)
     try:
-        return AssessmentMonth.objects.select_for_update(nowait=True).get(month=first)
+        return AssessmentMonth.objects.select_for_update(nowait=True).get(
+            month=first, company=company
+        )
     except DatabaseError as exc:  # PostgreSQL: the row is locked by another close
         raise MonthBusy(_("This month is being computed by another process.")) from exc
 
@@ -46,9 +53,9 @@ def _lock_month(first: date) -> AssessmentMonth:
 def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     """Score the month's managers (or only ``manager_ids``) and replace their rows."""
     now = now or timezone.now()
-    scheme = assessment.scheme or scheme_for(assessment.month)
+    scheme = assessment.scheme or scheme_for(assessment.month, assessment.company)
     spec = scheme_spec(scheme)
-    inputs = gather_inputs(assessment.month, closed_at=now)
+    inputs = gather_inputs(assessment.month, company=assessment.company, closed_at=now)
     if manager_ids is not None:
         inputs = {pk: value for pk, value in inputs.items() if pk in set(manager_ids)}
     territories = dict(User.objects.filter(pk__in=inputs).values_list("pk", "territory__pk"))
@@ -101,24 +108,31 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
 
 
 @transaction.atomic
-def month_close(*, month: date, now=None) -> dict:
-    """Compute every manager's score of ``month`` into the draft. Re-running on the same
-    inputs gives the same scores and never duplicates rows; a month in review or published
-    is refused; a second close of the same month at the same time is refused."""
-    assessment = _lock_month(month_start(month))
+def month_close(*, month: date, company: OrgUnit | None = None, now=None) -> dict:
+    """Compute the score of ``month`` of every manager of a city company into its draft.
+    Re-running on the same inputs gives the same scores and never duplicates rows; a month
+    in review or published is refused; a second close of the same month at the same time
+    is refused. Each city company has its own month."""
+    assessment = _lock_month(month_start(month), city(company))
     if assessment.state != MonthState.DRAFT:
         raise ValidationError(
             _("%(month)s is %(state)s: its scores can no longer be recomputed.")
             % {"month": assessment.month.strftime("%Y-%m"), "state": assessment.get_state_display()}
         )
     count = _compute(assessment, now=now)
-    return {"month": assessment.month.isoformat(), "managers": count}
+    return {
+        "month": assessment.month.isoformat(),
+        "company": assessment.company.code,
+        "managers": count,
+    }
 
 
 @transaction.atomic
-def month_start_review(*, month: date, user=None, now=None) -> AssessmentMonth:
+def month_start_review(
+    *, month: date, company: OrgUnit | None = None, user=None, now=None
+) -> AssessmentMonth:
     """draft → review: managers may appeal deductions for the scheme's appeal days."""
-    assessment = _lock_month(month_start(month))
+    assessment = _lock_month(month_start(month), city(company))
     if assessment.state != MonthState.DRAFT or assessment.closed_at is None:
         raise ValidationError(_("Only a computed draft month can go to review."))
     assessment.state = MonthState.REVIEW
@@ -128,13 +142,17 @@ def month_start_review(*, month: date, user=None, now=None) -> AssessmentMonth:
 
 
 @transaction.atomic
-def month_publish(*, month: date, user=None, now=None) -> AssessmentMonth:
+def month_publish(
+    *, month: date, company: OrgUnit | None = None, user=None, now=None
+) -> AssessmentMonth:
     """review → published: the scores are locked; later data goes to the next open month."""
-    assessment = _lock_month(month_start(month))
+    assessment = _lock_month(month_start(month), city(company))
     if assessment.state != MonthState.REVIEW:
         raise ValidationError(_("Only a month in review can be published."))
     pending = Appeal.objects.filter(
-        inspection__month=assessment.month, status=AppealStatus.PENDING
+        inspection__month=assessment.month,
+        inspection__manager__org_unit__company=assessment.company,
+        status=AppealStatus.PENDING,
     ).count()
     if pending:
         raise ValidationError(
@@ -175,8 +193,9 @@ def inspection_record(
     manager = User.objects.visible_to(inspector).get(pk=manager_id, role=Role.CUSTOMER_MANAGER)
     if inspected_on > timezone.localdate():
         raise ValidationError({"inspected_on": _("The date cannot be in the future.")})
-    month = open_month_for(inspected_on)
-    codes = set(scheme_for(month).items.values_list("code", flat=True))
+    company = manager.company
+    month = open_month_for(inspected_on, company)
+    codes = set(scheme_for(month, company).items.values_list("code", flat=True))
     if item_code not in codes:
         raise ValidationError({"item_code": _("Unknown assessment item.")})
     inspection = Inspection(
@@ -203,7 +222,7 @@ def inspection_record(
 def bonus_grant(*, user, manager_id: int, day: date, points: Decimal, reason: str) -> BonusPoint:
     _inspector_level(user)
     manager = User.objects.visible_to(user).get(pk=manager_id, role=Role.CUSTOMER_MANAGER)
-    month = open_month_for(day)
+    month = open_month_for(day, manager.company)
     bonus = BonusPoint(
         manager=manager,
         granted_by=user,
@@ -218,7 +237,9 @@ def bonus_grant(*, user, manager_id: int, day: date, points: Decimal, reason: st
 
 
 def _month_of(inspection) -> AssessmentMonth | None:
-    return AssessmentMonth.objects.filter(month=inspection.month).first()
+    return AssessmentMonth.objects.filter(
+        month=inspection.month, company=inspection.manager.company
+    ).first()
 
 
 @transaction.atomic
@@ -256,7 +277,9 @@ def appeal_decide(*, appeal: Appeal, user, accept: bool, reason: str, now=None) 
         raise ValidationError(_("This appeal has already been decided."))
     if not (reason or "").strip():
         raise ValidationError({"decision_reason": _("Give the reason for the decision.")})
-    assessment = AssessmentMonth.objects.select_for_update().get(month=inspection.month)
+    assessment = AssessmentMonth.objects.select_for_update().get(
+        month=inspection.month, company=inspection.manager.company
+    )
     if assessment.state == MonthState.PUBLISHED:
         raise ValidationError(_("The month is published: its scores are locked."))
     appeal.status = AppealStatus.ACCEPTED if accept else AppealStatus.REJECTED

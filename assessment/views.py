@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
+from accounts.selectors import companies_visible_to, company_chosen
 from retailers.models import parse_month
 
 from . import services
@@ -169,11 +170,15 @@ def score_detail(request, pk):
 @login_required
 def ranking(request):
     _allow(request.user, SCORE_VIEWER_ROLES)
-    months = list(
-        AssessmentMonth.objects.filter(closed_at__isnull=False).values_list("month", flat=True)
+    visible_months = AssessmentMonth.objects.visible_to(request.user)
+    months = sorted(
+        set(visible_months.filter(closed_at__isnull=False).values_list("month", flat=True)),
+        reverse=True,
     )
     month = _parse_month(request.GET.get("month")) or (months[0] if months else None)
-    assessment = AssessmentMonth.objects.filter(month=month).first() if month else None
+    # The state is shown for a user inside one city; a province shows every city's rows.
+    in_month = list(visible_months.filter(month=month)[:2]) if month else []
+    assessment = in_month[0] if len(in_month) == 1 else None
     order = "total" if request.GET.get("sort") == "total" else "-total"
     queryset = (
         ManagerScore.objects.visible_to(request.user)
@@ -396,45 +401,50 @@ def appeal_decide(request, pk):
 @login_required
 def months(request):
     _allow(request.user, MONTH_ROLES)
+    company = company_chosen(
+        request.user, request.POST.get("company") or request.GET.get("company")
+    )
+    if company is None:
+        raise Http404
     if request.method == "POST":
         form = MonthActionForm(request.POST)
         if form.is_valid():
             month = form.cleaned_data["month"]
             action = form.cleaned_data["action"]
+            label = {"month": month.strftime("%Y-%m"), "company": company.name}
             try:
                 if action == "close":
-                    result = services.month_close(month=month)
+                    result = services.month_close(month=month, company=company)
                     messages.success(
                         request,
-                        _("%(month)s computed: %(n)s managers.")
-                        % {"month": month.strftime("%Y-%m"), "n": result["managers"]},
+                        _("%(company)s %(month)s computed: %(n)s managers.")
+                        % {**label, "n": result["managers"]},
                     )
                 elif action == "review":
-                    services.month_start_review(month=month, user=request.user)
+                    services.month_start_review(month=month, company=company, user=request.user)
                     messages.success(
-                        request,
-                        _("%(month)s is open for appeals.") % {"month": month.strftime("%Y-%m")},
+                        request, _("%(company)s %(month)s is open for appeals.") % label
                     )
                 else:
-                    services.month_publish(month=month, user=request.user)
-                    messages.success(
-                        request,
-                        _("%(month)s is published.") % {"month": month.strftime("%Y-%m")},
-                    )
+                    services.month_publish(month=month, company=company, user=request.user)
+                    messages.success(request, _("%(company)s %(month)s is published.") % label)
             except services.MonthBusy as exc:
                 messages.error(request, str(exc))
             except ValidationError as exc:
                 _report(request, exc)
         else:
             messages.error(request, _("Choose a month and an action."))
-        return redirect("assessment:months")
+        return redirect(f"{reverse('assessment:months')}?company={company.pk}")
     rows = list(
-        AssessmentMonth.objects.select_related("scheme", "published_by")
+        AssessmentMonth.objects.filter(company=company)
+        .select_related("scheme", "published_by")
         .annotate(managers=Count("scores"))
         .order_by("-month")
     )
     pending = dict(
-        Appeal.objects.filter(status=AppealStatus.PENDING)
+        Appeal.objects.filter(
+            status=AppealStatus.PENDING, inspection__manager__org_unit__company=company
+        )
         .values_list("inspection__month")
         .annotate(n=Count("pk"))
         .order_by()
@@ -446,7 +456,13 @@ def months(request):
     return render(
         request,
         "assessment/months.html",
-        {"rows": rows, "default_month": today.replace(day=1), "states": MonthState},
+        {
+            "rows": rows,
+            "default_month": today.replace(day=1),
+            "states": MonthState,
+            "company": company,
+            "companies": companies_visible_to(request.user),
+        },
     )
 
 

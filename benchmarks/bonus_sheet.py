@@ -67,6 +67,7 @@ def build(managers: int, rng: random.Random) -> PayRun:
         for m in range(managers)
     )
     run = PayRun.objects.create(
+        company=company,
         month=MONTH,
         scheme=PayScheme.objects.order_by("effective_from").first(),
         prepared_by=hr,

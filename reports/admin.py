@@ -3,6 +3,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import CityRuleAdminMixin
 from retailers.models import add_months
 
 from .models import ExportJob, ManagerTier, PayLine, PayRun, PayScheme, TierProposal
@@ -13,7 +14,7 @@ def scheme_in_use(scheme) -> bool:
 
 
 @admin.register(PayScheme)
-class PaySchemeAdmin(admin.ModelAdmin):
+class PaySchemeAdmin(CityRuleAdminMixin, admin.ModelAdmin):
     """Pay schemes are versioned: one that paid a month is frozen; copy it to change."""
 
     list_display = ["version", "effective_from", "score_mode", "floor", "cap", "note"]

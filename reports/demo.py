@@ -16,7 +16,6 @@ from .services.tiers import tier_set, tiers_review
 def seed(ctx):
     rng = ctx.rng
     admin = ctx.logins[Role.ADMIN][0]
-    preparer, approver = ctx.logins[Role.HR][:2]
     start = date(2000, 1, 1)
     for manager in ctx.managers:
         if manager.hire_date and manager.hire_date > ctx.today - timedelta(days=365):
@@ -28,10 +27,15 @@ def seed(ctx):
     quarter = this_month.replace(month=(this_month.month - 1) // 3 * 3 + 1)
     quarter = add_months(quarter, -3)  # the last complete quarter
     months = [add_months(quarter, n) for n in range(3)]
-    for month in months:
-        month_close(month=month)
-        month_start_review(month=month)
-        month_publish(month=month, user=admin)
-    run = pay_run_prepare(month=months[-1], user=preparer)
-    pay_run_approve(run=run, user=approver)
-    tiers_review(quarter_start=quarter)
+    hr = {}  # city company id → its two HR users (maker and checker)
+    for user in ctx.logins[Role.HR]:
+        hr.setdefault(user.org_unit_id, []).append(user)
+    for company in ctx.companies:
+        for month in months:
+            month_close(month=month, company=company)
+            month_start_review(month=month, company=company)
+            month_publish(month=month, company=company, user=admin)
+        preparer, approver = hr[company.pk][:2]
+        run = pay_run_prepare(month=months[-1], user=preparer, company=company)
+        pay_run_approve(run=run, user=approver)
+        tiers_review(quarter_start=quarter, company=company)

@@ -4,7 +4,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ScopedQuerySet, User
+from accounts.models import (
+    CityRuleQuerySet,
+    OrgKind,
+    OrgUnit,
+    ScopedQuerySet,
+    User,
+    rule_company_field,
+)
 
 
 class Tier(models.TextChoices):
@@ -34,6 +41,7 @@ class PayScheme(models.Model):
     """
 
     version = models.PositiveIntegerField(_("version"), unique=True)
+    company = rule_company_field()
     effective_from = models.DateField(_("effective from"))
     piece_rates = models.JSONField(_("piece rates per box by price class"))
     score_mode = models.CharField(
@@ -45,6 +53,8 @@ class PayScheme(models.Model):
     tiers = models.JSONField(_("tier coefficients and allowances"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CityRuleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("pay scheme")
@@ -170,9 +180,17 @@ class PayRunStatus(models.TextChoices):
 
 
 class PayRun(models.Model):
-    """One month's pay run: prepared by one HR user, approved by a different user."""
+    """One city company's pay run of a month: prepared by one HR user, approved by a
+    different user."""
 
-    month = models.DateField(_("month"), unique=True)
+    company = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("city company"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": OrgKind.COMPANY},
+    )
+    month = models.DateField(_("month"))
     scheme = models.ForeignKey(PayScheme, on_delete=models.PROTECT, verbose_name=_("pay scheme"))
     status = models.CharField(
         _("status"), max_length=10, choices=PayRunStatus.choices, default=PayRunStatus.PREPARED
@@ -194,8 +212,9 @@ class PayRun(models.Model):
     class Meta:
         verbose_name = _("pay run")
         verbose_name_plural = _("pay runs")
-        ordering = ["-month"]
+        ordering = ["-month", "company"]
         constraints = [
+            models.UniqueConstraint(fields=["company", "month"], name="pay_run_unique_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="pay_run_month_first_day"),
             models.CheckConstraint(
                 condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
@@ -208,7 +227,7 @@ class PayRun(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.month:%Y-%m} {self.get_status_display()}"
+        return f"{self.company} {self.month:%Y-%m} {self.get_status_display()}"
 
 
 class PayLineQuerySet(ScopedQuerySet):

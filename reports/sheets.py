@@ -284,7 +284,7 @@ def write_bonus_sheet_xlsx(run: PayRun, target, progress: Progress | None = None
     frame = bonus_sheet_frame(run)
     centers = sorted(frame["center"].unique())
     names = sheet_names(centers)
-    title = SHEET_LABELS["title"].format(month=month_label(run))
+    title = run.company.name + SHEET_LABELS["title"].format(month=month_label(run))
     steps = len(centers) + 2
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with pd.ExcelWriter(target, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:

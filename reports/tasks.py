@@ -6,7 +6,7 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import OrgUnit, User
 
 from .services.exports import export_run
 from .services.pay import pay_run_prepare
@@ -15,13 +15,15 @@ from .tiers import last_complete_quarter, parse_quarter, quarter_label
 
 
 @shared_task
-def run_pay(month: str, user_id: int):
-    """Prepare (or re-run) the pay run of ``month`` (ISO date in it) as user ``user_id``.
+def run_pay(month: str, user_id: int, company_id: int | None = None):
+    """Prepare (or re-run) the pay run of ``month`` (ISO date in it) as user ``user_id``, of
+    a city company (default: the user's own).
 
     Queue it after the request's transaction commits (``run_pay.delay_on_commit``).
     """
     user = User.objects.get(pk=user_id)
-    run = pay_run_prepare(month=date.fromisoformat(month), user=user)
+    company = OrgUnit.objects.get(pk=company_id) if company_id else None
+    run = pay_run_prepare(month=date.fromisoformat(month), user=user, company=company)
     return {"month": run.month.isoformat(), "run": run.pk, "lines": run.lines.count()}
 
 
@@ -39,11 +41,16 @@ def export_bonus_sheet_task(job_id: int) -> str | None:
 def review_tiers_task(quarter: str | None = None):
     """Beat: Mondays of a quarter's first month. Review a quarter ("2026-Q3"; default: the
     last complete one). Re-runnable: proposals are refreshed, decided ones left alone. A
-    quarter not yet fully published is skipped."""
+    quarter not yet fully published in a city is skipped there. Every city company."""
     start = parse_quarter(quarter) if quarter else last_complete_quarter(timezone.localdate())
     if start is None:
         return {"quarter": quarter, "skipped": [f"Not a quarter: {quarter!r}"]}
-    try:
-        return tiers_review(quarter_start=start)
-    except ValidationError as exc:
-        return {"quarter": quarter_label(start), "skipped": exc.messages}
+    results = []
+    for city in OrgUnit.objects.companies():  # each city company reviews its own managers
+        try:
+            results.append(tiers_review(quarter_start=start, company=city))
+        except ValidationError as exc:
+            results.append(
+                {"quarter": quarter_label(start), "company": city.code, "skipped": exc.messages}
+            )
+    return results

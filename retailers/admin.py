@@ -3,6 +3,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import CityRuleAdminMixin
+
 from .models import (
     Brand,
     ClassificationRecord,
@@ -19,7 +21,7 @@ from .models import (
 
 
 @admin.register(ClassificationRuleSet)
-class ClassificationRuleSetAdmin(admin.ModelAdmin):
+class ClassificationRuleSetAdmin(CityRuleAdminMixin, admin.ModelAdmin):
     list_display = ["version", "effective_from", "threshold_a", "threshold_b", "note"]
     actions = ["copy_as_new_version"]
 

@@ -22,8 +22,8 @@ from .models import (
 )
 
 # Retailers per territory, and days between a typical retailer's orders.
-RETAILERS_PER_TERRITORY = {"small": 30, "city": 60}
-ORDER_INTERVAL_DAYS = {"small": 7, "city": 14}
+RETAILERS_PER_TERRITORY = {"small": 30, "city": 60, "province": 30}
+ORDER_INTERVAL_DAYS = {"small": 7, "city": 14, "province": 7}
 ORDER_MONTHS = 6
 
 # (name, manufacturer, price class, wholesale price per 条)
@@ -193,6 +193,7 @@ def _seed_retailers(ctx, since):
     serial = 0
     for territory in ctx.territories:
         center_index = centers[territory.department.parent_id]
+        city = ctx.city_of_center[territory.department.parent_id]
         rural_share = 0.75 if center_index in RURAL_CENTERS else 0.1
         for _ in range(per_territory):
             serial += 1
@@ -211,11 +212,11 @@ def _seed_retailers(ctx, since):
             )
             street = f"{territory.name.removesuffix('片区')}{fake.street_name()}"
             retailer = Retailer(
-                license_no=f"3299{center_index + 1:02d}{serial:06d}",
+                license_no=f"{territory.code[:4]}{center_index + 1:02d}{serial:06d}",
                 shop_name=f"{rng.choice(SHOP_PREFIX)}{rng.choice(SHOP_SUFFIX[shop_format])}",
                 owner_name=fake.name(),
                 phone=fake.phone_number(),
-                address=f"东江市{street}{rng.randint(1, 300)}号",
+                address=f"{city}{street}{rng.randint(1, 300)}号",
                 latitude=territory.latitude + _jitter(rng),
                 longitude=territory.longitude + _jitter(rng),
                 market_type=market,
@@ -338,10 +339,9 @@ def _seed_targets(ctx, brands, first_month, this_month):
         for m in range(ORDER_MONTHS + 1):
             month = add_months(this_month, -m)
             if brand.is_new_in(month):
-                shelf.append(
-                    ShelfTarget(
-                        brand=brand, month=month, org_unit=ctx.company, rate=Decimal("0.6000")
-                    )
+                shelf.extend(
+                    ShelfTarget(brand=brand, month=month, org_unit=company, rate=Decimal("0.6000"))
+                    for company in ctx.companies
                 )
                 shelf.append(
                     ShelfTarget(

@@ -12,7 +12,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OrgUnit, ScopedQuerySet, Territory, User
+from accounts.models import (
+    CityRuleQuerySet,
+    OrgUnit,
+    ScopedQuerySet,
+    Territory,
+    User,
+    rule_company_field,
+)
 
 CARTONS_PER_BOX = 250
 
@@ -462,7 +469,7 @@ class ShelfTargetQuerySet(models.QuerySet):
         """Targets set for a unit or territory the user can see, or above it in the tree."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_superuser:
+        if user.is_superuser and user.org_unit_id is None:
             return self.all()
         territories = Territory.objects.visible_to(user)
         paths = list(
@@ -553,6 +560,7 @@ class ClassificationRuleSet(models.Model):
     """
 
     version = models.PositiveIntegerField(_("version"), unique=True)
+    company = rule_company_field()
     effective_from = models.DateField(_("effective from"), help_text=_("First day of a month."))
     note = models.CharField(_("note"), max_length=200, blank=True)
     weight_scale = models.DecimalField(_("weight: scale"), max_digits=4, decimal_places=3)
@@ -589,6 +597,8 @@ class ClassificationRuleSet(models.Model):
     visits_b = models.PositiveSmallIntegerField(_("visits a month, class B"), default=2)
     visits_c = models.PositiveSmallIntegerField(_("visits a month, class C"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CityRuleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("classification rule set")

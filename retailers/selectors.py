@@ -20,20 +20,20 @@ from .models import (
 )
 
 
-def rule_set_for(month: date) -> ClassificationRuleSet:
-    """The classification rules in force in ``month``."""
-    rule_set = (
-        ClassificationRuleSet.objects.filter(effective_from__lte=month_start(month))
-        .order_by("-effective_from", "-version")
-        .first()
-    )
+def rule_set_for(month: date, company=None) -> ClassificationRuleSet:
+    """The classification rules in force in ``month`` for a city company (its override,
+    else the province default)."""
+    rule_set = ClassificationRuleSet.objects.in_force(month_start(month), company)
     if rule_set is None:
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {month}")
     return rule_set
 
 
-def classification_inputs(month: date, rule_set: ClassificationRuleSet) -> dict[int, dict]:
-    """Inputs of every active retailer for the run on the 1st of ``month``, in two queries.
+def classification_inputs(
+    month: date, rule_set: ClassificationRuleSet, company=None
+) -> dict[int, dict]:
+    """Inputs of every active retailer of a city company for the run on the 1st of
+    ``month``, in two queries. Scale ranks are taken within the city and market type.
 
     Returns {retailer id: {"inputs": RetailerInputs, "average": Decimal, "class": str,
     "pinned": bool}}.
@@ -42,9 +42,11 @@ def classification_inputs(month: date, rule_set: ClassificationRuleSet) -> dict[
     orders_from = add_months(first, -rule_set.scale_months)
     violations_from = add_months(first, -rule_set.violation_months)
     in_window = Q(order_lines__order_date__gte=orders_from, order_lines__order_date__lt=first)
+    retailers = Retailer.objects.active()
+    if company is not None:
+        retailers = retailers.filter(territory__department__company=company)
     rows = (
-        Retailer.objects.active()
-        .annotate(
+        retailers.annotate(
             volume=Coalesce(Sum("order_lines__quantity", filter=in_window), 0),
             orders=Count("order_lines__source_order_no", filter=in_window, distinct=True),
             orders_on_time=Count(
@@ -73,7 +75,9 @@ def classification_inputs(month: date, rule_set: ClassificationRuleSet) -> dict[
     violations = {
         row["retailer_id"]: row
         for row in Violation.objects.filter(
-            retailer__status="active", occurred_on__gte=violations_from, occurred_on__lt=first
+            retailer__in=retailers.values("pk"),
+            occurred_on__gte=violations_from,
+            occurred_on__lt=first,
         )
         .values("retailer_id")
         .annotate(

@@ -8,7 +8,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, Territory, User
+from accounts.models import OrgUnit, Role, Territory, User
 
 from .classification import Rules, classify
 from .models import (
@@ -172,8 +172,33 @@ RECORD_FIELDS = [
 
 
 @transaction.atomic
-def classification_run(*, month: date, rule_set: ClassificationRuleSet | None = None) -> dict:
-    """Classify every active retailer for the run on the 1st of ``month``.
+def classification_run(
+    *, month: date, company: OrgUnit | None = None, rule_set: ClassificationRuleSet | None = None
+) -> dict:
+    """Classify every active retailer for the run on the 1st of ``month``: of one city
+    company, or of every city when ``company`` is None (each with the rules in force for
+    it; scale ranks never mix cities).
+    """
+    if company is None:
+        companies = list(OrgUnit.objects.companies())
+        if len(companies) == 1:
+            company = companies[0]
+    if company is None:
+        runs = [_classify_city(month=month, company=city, rule_set=rule_set) for city in companies]
+        return {
+            "month": month_start(month).isoformat(),
+            "rule_set": ", ".join(sorted({f"v{run['rule_set']}" for run in runs})) or "—",
+            "retailers": sum(run["retailers"] for run in runs),
+            "changed": sum(run["changed"] for run in runs),
+            "companies": runs,
+        }
+    return _classify_city(month=month, company=company, rule_set=rule_set)
+
+
+def _classify_city(
+    *, month: date, company: OrgUnit, rule_set: ClassificationRuleSet | None = None
+) -> dict:
+    """Classify the active retailers of one city company.
 
     Inputs are gathered in two aggregate queries; each retailer is scored by the pure
     ``classify`` function; results are upserted (one record per retailer and month, so a
@@ -181,14 +206,14 @@ def classification_run(*, month: date, rule_set: ClassificationRuleSet | None = 
     updated with one UPDATE per class. A pinned override keeps its class.
     """
     first = month_start(month)
-    rule_set = rule_set or rule_set_for(first)
+    rule_set = rule_set or rule_set_for(first, company)
     rules = Rules.from_rule_set(rule_set)
-    inputs = classification_inputs(first, rule_set)
+    inputs = classification_inputs(first, rule_set, company)
     # On a re-run the class before this month's run is the one recorded the first time.
     earlier = dict(
-        ClassificationRecord.objects.filter(month=first).values_list(
-            "retailer_id", "previous_class"
-        )
+        ClassificationRecord.objects.filter(
+            month=first, retailer__territory__department__company=company
+        ).values_list("retailer_id", "previous_class")
     )
     now = timezone.now()
     records = []
@@ -225,6 +250,7 @@ def classification_run(*, month: date, rule_set: ClassificationRuleSet | None = 
     )
     for klass in RetailerClass.values:
         Retailer.objects.filter(
+            territory__department__company=company,
             classifications__month=first,
             classifications__final_class=klass,
             class_pinned=False,
@@ -232,6 +258,7 @@ def classification_run(*, month: date, rule_set: ClassificationRuleSet | None = 
     changed = sum(1 for r in records if r.previous_class != r.final_class)
     return {
         "month": first.isoformat(),
+        "company": company.code,
         "rule_set": rule_set.version,
         "retailers": len(records),
         "changed": changed,

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin import CityRuleAdminMixin
+
 from .models import (
     Complaint,
     InformationItem,
@@ -14,7 +16,7 @@ from .models import (
 
 
 @admin.register(VisitRules)
-class VisitRulesAdmin(admin.ModelAdmin):
+class VisitRulesAdmin(CityRuleAdminMixin, admin.ModelAdmin):
     list_display = [
         "effective_from",
         "far_distance_m",

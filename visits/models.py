@@ -13,14 +13,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ScopedQuerySet, Territory, User
+from accounts.models import CityRuleQuerySet, ScopedQuerySet, Territory, User, rule_company_field
 from retailers.models import Brand, Retailer, RetailerClass, month_start
 
 
 class VisitRules(models.Model):
     """Thresholds of DOMAIN.md §3, in force from ``effective_from`` (first day of a month)."""
 
-    effective_from = models.DateField(_("effective from"), unique=True)
+    company = rule_company_field()
+    effective_from = models.DateField(_("effective from"))
     far_distance_m = models.PositiveIntegerField(_("flag check-ins farther than (m)"), default=200)
     short_visit_minutes = models.PositiveIntegerField(
         _("flag visits shorter than (minutes)"), default=3
@@ -52,11 +53,23 @@ class VisitRules(models.Model):
     )
     photo_max_kb = models.PositiveIntegerField(_("largest photo (KB)"), default=5120)
 
+    objects = CityRuleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("visit rules")
         verbose_name_plural = _("visit rules")
         ordering = ["-effective_from"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["effective_from"],
+                condition=Q(company__isnull=True),
+                name="visitrules_default_unique_month",
+            ),
+            models.UniqueConstraint(
+                fields=["company", "effective_from"],
+                condition=Q(company__isnull=False),
+                name="visitrules_city_unique_month",
+            ),
             models.CheckConstraint(
                 condition=Q(effective_from__day=1), name="visitrules_effective_first_day"
             ),
@@ -66,8 +79,9 @@ class VisitRules(models.Model):
         return _("Visit rules from %(month)s") % {"month": self.effective_from.strftime("%Y-%m")}
 
     @classmethod
-    def for_day(cls, day: date) -> "VisitRules":
-        rules = cls.objects.filter(effective_from__lte=month_start(day)).first()
+    def for_day(cls, day: date, company=None) -> "VisitRules":
+        """The rules in force on ``day`` for a city company (its override, else the default)."""
+        rules = cls.objects.in_force(month_start(day), company)
         if rules is None:
             raise cls.DoesNotExist(f"no visit rules in force on {day}")
         return rules

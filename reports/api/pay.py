@@ -31,6 +31,7 @@ class PayRunSerializer(serializers.ModelSerializer):
         model = PayRun
         fields = [
             "id",
+            "company",
             "month",
             "scheme",
             "status",

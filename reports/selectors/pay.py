@@ -12,6 +12,7 @@ from datetime import date
 from django.db.models import OuterRef, Subquery, Sum
 
 from accounts.models import Role
+from accounts.selectors import companies_visible_to
 from retailers.models import month_start
 
 from ..models import ManagerTier, PayLine, PayRun, PayRunStatus, PayScheme
@@ -25,13 +26,10 @@ def has_role(user, roles) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.role in roles))
 
 
-def scheme_for(month: date) -> PayScheme:
-    """The pay scheme in force in ``month`` (latest ``effective_from`` ≤ month)."""
-    scheme = (
-        PayScheme.objects.filter(effective_from__lte=month_start(month))
-        .order_by("-effective_from", "-version")
-        .first()
-    )
+def scheme_for(month: date, company=None) -> PayScheme:
+    """The pay scheme in force in ``month`` for a city company (its override, else the
+    province default)."""
+    scheme = PayScheme.objects.in_force(month_start(month), company)
     if scheme is None:
         raise PayScheme.DoesNotExist(f"no pay scheme in force in {month:%Y-%m}")
     return scheme
@@ -56,10 +54,11 @@ def tiers_in_force(month: date) -> dict[int, str]:
 
 
 def runs_visible_to(user):
-    """Pay runs: HR, admin and the assessment center see all; a customer manager sees the
-    approved runs that hold a line of theirs; other roles none."""
+    """Pay runs: HR, admin and the assessment center see those of their city company (a
+    province admin: every city's); a customer manager sees the approved runs that hold a
+    line of theirs; other roles none."""
     if has_role(user, WHAT_IF_ROLES):
-        return PayRun.objects.all()
+        return PayRun.objects.filter(company__in=companies_visible_to(user))
     if user.is_authenticated and user.role == Role.CUSTOMER_MANAGER:
         return PayRun.objects.filter(status=PayRunStatus.APPROVED, lines__manager=user).distinct()
     return PayRun.objects.none()

@@ -38,8 +38,9 @@ def tiers_in_force(month: date):
     )
 
 
-def review_inputs(quarter_start: date) -> dict[int, TierInputs]:
-    """{manager id: TierInputs} for the managers scored in all three months of the quarter.
+def review_inputs(quarter_start: date, company) -> dict[int, TierInputs]:
+    """{manager id: TierInputs} for the managers of a city company scored in all three
+    months of the quarter.
 
     Refuses (ValidationError naming them) unless the three months are published. A manager
     scored in fewer than three of the months is left out (reviewed from the next full
@@ -52,9 +53,9 @@ def review_inputs(quarter_start: date) -> dict[int, TierInputs]:
     months = quarter_months(quarter_start)
     quarter_end = quarter_end_of(quarter_start)
     published = set(
-        AssessmentMonth.objects.filter(month__in=months, state=MonthState.PUBLISHED).values_list(
-            "month", flat=True
-        )
+        AssessmentMonth.objects.filter(
+            company=company, month__in=months, state=MonthState.PUBLISHED
+        ).values_list("month", flat=True)
     )
     missing = [m for m in months if m not in published]
     if missing:
@@ -64,9 +65,9 @@ def review_inputs(quarter_start: date) -> dict[int, TierInputs]:
         )
 
     by_manager: dict[int, dict[date, dict]] = defaultdict(dict)
-    rows = ManagerScore.objects.filter(assessment__month__in=months).values(
-        "manager", "assessment__month", "total", "sales_boxes", "sales_target_boxes"
-    )
+    rows = ManagerScore.objects.filter(
+        assessment__company=company, assessment__month__in=months
+    ).values("manager", "assessment__month", "total", "sales_boxes", "sales_target_boxes")
     for row in rows:
         by_manager[row["manager"]][row["assessment__month"]] = row
     complete = [pk for pk, scores in by_manager.items() if len(scores) == 3]

@@ -24,7 +24,7 @@ FORMATS = ("xlsx", "csv")
 
 
 def bonus_sheet_filename(run: PayRun, file_format: str) -> str:
-    return f"bonus-sheet-{run.month:%Y-%m}.{file_format}"
+    return f"bonus-sheet-{run.company.code}-{run.month:%Y-%m}.{file_format}"
 
 
 def bonus_sheet_write(run: PayRun, target, *, file_format: str, progress=None) -> None:

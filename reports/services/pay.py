@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import OrgUnit, User
+from accounts.selectors import companies_visible_to
 from assessment.models import AssessmentMonth, ManagerScore, MonthState
 from retailers.models import add_months, month_start
 from retailers.selectors import credited_sales
@@ -46,10 +47,24 @@ def _require(user, roles):
         raise PermissionDenied(_("You may not do this."))
 
 
-def _gather(first: date) -> list[dict]:
-    """Inputs of every manager with a published score of the month, set-wise (3 queries)."""
+def _city_of(user, company: OrgUnit | None) -> OrgUnit:
+    """The city company a pay job runs for: the one named, which the user must see, or the
+    user's own (the only one of a single-city deployment)."""
+    visible = companies_visible_to(user)
+    if company is None:
+        if len(visible) == 1:
+            return visible[0]
+        return OrgUnit.objects.sole_company()
+    if company not in visible:
+        raise PermissionDenied(_("You may not do this."))
+    return company
+
+
+def _gather(first: date, company) -> list[dict]:
+    """Inputs of every manager of a city company with a published score of the month,
+    set-wise (3 queries)."""
     rows = list(
-        ManagerScore.objects.filter(assessment__month=first).values(
+        ManagerScore.objects.filter(assessment__month=first, assessment__company=company).values(
             "manager_id",
             "total",
             "manager__hire_date",
@@ -72,35 +87,41 @@ def _gather(first: date) -> list[dict]:
 
 
 @transaction.atomic
-def pay_run_prepare(*, month: date, user: User, now=None) -> PayRun:
-    """Compute the month's pay run from its PUBLISHED scores, its credited sales and the tiers
-    in force; HR or admin. Re-running a prepared run replaces its lines; an approved run is
-    final. The number of queries does not depend on the number of managers."""
+def pay_run_prepare(*, month: date, user: User, company: OrgUnit | None = None, now=None) -> PayRun:
+    """Compute a city company's pay run of the month from its PUBLISHED scores, its credited
+    sales and the tiers in force, with the city's pay scheme; HR or admin of that city (or
+    of the province). Re-running a prepared run replaces its lines; an approved run is final.
+    The number of queries does not depend on the number of managers."""
     _require(user, PAY_ADMIN_ROLES)
+    company = _city_of(user, company)
     first = month_start(month)
-    label = first.strftime("%Y-%m")
-    published = AssessmentMonth.objects.filter(month=first, state=MonthState.PUBLISHED).exists()
+    label = f"{company.name} {first:%Y-%m}"
+    published = AssessmentMonth.objects.filter(
+        company=company, month=first, state=MonthState.PUBLISHED
+    ).exists()
     if not published:
         raise ValidationError(
             _("The assessment of %(month)s is not published yet: publish it before the pay run.")
             % {"month": label}
         )
-    scheme = scheme_for(first)
+    scheme = scheme_for(first, company)
     rules = PayRules.from_scheme(scheme)
     now = now or timezone.now()
-    run = PayRun.objects.select_for_update().filter(month=first).first()
+    run = PayRun.objects.select_for_update().filter(company=company, month=first).first()
     if run is not None and run.status == PayRunStatus.APPROVED:
         raise ValidationError(
             _("The pay run of %(month)s is approved and final.") % {"month": label}
         )
     if run is None:
-        run = PayRun.objects.create(month=first, scheme=scheme, prepared_by=user, prepared_at=now)
+        run = PayRun.objects.create(
+            company=company, month=first, scheme=scheme, prepared_by=user, prepared_at=now
+        )
     else:
         run.scheme, run.prepared_by, run.prepared_at = scheme, user, now
         run.save(update_fields=["scheme", "prepared_by", "prepared_at"])
         PayLine.objects.filter(run=run)._raw_delete(PayLine.objects.db)
     lines = []
-    for row in _gather(first):
+    for row in _gather(first, company):
         result = pay_line(
             cartons_by_class=row["cartons"], score=row["total"], tier=row["tier"], rules=rules
         )
@@ -132,6 +153,8 @@ def pay_run_approve(*, run: PayRun, user: User, now=None) -> PayRun:
     Audited (django-auditlog)."""
     _require(user, PAY_ADMIN_ROLES)
     run = PayRun.objects.select_for_update().get(pk=run.pk)
+    if run.company not in companies_visible_to(user):
+        raise PermissionDenied(_("You may not do this."))
     if run.status == PayRunStatus.APPROVED:
         raise ValidationError(_("This pay run is already approved."))
     if run.prepared_by_id == user.pk:
@@ -145,7 +168,7 @@ def pay_run_approve(*, run: PayRun, user: User, now=None) -> PayRun:
     return run
 
 
-def what_if(*, month: date, user: User, draft: PayRules) -> dict:
+def what_if(*, month: date, user: User, draft: PayRules, company: OrgUnit | None = None) -> dict:
     """Each manager's bonus of the month's run under ``draft`` rules, next to the bonus the
     run holds. Uses the run's stored inputs (cartons, score, tier); writes nothing.
 
@@ -154,7 +177,7 @@ def what_if(*, month: date, user: User, draft: PayRules) -> dict:
     """
     _require(user, WHAT_IF_ROLES)
     first = month_start(month)
-    run = PayRun.objects.filter(month=first).first()
+    run = PayRun.objects.filter(company=_city_of(user, company), month=first).first()
     if run is None:
         raise ValidationError(
             _("There is no pay run for %(month)s yet: prepare it first.")

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import OrgUnit, Role, User
 from assessment.models import AssessmentMonth
 from retailers.models import add_months
 
@@ -39,19 +39,23 @@ def _require_admin(user) -> None:
 
 
 @transaction.atomic
-def tiers_review(*, quarter_start: date) -> dict:
-    """Review every manager scored in the quarter; create or refresh the proposals."""
+def tiers_review(*, quarter_start: date, company: OrgUnit | None = None) -> dict:
+    """Review every manager of a city company (the only one, when none is named) scored in
+    the quarter; create or refresh the proposals."""
     check_quarter(quarter_start)
+    company = company or OrgUnit.objects.sole_company()
     # Serialise concurrent runs of the same quarter on its month rows (PostgreSQL).
     list(
         AssessmentMonth.objects.select_for_update()
-        .filter(month__in=quarter_months(quarter_start))
+        .filter(company=company, month__in=quarter_months(quarter_start))
         .values_list("pk", flat=True)
     )
-    inputs = review_inputs(quarter_start)
+    inputs = review_inputs(quarter_start, company)
     existing = {
         p.manager_id: p
-        for p in TierProposal.objects.select_for_update().filter(quarter_start=quarter_start)
+        for p in TierProposal.objects.select_for_update().filter(
+            quarter_start=quarter_start, manager__org_unit__company=company
+        )
     }
     create, update, remove = [], [], []
     unchanged = decided = 0
@@ -84,6 +88,7 @@ def tiers_review(*, quarter_start: date) -> dict:
         TierProposal.objects.filter(pk__in=remove).delete()
     return {
         "quarter": quarter_label(quarter_start),
+        "company": company.code,
         "managers": len(inputs),
         "created": len(create),
         "updated": len(update),

@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from accounts.selectors import companies_visible_to, company_chosen
 from retailers.models import parse_month
 
 from ..models import ExportStatus, PayRun
@@ -49,21 +50,34 @@ def _parse_month(value: str) -> date:
 @require_GET
 def bonus_sheet(request):
     _require_exporter(request.user)
+    company = company_chosen(request.user, request.GET.get("company"))
+    if company is None:
+        raise Http404
+    runs = PayRun.objects.filter(company=company).select_related(
+        "company", "prepared_by", "approved_by"
+    )
     month = request.GET.get("month")
     if not month:
-        runs = PayRun.objects.select_related("prepared_by", "approved_by")
-        jobs = export_jobs_visible_to(request.user).select_related("requested_by")[:20]
+        jobs = (
+            export_jobs_visible_to(request.user)
+            .filter(run__company=company)
+            .select_related("requested_by")[:20]
+        )
         return render(
             request,
             "reports/export_bonus_sheet.html",
-            {"runs": runs, "jobs": jobs, "formats": FORMATS},
+            {
+                "runs": runs,
+                "jobs": jobs,
+                "formats": FORMATS,
+                "company": company,
+                "companies": companies_visible_to(request.user),
+            },
         )
     file_format = request.GET.get("format", "xlsx")
     if file_format not in FORMATS:
         raise Http404
-    run = get_object_or_404(
-        PayRun.objects.select_related("prepared_by", "approved_by"), month=_parse_month(month)
-    )
+    run = get_object_or_404(runs, month=_parse_month(month))
     if run.lines.count() > DIRECT_LIMIT:
         job = export_request(run=run, user=request.user, file_format=file_format)
         export_bonus_sheet_task.delay_on_commit(job.pk)

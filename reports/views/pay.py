@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
+from accounts.selectors import companies_visible_to, company_chosen
 from assessment.models import AssessmentMonth, MonthState
 from retailers.models import add_months
 
@@ -34,9 +35,19 @@ def _month(value):
         return None
 
 
-def _latest_published():
+def _company(request):
+    """The city company the page works on (``?company=``; a city user's own)."""
+    company = company_chosen(
+        request.user, request.POST.get("company") or request.GET.get("company")
+    )
+    if company is None:
+        raise Http404
+    return company
+
+
+def _latest_published(company):
     latest = (
-        AssessmentMonth.objects.filter(state=MonthState.PUBLISHED)
+        AssessmentMonth.objects.filter(company=company, state=MonthState.PUBLISHED)
         .order_by("-month")
         .values_list("month", flat=True)
         .first()
@@ -48,7 +59,10 @@ def sheet_url(run: PayRun | None) -> str | None:
     """The bonus sheet (xlsx) download of ``run``."""
     if run is None:
         return None
-    return reverse("reports:bonus_sheet") + f"?month={run.month:%Y-%m}&format=xlsx"
+    return (
+        reverse("reports:bonus_sheet")
+        + f"?month={run.month:%Y-%m}&company={run.company_id}&format=xlsx"
+    )
 
 
 @login_required
@@ -74,18 +88,20 @@ def pay_run(request):
     """Prepare / re-run / approve a month's pay run and list its lines."""
     user = request.user
     _allow(user, selectors.PAY_ADMIN_ROLES)
+    company = _company(request)
+    page = reverse("reports:pay_run")
     if request.method == "POST":
         month = _month(request.POST.get("month"))
         if month is None:
             messages.error(request, _("Choose a month."))
-            return redirect("reports:pay_run")
+            return redirect(f"{page}?company={company.pk}")
         action = request.POST.get("action")
         try:
             if action == "prepare":
-                services.pay_run_prepare(month=month, user=user)
+                services.pay_run_prepare(month=month, user=user, company=company)
                 messages.success(request, _("The pay run has been prepared."))
             elif action == "approve":
-                run = PayRun.objects.filter(month=month).first()
+                run = PayRun.objects.filter(company=company, month=month).first()
                 if run is None:
                     raise Http404
                 services.pay_run_approve(run=run, user=user)
@@ -93,12 +109,14 @@ def pay_run(request):
         except (ValidationError, PermissionDenied) as exc:
             for error in getattr(exc, "messages", [str(exc)]):
                 messages.error(request, error)
-        return redirect(f"{reverse('reports:pay_run')}?month={month:%Y-%m}")
+        return redirect(f"{page}?company={company.pk}&month={month:%Y-%m}")
 
-    month = _month(request.GET.get("month")) or _latest_published()
-    run = PayRun.objects.select_related("prepared_by", "approved_by", "scheme").filter(month=month)
-    run = run.first()
-    published = AssessmentMonth.objects.filter(month=month, state=MonthState.PUBLISHED).exists()
+    month = _month(request.GET.get("month")) or _latest_published(company)
+    runs = PayRun.objects.filter(company=company)
+    run = runs.select_related("prepared_by", "approved_by", "scheme").filter(month=month).first()
+    published = AssessmentMonth.objects.filter(
+        company=company, month=month, state=MonthState.PUBLISHED
+    ).exists()
     context = {
         "month": month,
         "run": run,
@@ -110,7 +128,10 @@ def pay_run(request):
         and run.status == PayRunStatus.PREPARED
         and run.prepared_by_id != user.pk,
         "sheet_url": sheet_url(run),
-        "runs": PayRun.objects.select_related("prepared_by", "approved_by")[:24],
+        "runs": runs.select_related("prepared_by", "approved_by")[:24],
+        "company": company,
+        "companies": companies_visible_to(user),
+        "keep": {"month": f"{month:%Y-%m}"},
     }
     return render(request, "reports/pay_run.html", context)
 
@@ -121,21 +142,36 @@ def what_if(request):
     """Current vs draft bonus of every manager of a month's run; nothing is saved."""
     user = request.user
     _allow(user, selectors.WHAT_IF_ROLES)
+    company = _company(request)
     result = None
     if request.method == "POST":
         form = WhatIfForm(request.POST)
         if form.is_valid():
             try:
                 result = services.what_if(
-                    month=form.cleaned_data["month"], user=user, draft=form.cleaned_data["rules"]
+                    month=form.cleaned_data["month"],
+                    user=user,
+                    draft=form.cleaned_data["rules"],
+                    company=company,
                 )
             except ValidationError as exc:
                 form.add_error("month", exc.messages)
     else:
-        latest_run = PayRun.objects.values_list("month", flat=True).first()
-        month = _month(request.GET.get("month")) or latest_run or _latest_published()
-        form = WhatIfForm(initial=WhatIfForm.initial_for(selectors.scheme_for(month), month))
-    return render(request, "reports/pay_what_if.html", {"form": form, "result": result})
+        latest_run = PayRun.objects.filter(company=company).values_list("month", flat=True).first()
+        month = _month(request.GET.get("month")) or latest_run or _latest_published(company)
+        form = WhatIfForm(
+            initial=WhatIfForm.initial_for(selectors.scheme_for(month, company), month)
+        )
+    return render(
+        request,
+        "reports/pay_what_if.html",
+        {
+            "form": form,
+            "result": result,
+            "company": company,
+            "companies": companies_visible_to(user),
+        },
+    )
 
 
 urlpatterns = [

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
+from accounts.selectors import companies_visible_to, company_chosen
 from assessment.models import AssessmentMonth
 from retailers.models import month_start
 
@@ -59,8 +60,11 @@ def _with_flags(proposals):
     return proposals
 
 
-def _redirect_to(quarter_start):
-    return redirect(f"{reverse('reports:tier_review')}?quarter={quarter_label(quarter_start)}")
+def _redirect_to(quarter_start, company):
+    return redirect(
+        f"{reverse('reports:tier_review')}?company={company.pk}"
+        f"&quarter={quarter_label(quarter_start)}"
+    )
 
 
 @login_required
@@ -70,9 +74,12 @@ def tier_review(request):
     quarter = parse_quarter(source.get("quarter", "")) or last_complete_quarter(
         timezone.localdate()
     )
+    company = company_chosen(request.user, source.get("company"))
+    if company is None:
+        raise Http404
     if request.method == "POST":
         try:
-            summary = tier_services.tiers_review(quarter_start=quarter)
+            summary = tier_services.tiers_review(quarter_start=quarter, company=company)
         except ValidationError as exc:
             for error in exc.messages:
                 messages.error(request, error)
@@ -85,19 +92,19 @@ def tier_review(request):
                 )
                 % summary,
             )
-        return _redirect_to(quarter)
+        return _redirect_to(quarter, company)
     proposals = _with_flags(
         list(
             TierProposal.objects.visible_to(request.user)
-            .filter(quarter_start=quarter)
+            .filter(quarter_start=quarter, manager__org_unit__company=company)
             .select_related("manager", "manager__org_unit", "decided_by")
             .order_by("status", "manager__org_unit__path", "manager__employee_no")
         )
     )
     states = dict(
-        AssessmentMonth.objects.filter(month__in=quarter_months(quarter)).values_list(
-            "month", "state"
-        )
+        AssessmentMonth.objects.filter(
+            company=company, month__in=quarter_months(quarter)
+        ).values_list("month", "state")
     )
     months = [(m, states.get(m)) for m in quarter_months(quarter)]
     return render(
@@ -111,6 +118,9 @@ def tier_review(request):
             "ready": all(state == "published" for _m, state in months),
             "proposals": proposals,
             "pending": sum(p.status == ProposalStatus.PROPOSED for p in proposals),
+            "company": company,
+            "companies": companies_visible_to(request.user),
+            "keep": {"quarter": quarter_label(quarter)},
         },
     )
 
@@ -123,7 +133,7 @@ def tier_decide(request, pk):
     decision = request.POST.get("decision")
     if decision not in ("approve", "reject"):
         messages.error(request, _("Choose approve or reject."))
-        return _redirect_to(proposal.quarter_start)
+        return _redirect_to(proposal.quarter_start, proposal.manager.company)
     try:
         tier_services.proposal_decide(
             proposal=proposal,
@@ -147,7 +157,7 @@ def tier_decide(request, pk):
                 request,
                 _("Rejected for %(name)s.") % {"name": proposal.manager.name},
             )
-    return _redirect_to(proposal.quarter_start)
+    return _redirect_to(proposal.quarter_start, proposal.manager.company)
 
 
 @login_required

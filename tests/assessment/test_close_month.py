@@ -170,7 +170,7 @@ def items(manager):
 @pytest.mark.django_db
 def test_hand_computed_scores(october):
     org = october
-    assert month_close(month=OCT) == {"month": "2026-10-01", "managers": 4}
+    assert month_close(month=OCT) == {"month": "2026-10-01", "company": "C0", "managers": 4}
 
     score, points = items(org.a.cm)
     assert score.sales_boxes == Decimal("12.0000")

@@ -42,7 +42,7 @@ def test_the_job_runs_after_commit_and_stores_the_workbook(
     assert job.progress == 100
     assert job.finished_at is not None
     assert job.error == ""
-    assert job.file.name.endswith("bonus-sheet-2026-10.xlsx")
+    assert job.file.name.endswith("bonus-sheet-C0-2026-10.xlsx")
     with job.file.open("rb") as handle:
         sheets = pd.read_excel(io.BytesIO(handle.read()), sheet_name=None)
     assert list(sheets) == ["汇总", "A营销部", "B营销部"]

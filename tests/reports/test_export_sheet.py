@@ -112,6 +112,7 @@ def make_line(run, manager, territory, key):
 
 def make_run(org, *, approved=False):
     run = PayRun.objects.create(
+        company=org.company,
         month=MONTH,
         scheme=PayScheme.objects.order_by("effective_from").first(),
         prepared_by=org.hr,
@@ -434,6 +435,7 @@ def test_neutralise():
 
 def test_an_empty_run_still_has_a_summary(org):
     run = PayRun.objects.create(
+        company=org.company,
         month=MONTH,
         scheme=PayScheme.objects.first(),
         prepared_by=org.hr,

@@ -26,6 +26,7 @@ def test_default_scheme_is_valid_and_bad_data_is_refused():
 
 def test_admin_freezes_a_used_scheme_and_copies_it(client, org):
     PayRun.objects.create(
+        company=org.company,
         month=date(2026, 9, 1),
         scheme=default(),
         prepared_by=org.hr,

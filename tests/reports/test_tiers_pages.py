@@ -45,7 +45,7 @@ def test_admin_runs_the_review_and_decides(client, quarter, org):  # noqa: F811
     assert "2026-Q3" in page.content.decode()
     response = client.post(reverse("reports:tier_review"), {"quarter": "2026-Q3"})
     assert response.status_code == 302
-    assert response["Location"].endswith("?quarter=2026-Q3")
+    assert response["Location"].endswith(f"?company={org.company.pk}&quarter=2026-Q3")
     assert TierProposal.objects.count() == 3
     html = client.get(REVIEW).content.decode()
     assert org.a.cm.name in html

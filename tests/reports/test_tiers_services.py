@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import OrgUnit
 from assessment.models import AssessmentMonth, ManagerScore, MonthState
 from reports.models import ManagerTier, ProposalStatus, Tier, TierProposal
 from reports.selectors.tiers import review_inputs
@@ -25,7 +26,10 @@ MONTHS = [date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)]
 
 
 def publish(months=MONTHS, state=MonthState.PUBLISHED):
-    return {m: AssessmentMonth.objects.create(month=m, state=state) for m in months}
+    company = OrgUnit.objects.sole_company()
+    return {
+        m: AssessmentMonth.objects.create(company=company, month=m, state=state) for m in months
+    }
 
 
 def score(assessment, manager, total, boxes="0", target=None):
@@ -83,7 +87,7 @@ def quarter(org):
 
 def test_inputs_gathered_set_wise(quarter, org):
     with CaptureQueriesContext(connection) as ctx:
-        inputs = review_inputs(Q3)
+        inputs = review_inputs(Q3, org.company)
     assert len(ctx.captured_queries) == 4
     a1 = inputs[org.a.cm.pk]
     assert a1.current_tier == Tier.TWO
@@ -102,7 +106,7 @@ def test_query_count_does_not_grow_with_managers(quarter, org):
         for assessment in quarter.values():
             score(assessment, manager, "80")
     with CaptureQueriesContext(connection) as ctx:
-        inputs = review_inputs(Q3)
+        inputs = review_inputs(Q3, org.company)
     assert len(inputs) == 9
     assert len(ctx.captured_queries) == 4
 
@@ -114,7 +118,7 @@ def test_manager_without_a_tier_gets_the_default(quarter, org):
     ManagerTier.objects.filter(manager=org.b.cm).delete()
     org.b.cm.hire_date = None
     org.b.cm.save()
-    inputs = review_inputs(Q3)
+    inputs = review_inputs(Q3, org.company)
     assert inputs[org.b.cm2.pk].current_tier == Tier.PROBATION
     assert inputs[org.b.cm.pk].current_tier == Tier.ONE
 
@@ -137,6 +141,7 @@ def test_proposals_only_for_changes_and_flags(quarter, org):
     result = tiers_review(quarter_start=Q3)
     assert result == {
         "quarter": "2026-Q3",
+        "company": "C0",
         "managers": 4,
         "created": 3,
         "updated": 0,
@@ -294,7 +299,7 @@ def test_task_reviews_the_last_complete_quarter(quarter, org, celery_eager, monk
     from django.utils import timezone
 
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 10, 9))
-    result = review_tiers_task.delay().get()
-    assert result["quarter"] == "2026-Q3"
+    [result] = review_tiers_task.delay().get()  # one city company
+    assert (result["quarter"], result["company"]) == ("2026-Q3", "C0")
     assert result["created"] == 3
-    assert review_tiers_task.delay("2026-Q2").get()["skipped"]
+    assert review_tiers_task.delay("2026-Q2").get()[0]["skipped"]

@@ -52,7 +52,13 @@ def record(retailer):
 def test_monthly_run_hand_computed(shops):
     r1, r2, r3, r4, r5, r6 = shops
     summary = classification_run(month=date(2026, 11, 15))
-    assert summary == {"month": "2026-11-01", "rule_set": 1, "retailers": 5, "changed": 5}
+    assert summary == {
+        "month": "2026-11-01",
+        "company": "C0",
+        "rule_set": 1,
+        "retailers": 5,
+        "changed": 5,
+    }
 
     expected = {
         # scale, environment, potential, compliance, credit, total, class

@@ -18,6 +18,7 @@ Decisions:
 """
 
 import uuid
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -87,16 +88,21 @@ def monthly_plan_due(month: date, rules: VisitRules) -> datetime:
     )
 
 
-def _upcoming_plans(today: date) -> list[tuple[str, date, datetime]]:
-    """(kind, period start, due at) of the plans that exist from ``today`` on."""
+def _upcoming_plans(today: date, company=None) -> list[tuple[str, date, datetime]]:
+    """(kind, period start, due at) of the plans that exist from ``today`` on, by the visit
+    rules of a city company."""
     this_monday = today - timedelta(days=today.weekday())
     next_monday = this_monday + timedelta(weeks=1)
     # The rules in force in the week the plan is due.
-    week_rules = VisitRules.for_day(this_monday)
+    week_rules = VisitRules.for_day(this_monday, company)
     plans = [(WorkPlanKind.WEEKLY, next_monday, weekly_plan_due(next_monday, week_rules))]
     for month in (month_start(today), add_months(today, 1)):
         plans.append(
-            (WorkPlanKind.MONTHLY, month, monthly_plan_due(month, VisitRules.for_day(month)))
+            (
+                WorkPlanKind.MONTHLY,
+                month,
+                monthly_plan_due(month, VisitRules.for_day(month, company)),
+            )
         )
     return plans
 
@@ -108,22 +114,27 @@ def work_plans_generate(*, today: date) -> dict:
 
     Returns the number of plans created by kind, e.g. ``{"weekly": 12, "monthly": 0}``.
     """
-    managers = list(
-        User.objects.filter(role=Role.CUSTOMER_MANAGER, is_active=True).values_list("pk", flat=True)
-    )
-    created = {}
-    for kind, period_start, due_at in _upcoming_plans(today):
-        existing = WorkPlan.objects.filter(kind=kind, period_start=period_start)
-        before = existing.count()
-        WorkPlan.objects.bulk_create(
-            [
+    by_company = defaultdict(list)  # due times follow each city company's visit rules
+    for pk, company_id in User.objects.filter(
+        role=Role.CUSTOMER_MANAGER, is_active=True
+    ).values_list("pk", "org_unit__company_id"):
+        by_company[company_id].append(pk)
+    plans = []
+    periods = set()
+    for company_id, managers in by_company.items():
+        for kind, period_start, due_at in _upcoming_plans(today, company_id):
+            periods.add((kind, period_start))
+            plans.extend(
                 WorkPlan(manager_id=pk, kind=kind, period_start=period_start, due_at=due_at)
                 for pk in managers
-            ],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
-        created[str(kind)] = created.get(str(kind), 0) + existing.count() - before
+            )
+    created = {}
+    for kind, period_start in sorted(periods):
+        created.setdefault(str(kind), 0)
+        created[str(kind)] -= WorkPlan.objects.filter(kind=kind, period_start=period_start).count()
+    WorkPlan.objects.bulk_create(plans, batch_size=1000, ignore_conflicts=True)
+    for kind, period_start in sorted(periods):
+        created[str(kind)] += WorkPlan.objects.filter(kind=kind, period_start=period_start).count()
     return created
 
 
@@ -268,7 +279,9 @@ def complaint_open(
     opened_at = opened_at or now
     if opened_at > now + CLOCK_SKEW:
         raise ValidationError({"opened_at": _("The time cannot be in the future.")})
-    rules = VisitRules.for_day(timezone.localtime(opened_at, LOCAL_TZ).date())
+    rules = VisitRules.for_day(
+        timezone.localtime(opened_at, LOCAL_TZ).date(), retailer.territory.department.company_id
+    )
     respond_by, resolve_by = Complaint.deadlines(opened_at, rules)
     complaint = Complaint(
         retailer=retailer,

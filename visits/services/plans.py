@@ -11,8 +11,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from retailers.models import Retailer, RetailerStatus, add_months, month_start
-from retailers.selectors import rule_set_for
+from accounts.models import OrgUnit
+from retailers.models import (
+    ClassificationRuleSet,
+    Retailer,
+    RetailerStatus,
+    add_months,
+    month_start,
+)
 
 from ..models import VisitPlan
 
@@ -92,7 +98,10 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     """
     first = month_start(month)
     today = today or timezone.localdate()
-    rule_set = rule_set_for(first)
+    companies = list(OrgUnit.objects.companies())
+    rule_sets = ClassificationRuleSet.objects.in_force_by_company(first, companies)
+    if None in rule_sets.values():
+        raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
     retailers = (
         Retailer.objects.filter(status=RetailerStatus.ACTIVE, territory__manager__isnull=False)
         .exclude(abc_class="")
@@ -105,16 +114,30 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
             "territory__manager_id",
             "territory__latitude",
             "territory__longitude",
+            "territory__department__company_id",
         )
     )
-    windows = {klass: plan_windows(first, rule_set.visits_per_month(klass)) for klass in "ABC"}
+    # Visit frequencies are per city company (its classification rules).
+    windows = {
+        (company_id, klass): plan_windows(first, rule_set.visits_per_month(klass))
+        for company_id, rule_set in rule_sets.items()
+        for klass in "ABC"
+    }
     groups = defaultdict(list)  # (territory, window) → stops
     centres = {}
-    for pk, klass, lat, lng, territory_id, manager_id, t_lat, t_lng in retailers.iterator(
-        chunk_size=5000
-    ):
+    for (
+        pk,
+        klass,
+        lat,
+        lng,
+        territory_id,
+        manager_id,
+        t_lat,
+        t_lng,
+        company_id,
+    ) in retailers.iterator(chunk_size=5000):
         centres[territory_id] = _point(t_lat, t_lng)
-        for window in windows[klass]:
+        for window in windows.get((company_id, klass), ()):
             groups[(territory_id, window)].append((pk, klass, _point(lat, lng), manager_id))
     plans = []
     for (territory_id, (start, end)), stops in groups.items():

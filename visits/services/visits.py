@@ -156,7 +156,7 @@ def visit_submit(*, user, data: VisitInput, now: datetime | None = None) -> tupl
 
 def _create(*, user, data: VisitInput, retailer: Retailer) -> Visit:
     day = timezone.localtime(data.checked_in_at).date()
-    rules = VisitRules.for_day(day)
+    rules = VisitRules.for_day(day, user.company)
     plans = VisitPlan.objects.filter(manager=user, retailer=retailer)
     if data.plan_id:
         plans = plans.filter(pk=data.plan_id)
@@ -249,7 +249,7 @@ def visit_photo_add(*, visit: Visit, user, client_id, image) -> tuple[VisitPhoto
         return existing, False
     if visit.manager_id != user.pk:
         raise PermissionDenied(_("Only the manager who made the visit can add photos."))
-    limit = VisitRules.for_day(visit.check_in_date).photo_max_kb * 1024
+    limit = VisitRules.for_day(visit.check_in_date, user.company).photo_max_kb * 1024
     if image.size > limit:
         raise ValidationError(
             {"image": _("The photo is larger than %(kb)s KB.") % {"kb": limit // 1024}}

@@ -94,7 +94,7 @@ def new(request):
             "brands": shelf_brands(retailer, today),
             "info_types": [{"value": v, "label": str(label)} for v, label in InfoType.choices],
             "stock_levels": [{"value": v, "label": str(label)} for v, label in StockLevel.choices],
-            "photo_max_kb": VisitRules.for_day(today).photo_max_kb,
+            "photo_max_kb": VisitRules.for_day(today, request.user.company).photo_max_kb,
         },
     }
     return render(request, "visits/visit_form.html", context)
