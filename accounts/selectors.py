@@ -98,10 +98,10 @@ def companies_visible_to(user) -> list[OrgUnit]:
 
 
 def company_chosen(user, company_id) -> OrgUnit | None:
-    """The city a page works on: the one asked for (``?company=``) when the user may see
-    it, else the user's own or the first they see. None when they see none."""
+    """The city a page works on: the one asked for (``?company=``), or the user's own (the
+    first they see). None when they see none, or asked for a city they may not see (the
+    page then answers 404)."""
     companies = companies_visible_to(user)
-    for company in companies:
-        if str(company.pk) == str(company_id or ""):
-            return company
+    if company_id:
+        return next((c for c in companies if str(c.pk) == str(company_id)), None)
     return companies[0] if companies else None

@@ -96,3 +96,32 @@ def test_refuses_a_database_with_data_and_if_empty_skips():
         seed()
     assert "not loaded" in seed("--if-empty")
     assert User.objects.count() == before
+
+
+def test_province_size(monkeypatch):
+    """Three city companies under one province, each with its own month state and pay run."""
+    from assessment.models import AssessmentMonth, MonthState
+    from reports.models import PayRun, PayRunStatus
+
+    monkeypatch.setitem(retailer_demo.RETAILERS_PER_TERRITORY, "province", 4)
+    seed("--size", "province")
+    province = OrgUnit.objects.get(kind=OrgKind.PROVINCE)
+    cities = list(OrgUnit.objects.companies())
+    assert [c.code for c in cities] == ["3201", "3202", "3203"]
+    assert all(c.parent == province for c in cities)
+    admin = User.objects.get(employee_no="900001")
+    assert admin.org_unit == province
+    assert User.objects.get(employee_no="720001").company == cities[1]  # HR of the second city
+    assert User.objects.filter(role=Role.CUSTOMER_MANAGER).count() == 36
+    last = AssessmentMonth.objects.order_by("-month").values_list("month", flat=True).first()
+    states = dict(AssessmentMonth.objects.filter(month=last).values_list("company__code", "state"))
+    assert states == {
+        "3201": MonthState.REVIEW,
+        "3202": MonthState.REVIEW,
+        "3203": MonthState.DRAFT,
+    }
+    runs = PayRun.objects.filter(status=PayRunStatus.APPROVED)
+    assert sorted(runs.values_list("company__code", flat=True)) == ["3201", "3202", "3203"]
+    # Licence numbers and addresses follow each retailer's city.
+    shop = Retailer.objects.filter(territory__department__company=cities[2]).first()
+    assert shop.license_no.startswith("3203") and shop.address.startswith("南湖市")
