@@ -286,3 +286,16 @@ def test_classification_ranks_stay_within_each_city(province):
     classification_run(month=date(2026, 11, 1))
     used = dict(ClassificationRecord.objects.values_list("retailer_id", "rule_set__company__code"))
     assert used == {shops[0].pk: None, shops[1].pk: None, other.pk: "C2"}
+
+
+def test_province_admin_picks_a_city_on_the_shelf_rate_report(client, province):
+    client.force_login(province.admin)
+    page = client.get(reverse("visits:shelf_rates"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "第1市烟草公司" in html and f"unit={province.two.company.pk}" in html
+    page = client.get(reverse("visits:shelf_rates"), {"unit": province.two.company.pk})
+    assert page.status_code == 200 and "第2市烟草公司" in page.content.decode()
+    client.force_login(province.one.assessor)
+    page = client.get(reverse("visits:shelf_rates"), {"unit": province.two.company.pk})
+    assert page.status_code == 404

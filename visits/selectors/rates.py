@@ -441,6 +441,10 @@ def rate_scope_for(
         unit = units.filter(pk=user.org_unit_id).first()
     else:
         unit = units.filter(parent__isnull=True).order_by("path").first()
+    if unit is not None and unit.kind == OrgKind.PROVINCE:
+        # The rollup goes up to the city company; a province user picks a city.
+        unit = units.filter(kind=OrgKind.COMPANY, path__startswith=unit.path).order_by("code")
+        unit = unit.first()
     return _unit_scope(unit) if unit else None
 
 
@@ -450,8 +454,8 @@ def rate_breadcrumbs(user, scope: RateScope) -> list[RateScope]:
     ids = [pk for pk in _path_ids(path) if pk != scope.pk or scope.territory is not None]
     if not ids or (user.role == Role.CUSTOMER_MANAGER and not user.is_superuser):
         return []
-    units = OrgUnit.objects.visible_to(user).filter(pk__in=ids).order_by("path")
-    return [_unit_scope(unit) for unit in units]
+    units = OrgUnit.objects.visible_to(user).filter(pk__in=ids).exclude(kind=OrgKind.PROVINCE)
+    return [_unit_scope(unit) for unit in units.order_by("path")]
 
 
 def _children_of(user, scope: RateScope) -> list[RateScope]:

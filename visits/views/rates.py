@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.selectors import companies_visible_to
 from retailers.models import Brand, RetailerClass, add_months, month_start
 
 from ..selectors.rates import rate_breadcrumbs, rate_scope_for, shelf_rate_report
@@ -109,6 +110,7 @@ def shelf_rates(request):
         "filters": filters.urlencode(),
         "query": request.GET.urlencode(),
         "can_refresh": can_refresh(user),
+        "companies": companies_visible_to(user),
     }
     return render(request, "visits/rates/shelf_rates.html", context)
 
