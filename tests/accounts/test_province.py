@@ -299,3 +299,18 @@ def test_province_admin_picks_a_city_on_the_shelf_rate_report(client, province):
     client.force_login(province.one.assessor)
     page = client.get(reverse("visits:shelf_rates"), {"unit": province.two.company.pk})
     assert page.status_code == 404
+
+
+def test_commands_name_a_city_or_run_every_city(province):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="X9"):
+        call_command("close_month", "2026-10", "--company", "X9")
+    call_command("close_month", "2026-10", "--company", "C1")
+    call_command("publish_month", "2026-10", "--review", "--company", "C1")
+    # Every city: C1 is in review already (refused and reported), C2 is not computed yet.
+    with pytest.raises(CommandError) as refused:
+        call_command("publish_month", "2026-10", "--review")
+    assert "C1" in str(refused.value) and "C2" in str(refused.value)
+    states = dict(AssessmentMonth.objects.values_list("company__code", "state"))
+    assert states == {"C1": MonthState.REVIEW}

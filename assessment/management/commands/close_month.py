@@ -1,13 +1,11 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import OrgUnit
-from accounts.selectors import city_companies
+from accounts.management.cities import CityCommand
 from assessment.services import MonthBusy, month_close
 from retailers.models import parse_month
 
 
-class Command(BaseCommand):
+class Command(CityCommand):
     help = (
         "Compute every manager's score of a month into its draft (re-runnable), per city "
         "company: the one given with --company, or every city."
@@ -15,24 +13,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("month", type=parse_month, help="YYYY-MM")
-        parser.add_argument("--company", help="code of a city company (default: every city)")
+        self.add_company_argument(parser)
 
     def handle(self, *args, month, company, **options):
-        try:
-            companies = city_companies(company)
-        except OrgUnit.DoesNotExist as exc:
-            raise CommandError(f"No city company with code {company!r}.") from exc
-        failed = []
-        for city in companies:
-            try:
-                summary = month_close(month=month, company=city)
-            except (ValidationError, MonthBusy) as exc:
-                failed.append(
-                    f"{city.code} {city.name}: " + " ".join(getattr(exc, "messages", [str(exc)]))
-                )
-                continue
+        def close(city):
+            summary = month_close(month=month, company=city)
             self.stdout.write(
                 "{company} {month}: {managers} managers scored (draft).".format(**summary)
             )
-        if failed:
-            raise CommandError("\n".join(failed))
+
+        self.for_each_city(self.companies(company), close, errors=(ValidationError, MonthBusy))

@@ -1,15 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from accounts.models import OrgUnit
-from accounts.selectors import city_companies
+from accounts.management.cities import CityCommand
 from reports.models import PayRun
 from reports.services.exports import bonus_sheet_write
 from retailers.models import parse_month
 
 
-class Command(BaseCommand):
+class Command(CityCommand):
     help = (
         "Write a month's HR bonus sheet to an .xlsx or .csv file (format from the extension), "
         "per city company: --company, or every city with a run (then one file per city, "
@@ -19,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("month", type=parse_month, help="YYYY-MM")
         parser.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
-        parser.add_argument("--company", help="code of a city company (default: every city)")
+        self.add_company_argument(parser)
 
     def handle(self, *args, month, out, company, **options):
         day, month = month, f"{month:%Y-%m}"
@@ -27,10 +26,7 @@ class Command(BaseCommand):
         file_format = path.suffix.lower().lstrip(".")
         if file_format not in ("xlsx", "csv"):
             raise CommandError("--out must end in .xlsx or .csv")
-        try:
-            companies = city_companies(company)
-        except OrgUnit.DoesNotExist as exc:
-            raise CommandError(f"No city company with code {company!r}.") from exc
+        companies = self.companies(company)
         runs = list(
             PayRun.objects.select_related("company", "prepared_by", "approved_by")
             .filter(month=day, company__in=companies)
