@@ -106,7 +106,8 @@ class BonusPointAdmin(admin.ModelAdmin):
 
 @admin.register(AssessmentMonth)
 class AssessmentMonthAdmin(admin.ModelAdmin):
-    list_display = ["month", "state", "scheme", "closed_at", "published_at"]
+    list_display = ["month", "company", "state", "scheme", "closed_at", "published_at"]
+    list_filter = ["company", "state"]
 
     def has_add_permission(self, request):
         return False

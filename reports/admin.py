@@ -74,7 +74,8 @@ class TierProposalAdmin(ReadOnlyAdmin):
 
 @admin.register(PayRun)
 class PayRunAdmin(ReadOnlyAdmin):
-    list_display = ["month", "status", "prepared_by", "approved_by"]
+    list_display = ["month", "company", "status", "prepared_by", "approved_by"]
+    list_filter = ["company", "status"]
 
 
 @admin.register(PayLine)

@@ -314,3 +314,17 @@ def test_commands_name_a_city_or_run_every_city(province):
     assert "C1" in str(refused.value) and "C2" in str(refused.value)
     states = dict(AssessmentMonth.objects.values_list("company__code", "state"))
     assert states == {"C1": MonthState.REVIEW}
+
+
+def test_the_admin_site_shows_which_version_is_in_force_for_which_city(client, province):
+    _city_schemes(province.two.company)
+    client.force_login(province.admin)
+    for name in ("assessment_assessmentscheme", "reports_payscheme"):
+        page = client.get(reverse(f"admin:{name}_changelist"))
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "全省默认" in html and "第1市烟草公司" in html and "第2市烟草公司" in html
+    rows = client.get(reverse("admin:reports_payscheme_changelist")).context["cl"].result_list
+    admin = client.get(reverse("admin:reports_payscheme_changelist")).context["cl"].model_admin
+    in_force = {row.company_id: admin.in_force_for(row) for row in rows}
+    assert in_force == {None: "第1市烟草公司", province.two.company.pk: "第2市烟草公司"}
