@@ -6,7 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import CityRuleAdminMixin
 from retailers.models import add_months
 
-from .models import ExportJob, ManagerTier, PayLine, PayRun, PayScheme, TierProposal
+from .models import (
+    AlertRules,
+    ExportJob,
+    ManagerTier,
+    PayLine,
+    PayRun,
+    PayScheme,
+    TierProposal,
+)
 
 
 def scheme_in_use(scheme) -> bool:
@@ -87,3 +95,10 @@ class PayLineAdmin(ReadOnlyAdmin):
 @admin.register(ExportJob)
 class ExportJobAdmin(ReadOnlyAdmin):
     list_display = ["run", "file_format", "status", "progress", "created_at"]
+
+
+@admin.register(AlertRules)
+class AlertRulesAdmin(CityRuleAdminMixin, admin.ModelAdmin):
+    """Alert thresholds: a new version from a month; each city may override the default."""
+
+    list_display = ["effective_from", "no_order_days", "anomaly_ratio", "score_floor", "note"]

@@ -1,5 +1,7 @@
 """Pay (计件工资加考核), grade tiers (分级管理, 能上能下), the HR bonus sheet. DOMAIN.md §5–§7."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -305,3 +307,150 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"{self.run_id} {self.file_format} {self.status}"
+
+
+# --- Dashboards and alerts (DOMAIN.md §8) -----------------------------------------------------
+
+
+class AlertRules(models.Model):
+    """Thresholds of the alerts (预警) of DOMAIN.md §8 and the month deadlines of §4: a
+    province default or a city company's override, in force from ``effective_from``."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    company = rule_company_field()
+    effective_from = models.DateField(_("effective from"))
+    no_order_days = models.PositiveSmallIntegerField(_("no order for (days): 断订"), default=28)
+    anomaly_ratio = models.DecimalField(
+        _("order anomaly below (retailer ratio ÷ department ratio)"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.80"),
+    )
+    violation_count = models.PositiveSmallIntegerField(_("violations at least"), default=2)
+    violation_months = models.PositiveSmallIntegerField(_("violations within (months)"), default=12)
+    score_floor = models.DecimalField(
+        _("total score below"), max_digits=5, decimal_places=2, default=Decimal("60")
+    )
+    score_drop = models.DecimalField(
+        _("total score drop of at least"), max_digits=5, decimal_places=2, default=Decimal("10")
+    )
+    close_by_day = models.PositiveSmallIntegerField(
+        _("month closed by day of the next month"), default=5
+    )
+    publish_by_day = models.PositiveSmallIntegerField(
+        _("month published by day of the next month"), default=15
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CityRuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alert thresholds")
+        verbose_name_plural = _("alert thresholds")
+        ordering = ["-effective_from", "-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_from__day=1), name="alert_rules_effective_first_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(anomaly_ratio__gt=0, close_by_day__gte=1, close_by_day__lte=28)
+                & Q(publish_by_day__gte=1, publish_by_day__lte=28),
+                name="alert_rules_values_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Alert thresholds v%(version)s from %(month)s") % {
+            "version": self.version,
+            "month": self.effective_from.strftime("%Y-%m"),
+        }
+
+
+class KpiQuerySet(ScopedQuerySet):
+    org_path_lookup = "org_path"
+    manager_lookup = "manager"
+
+
+class ManagerMonthKpi(models.Model):
+    """One manager's figures of one month, the rows every dashboard figure sums (§8).
+
+    Refreshed set-wise by ``reports.services.dashboards.kpi_refresh`` (Celery, after imports,
+    visit batches, reviews and the month close). ``org_path`` is the path of the manager's
+    department as it stood when the month was last refreshed (a scope is taken as it stood
+    on the month's last day; a month is no longer refreshed once published). Sales are 条,
+    the sum over price classes of each class's net floored at 0 (§10.5).
+    """
+
+    month = models.DateField(_("month"))
+    manager = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    territory = models.ForeignKey(
+        "accounts.Territory", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    company = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    center = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField(max_length=255)
+    sales_cartons = models.PositiveIntegerField(default=0)
+    target_boxes = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    key_cartons = models.PositiveIntegerField(default=0)
+    key_target_boxes = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    plans_planned = models.PositiveIntegerField(default=0)
+    plans_completed = models.PositiveIntegerField(default=0)
+    info_valid = models.PositiveIntegerField(default=0)
+    info_by_type = models.JSONField(default=dict)
+    complaints_open = models.PositiveIntegerField(default=0)
+    complaints_overdue = models.PositiveIntegerField(default=0)
+    survey_sum = models.PositiveIntegerField(default=0)
+    survey_count = models.PositiveIntegerField(default=0)
+    inspections_l1 = models.PositiveIntegerField(default=0)
+    inspections_l2 = models.PositiveIntegerField(default=0)
+    inspections_l3 = models.PositiveIntegerField(default=0)
+    retailers_active = models.PositiveIntegerField(default=0)
+    retailers_suspended = models.PositiveIntegerField(default=0)
+    retailers_cancelled = models.PositiveIntegerField(default=0)
+    class_a = models.PositiveIntegerField(default=0)
+    class_b = models.PositiveIntegerField(default=0)
+    class_c = models.PositiveIntegerField(default=0)
+    class_up = models.PositiveIntegerField(default=0)
+    class_down = models.PositiveIntegerField(default=0)
+    score_total = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    refreshed_at = models.DateTimeField()
+
+    objects = KpiQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("manager month figures")
+        verbose_name_plural = _("manager month figures")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "manager"], name="kpi_unique_manager"),
+            models.CheckConstraint(condition=Q(month__day=1), name="kpi_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(plans_completed__lte=F("plans_planned")), name="kpi_plans_bounded"
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "org_path"], name="kpi_month_path")]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.month:%Y-%m}"
+
+
+class RetailerOrderMonth(models.Model):
+    """A retailer's orders of one month, kept by Celery after order imports, for the 断订
+    and 订单异动 alerts (pages never scan order lines). ``net_cartons``: 条 net of returns;
+    ``last_order_date``: the latest line with a positive quantity in the month."""
+
+    retailer = models.ForeignKey("retailers.Retailer", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    net_cartons = models.IntegerField(default=0)
+    last_order_date = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["retailer", "month"], name="order_month_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="order_month_first_day"),
+        ]
+        indexes = [models.Index(fields=["month", "retailer"], name="order_month_lookup")]
+
+    def __str__(self):
+        return f"{self.retailer_id} {self.month:%Y-%m} {self.net_cartons}"

@@ -32,6 +32,7 @@ MIGRATION_DATA = [
     ("visits.migrations.0002_default_visit_rules", "create_default_rules"),
     ("assessment.migrations.0002_default_scheme", "create_default_scheme"),
     ("reports.migrations.0002_default_pay_scheme", "create_default_pay_scheme"),
+    ("reports.migrations.0007_default_alert_rules", "create_default_alert_rules"),
     # These only reshape existing rows (a single city company becomes per-city data); on
     # the emptied tables they do nothing, and are listed so the check below stays exact.
     ("accounts.migrations.0003_fill_city_company", "fill_company"),
