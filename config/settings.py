@@ -65,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A leader (read-only role) gets 403 on every POST/PUT/PATCH/DELETE of a page; the API
+    # refuses it with accounts.api.RefuseReadOnlyRoles (REST_FRAMEWORK below).
+    "accounts.middleware.ReadOnlyRoleMiddleware",
     # Records the signed-in user as the actor of audit-log entries (assessment.audit).
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -192,7 +195,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.api.RefuseReadOnlyRoles",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -264,6 +270,17 @@ CELERY_BEAT_SCHEDULE = {
     "close-month": {
         "task": "assessment.tasks.close_month",
         "schedule": crontab(minute=0, hour=4),
+    },
+    # The retailer order rollup of this month and the last (断订, 订单异动 alerts); the order
+    # import also queues it for the months it touched.
+    "refresh-order-rollup": {
+        "task": "reports.tasks.refresh_order_rollup",
+        "schedule": crontab(minute=0, hour=1),
+    },
+    # The dashboards' rollup (this month and the two before); pages show "数据截至".
+    "refresh-dashboards": {
+        "task": "reports.tasks.refresh_dashboards",
+        "schedule": crontab(minute="*/30"),
     },
 }
 # A worker heartbeat older than this makes /healthz report the worker as stale.

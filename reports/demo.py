@@ -9,6 +9,7 @@ from assessment.services import month_close, month_publish, month_start_review
 from retailers.models import add_months, month_start
 
 from .models import TIER_ORDER, Tier
+from .services.dashboards import kpi_refresh
 from .services.pay import pay_run_approve, pay_run_prepare
 from .services.tiers import tier_set, tiers_review
 
@@ -39,3 +40,6 @@ def seed(ctx):
         run = pay_run_prepare(month=months[-1], user=preparer, company=company)
         pay_run_approve(run=run, user=approver)
         tiers_review(quarter_start=quarter, company=company)
+    # The dashboards' rollup of every month with data (orders reach back six months).
+    for n in range(6, -1, -1):
+        kpi_refresh(month=add_months(this_month, -n))

@@ -7,7 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import OrgUnit, User
+from retailers.models import add_months
 
+from .services.alerts import orders_rollup_refresh
+from .services.dashboards import kpi_refresh, kpi_refresh_recent
 from .services.exports import export_run
 from .services.pay import pay_run_prepare
 from .services.tiers import tiers_review
@@ -28,13 +31,18 @@ def run_pay(month: str, user_id: int, company_id: int | None = None):
 
 
 @shared_task
-def export_bonus_sheet_task(job_id: int) -> str | None:
-    """Write one ExportJob's file; the job row records progress, the file or the error.
+def export_job_task(job_id: int) -> str | None:
+    """Write one ExportJob's file (a bonus sheet or a report table); the job row records
+    progress, the file or the error.
 
-    Queue it after the job row commits (``export_bonus_sheet_task.delay_on_commit``).
+    Queue it after the job row commits (``export_job_task.delay_on_commit``).
     """
     job = export_run(job_id)
     return job.status if job else None
+
+
+# The bonus sheet's name for the same task (one export path for every job).
+export_bonus_sheet_task = export_job_task
 
 
 @shared_task
@@ -54,3 +62,26 @@ def review_tiers_task(quarter: str | None = None):
                 {"quarter": quarter_label(start), "company": city.code, "skipped": exc.messages}
             )
     return results
+
+
+@shared_task
+def refresh_dashboards(month: str | None = None):
+    """Beat: every 30 minutes. The dashboards' rollup of this month and the two before (or of
+    ``month``, an ISO date in it), every city; a published month is left as it was."""
+    if month:
+        return kpi_refresh(month=date.fromisoformat(month))
+    return kpi_refresh_recent()
+
+
+@shared_task
+def refresh_order_rollup(months: list[str] | None = None):
+    """Beat: nightly. The retailer order rollup (断订, 订单异动) of ``months`` (ISO dates in
+    them); default: this month and the previous one. The order import queues it for the
+    months its lines fall in, after the import commits."""
+    if months:
+        days = [date.fromisoformat(m) for m in months]
+    else:
+        today = timezone.localdate()
+        days = [add_months(today, -1), today]
+    written = orders_rollup_refresh(months=days)
+    return {month.isoformat(): rows for month, rows in written.items()}

@@ -1,8 +1,8 @@
 """REST API of the reports app, one module per area."""
 
-from . import pay
+from . import dashboards, pay
 
 
 def register(router):
-    for module in (pay,):
+    for module in (pay, dashboards):
         module.register(router)
