@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from reports.selectors.home import manager_progress, todo_for
 
 from .models import Territory
 from .selectors import org_tree_for, scope_summary_for, territory_colleagues
@@ -8,7 +11,10 @@ from .selectors import org_tree_for, scope_summary_for, territory_colleagues
 
 @login_required
 def home(request):
+    """What needs doing today first (counts with links), then the user's place in the org."""
     user = request.user
+    now = timezone.now()
+    today = timezone.localdate(now)
     territory = (
         Territory.objects.visible_to(user).select_related("department").filter(manager=user).first()
         if user.is_customer_manager
@@ -17,7 +23,13 @@ def home(request):
     return render(
         request,
         "accounts/home.html",
-        {"summary": scope_summary_for(user), "territory": territory},
+        {
+            "todo": todo_for(user, today=today, now=now),
+            "todo_at": now,
+            "progress": manager_progress(user, today=today),
+            "summary": scope_summary_for(user),
+            "territory": territory,
+        },
     )
 
 

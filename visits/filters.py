@@ -25,12 +25,24 @@ class VisitFilter(django_filters.FilterSet):
     territory = django_filters.ModelChoiceFilter(queryset=visible_territories, label=_("Territory"))
     status = django_filters.ChoiceFilter(choices=VisitStatus.choices, label=_("Status"))
     flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("Flagged"))
+    reviewed = django_filters.BooleanFilter(
+        field_name="reviewed_at", lookup_expr="isnull", exclude=True, label=_("Reviewed")
+    )
     retailer = django_filters.NumberFilter(field_name="retailer_id")
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     class Meta:
         model = Visit
-        fields = ["date_from", "date_to", "territory", "status", "flagged", "retailer", "q"]
+        fields = [
+            "date_from",
+            "date_to",
+            "territory",
+            "status",
+            "flagged",
+            "reviewed",
+            "retailer",
+            "q",
+        ]
 
     def filter_flagged(self, queryset, name, value):
         flagged = (
