@@ -18,6 +18,9 @@ SUPERVISING = (
     Role.ADMIN,
 )
 
+# Read-only pages that a leader (领导) reads as well; a leader sees no pay and no audit.
+READING = (*SUPERVISING, Role.LEADER)
+
 INSPECTING = (
     Role.SERVICE_DEPT_SUPERVISOR,
     Role.MARKETING_CENTER_SUPERVISOR,
@@ -48,7 +51,7 @@ NAVIGATION = [
         "query": "flagged=true",
         "group": "visits",
         "label": _("Flagged visits"),
-        "roles": SUPERVISING,
+        "roles": READING,
     },
     {"url": "retailers:list", "label": _("Retailers"), "roles": None},
     {
@@ -60,7 +63,7 @@ NAVIGATION = [
     {
         "url": "visits:info_feed",
         "label": _("Market information"),
-        "roles": SUPERVISING,
+        "roles": READING,
         "group": "feedback",
     },
     {"url": "visits:complaints", "label": _("Complaints"), "roles": None, "group": "feedback"},
@@ -68,7 +71,7 @@ NAVIGATION = [
     {
         "url": "visits:surveys",
         "label": _("Satisfaction"),
-        "roles": SUPERVISING,
+        "roles": READING,
         "group": "feedback",
     },
     {
@@ -81,7 +84,7 @@ NAVIGATION = [
     {
         "url": "assessment:ranking",
         "label": _("Scores"),
-        "roles": SUPERVISING,
+        "roles": READING,
         "group": "assessment",
     },
     {
@@ -93,13 +96,13 @@ NAVIGATION = [
     {
         "url": "assessment:inspections",
         "label": _("Inspections"),
-        "roles": SUPERVISING,
+        "roles": READING,
         "group": "assessment",
     },
     {
         "url": "assessment:coverage",
         "label": _("Inspection coverage"),
-        "roles": SUPERVISING,
+        "roles": READING,
         "group": "assessment",
     },
     {
@@ -132,7 +135,12 @@ NAVIGATION = [
         "roles": (Role.HR, Role.ADMIN),
         "group": "pay",
     },
-    {"url": "reports:tier_history", "label": _("Tier history"), "roles": None, "group": "pay"},
+    {
+        "url": "reports:tier_history",
+        "label": _("Tier history"),
+        "roles": (Role.CUSTOMER_MANAGER, *SUPERVISING),
+        "group": "pay",
+    },
     {
         "url": "reports:tier_review",
         "label": _("Tier review"),
@@ -148,7 +156,7 @@ NAVIGATION = [
     {
         "url": "accounts:org_tree",
         "label": _("Organisation"),
-        "roles": SUPERVISING,
+        "roles": READING,
         "group": "system",
     },
     {"url": "retailers:import", "label": _("Imports"), "roles": (Role.ADMIN,), "group": "system"},

@@ -2,12 +2,26 @@
 
 Later features add their own ``<app>/demo.py`` with a ``seed(ctx)`` function; the command
 runs them in INSTALLED_APPS order, so each can use what the earlier ones put in ``ctx``.
+
+Employee numbers (工号), six digits; ``n`` is a city's number in a province demo, ``CC`` a
+marketing center's number across the province (01, 02, …), ``D`` a department's number in
+its center, ``DD`` the same on two digits:
+
+- ``9n0001`` admin (``900001`` at the root), ``8n0001``/``8n0002`` assessment center,
+  ``7n0001``/``7n0002`` HR (``n`` is ``0`` in a single-city demo);
+- ``60CC01`` marketing center supervisor, ``5CCDD1`` service department supervisor,
+  ``100001`` … customer managers;
+- leaders (领导), made last: ``400001`` at the root (the province, or the single city
+  company), ``4n0001`` at city ``n`` of a province, ``41CC01`` at a marketing center,
+  ``42CCD1`` at a service department.
 """
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
+from faker import Faker
 
 from . import services
 from .models import OrgKind, Role, User
@@ -41,7 +55,7 @@ def seed(ctx):
     ctx.city_of_center = {}  # center id → city name, for addresses
     street_names = None  # drawn after the first company, as the demo always did
 
-    def person(employee_no, role, unit, hire_years=(2, 15)):
+    def person(employee_no, role, unit, hire_years=(2, 15), *, fake=fake, rng=rng):
         hired = ctx.today - timedelta(days=rng.randint(hire_years[0] * 365, hire_years[1] * 365))
         user = services.user_create(
             employee_no=employee_no,
@@ -129,12 +143,37 @@ def seed(ctx):
                     ctx.territories.append(territory)
                     ctx.managers.append(manager)
     ctx.company = ctx.companies[0]
+    _leaders(ctx, person)
 
     # One password hash for every demo user: hashing is deliberately slow.
     root = province or ctx.company
     User.objects.filter(org_unit__path__startswith=root.path).update(
         password=make_password(ctx.password)
     )
+
+
+def _leaders(ctx, person):
+    """One leader (领导) per org unit: province, city companies, centers, departments.
+
+    They come after every other user and draw their names, phones and hire dates from their
+    own seeded streams, so the users and retailers made with the shared ones stay the same.
+    """
+    fake = Faker("zh_CN")
+    fake.seed_instance(f"leaders-{ctx.seed}")
+    rng = random.Random(f"leaders-{ctx.seed}")
+
+    def leader(employee_no, unit):
+        return person(employee_no, Role.LEADER, unit, (3, 25), fake=fake, rng=rng)
+
+    if ctx.province is not None:
+        leader("400001", ctx.province)
+    for index, company in enumerate(ctx.companies, start=1):
+        leader("400001" if ctx.province is None else f"4{index}0001", company)
+    for number, center in enumerate(ctx.centers, start=1):
+        leader(f"41{number:02d}01", center)
+        departments = [d for d in ctx.departments if d.parent_id == center.pk]
+        for d, department in enumerate(departments, start=1):
+            leader(f"42{number:02d}{d}1", department)
 
 
 def _unique_streets(fake, count):

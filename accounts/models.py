@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     ASSESSMENT_CENTER = "assessment_center", _("Assessment center supervisor")
     HR = "hr", _("Human resources")
     ADMIN = "admin", _("System administrator")
+    LEADER = "leader", _("Leader")
 
 
 class OrgKind(models.TextChoices):
@@ -44,7 +45,8 @@ PARENT_KINDS = {
 
 # The org-unit kinds each role may be attached to; a customer manager belongs to the
 # department that holds their territory. HR and the assessment center belong to a city
-# company (their work is per city); an admin may also sit at the province.
+# company (their work is per city); an admin may also sit at the province. A leader (领导:
+# 省/市公司领导, 营销中心主任, 市场部经理) is attached to any org unit and reads its subtree.
 ROLE_ORG_KINDS = {
     Role.CUSTOMER_MANAGER: (OrgKind.SERVICE_DEPARTMENT,),
     Role.SERVICE_DEPT_SUPERVISOR: (OrgKind.SERVICE_DEPARTMENT,),
@@ -52,6 +54,12 @@ ROLE_ORG_KINDS = {
     Role.ASSESSMENT_CENTER: (OrgKind.COMPANY,),
     Role.HR: (OrgKind.COMPANY,),
     Role.ADMIN: (OrgKind.PROVINCE, OrgKind.COMPANY),
+    Role.LEADER: (
+        OrgKind.PROVINCE,
+        OrgKind.COMPANY,
+        OrgKind.MARKETING_CENTER,
+        OrgKind.SERVICE_DEPARTMENT,
+    ),
 }
 
 SUPERVISOR_ROLES = (
@@ -59,6 +67,9 @@ SUPERVISOR_ROLES = (
     Role.MARKETING_CENTER_SUPERVISOR,
     Role.ASSESSMENT_CENTER,
 )
+
+# Roles that read and never write: every write path refuses them (DOMAIN.md §1).
+READ_ONLY_ROLES = (Role.LEADER,)
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -299,6 +310,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_supervisor(self):
         return self.role in SUPERVISOR_ROLES
+
+    @property
+    def is_read_only(self):
+        """A leader reads their subtree and records nothing, changes nothing."""
+        return self.role in READ_ONLY_ROLES
 
 
 class TerritoryQuerySet(ScopedQuerySet):

@@ -50,7 +50,8 @@ from .models import (
 PAGE_SIZE = 50
 
 INSPECTOR_ROLES = tuple(services.ROLE_LEVEL)
-SCORE_VIEWER_ROLES = (*INSPECTOR_ROLES, Role.HR, Role.ADMIN)
+# Rankings, score details, inspections and coverage: a leader (领导) reads them too.
+SCORE_VIEWER_ROLES = (*INSPECTOR_ROLES, Role.HR, Role.ADMIN, Role.LEADER)
 MONTH_ROLES = (Role.ASSESSMENT_CENTER, Role.ADMIN)
 AUDIT_ROLES = (Role.ASSESSMENT_CENTER, Role.ADMIN)
 

@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A leader (read-only role) gets 403 on every POST/PUT/PATCH/DELETE of a page; the API
-    # refuses it with accounts.api.RefuseReadOnlyRoles (REST_FRAMEWORK below).
+    # refuses it with accounts.permissions.RefuseReadOnlyRoles (REST_FRAMEWORK below).
     "accounts.middleware.ReadOnlyRoleMiddleware",
     # Records the signed-in user as the actor of audit-log entries (assessment.audit).
     "auditlog.middleware.AuditlogMiddleware",
@@ -197,7 +197,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "accounts.api.RefuseReadOnlyRoles",
+        "accounts.permissions.RefuseReadOnlyRoles",
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

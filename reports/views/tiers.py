@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role, User
+from accounts.models import SUPERVISOR_ROLES, Role, User
 from accounts.selectors import companies_visible_to, company_chosen
 from assessment.models import AssessmentMonth
 from retailers.models import month_start
@@ -36,6 +36,8 @@ FLAG_LABELS = {
     "probation_extended": gettext_lazy("Probation extended"),
 }
 QUARTERS_LISTED = 8
+# Tier history: a manager and the people above them; not a leader (tiers are pay).
+HISTORY_ROLES = (Role.CUSTOMER_MANAGER, *SUPERVISOR_ROLES, Role.HR, Role.ADMIN)
 
 
 def _admin_only(user):
@@ -165,6 +167,8 @@ def tier_history(request):
     """A customer manager sees their own history; supervisors, HR and admins pick a manager
     of their subtree (``?manager=``)."""
     user = request.user
+    if not (user.is_superuser or user.role in HISTORY_ROLES):
+        raise Http404
     managers = User.objects.visible_to(user).filter(role=Role.CUSTOMER_MANAGER)
     wanted = request.GET.get("manager", "")
     if user.role == Role.CUSTOMER_MANAGER and not wanted:

@@ -11,7 +11,10 @@ pytestmark = pytest.mark.django_db
 
 GOLDEN_FIRST_USER = ("100001", "武博", "customer_manager")
 GOLDEN_FIRST_SHOP = ("329901000001", "兴隆便民店", "张桂英")
-GOLDEN_DIGEST = "7159af0ba74a3b15c0401631e23bf9ec8afb405f788945b12d04c2ec49b6f2df"
+GOLDEN_DIGEST = "b78b1e7ffe3130a4478f4886a5fc85a722f995240f999f5fa84b0aafe1b206e3"
+# The digest before the leaders (领导) were added: everyone else and every shop are unchanged.
+GOLDEN_DIGEST_WITHOUT_LEADERS = "7159af0ba74a3b15c0401631e23bf9ec8afb405f788945b12d04c2ec49b6f2df"
+GOLDEN_LEADERS = ["400001", "410101", "410201", "420111", "420121", "420211", "420221"]
 
 
 def seed(*args):
@@ -41,10 +44,15 @@ def test_small_demo_company(settings):
         Role.ASSESSMENT_CENTER: 2,
         Role.HR: 2,
         Role.ADMIN: 1,
+        Role.LEADER: 7,  # the company, 2 centers, 4 departments
     }
     assert settings.DEMO_PASSWORD in output
     manager = User.objects.get(employee_no="100001")
     assert manager.check_password(settings.DEMO_PASSWORD)
+    leader = User.objects.get(employee_no="400001")
+    assert (leader.role, leader.org_unit.kind) == (Role.LEADER, OrgKind.COMPANY)
+    assert leader.check_password(settings.DEMO_PASSWORD)
+    assert User.objects.get(employee_no="420211").org_unit.code == "3299-02-01"
     assert manager.territory.department == manager.org_unit
     # Chinese names and phone numbers, as users would expect.
     assert all("\u4e00" <= ch <= "\u9fff" for ch in manager.name)
@@ -63,6 +71,10 @@ def test_demo_is_deterministic_for_a_seed():
 
     The digest covers people and retailers, which do not depend on today's date; if a
     Faker upgrade changes it, check the new demo and update the digest.
+
+    The leaders (领导) were added last, with their own seeded name stream: the digest of
+    everything but the leaders is still the one from before they existed, so no other
+    user's number, name or phone and no shop changed; only ``GOLDEN_DIGEST`` moved.
     """
     seed("--seed", "11")
     people = snapshot()
@@ -79,6 +91,11 @@ def test_demo_is_deterministic_for_a_seed():
     digest = hashlib.sha256(repr((people, shops)).encode()).hexdigest()
     assert (people[0][:3], shops[0][:3]) == (GOLDEN_FIRST_USER, GOLDEN_FIRST_SHOP)
     assert digest == GOLDEN_DIGEST
+    others = [row for row in people if row[2] != Role.LEADER]
+    assert hashlib.sha256(repr((others, shops)).encode()).hexdigest() == (
+        GOLDEN_DIGEST_WITHOUT_LEADERS
+    )
+    assert [row[0] for row in people if row[2] == Role.LEADER] == GOLDEN_LEADERS
 
 
 def test_city_size(monkeypatch):
@@ -113,6 +130,15 @@ def test_province_size(monkeypatch):
     assert admin.org_unit == province
     assert User.objects.get(employee_no="720001").company == cities[1]  # HR of the second city
     assert User.objects.filter(role=Role.CUSTOMER_MANAGER).count() == 36
+    # Leaders: the province, each city, 6 centers and 12 departments.
+    leaders = dict(
+        User.objects.filter(role=Role.LEADER).values_list("employee_no", "org_unit__code")
+    )
+    assert len(leaders) == 1 + 3 + 6 + 12
+    assert leaders["400001"] == "32"
+    assert [leaders[f"4{n}0001"] for n in (1, 2, 3)] == ["3201", "3202", "3203"]
+    assert leaders["410301"] == "3202-01"  # center 03 is the second city's first
+    assert leaders["420621"] == "3203-02-02"  # center 06, its second department
     last = AssessmentMonth.objects.order_by("-month").values_list("month", flat=True).first()
     states = dict(AssessmentMonth.objects.filter(month=last).values_list("company__code", "state"))
     assert states == {

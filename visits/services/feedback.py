@@ -13,6 +13,8 @@ Decisions:
 - A complaint may be resolved straight from "open"; the resolution then also counts as
   the first response. Respond and resolve: the territory's manager or a supervisor; close
   (with the 属实 judgement): supervisors only.
+- A leader (read-only role) reports no information and opens no complaint; the other steps
+  are already limited to the manager concerned or to supervisors.
 - Complaint notes and lead follow-ups are kept as a dated log (one line per step, with the
   user's name) in ``Complaint.resolution`` and ``InformationItem.lead_note``.
 """
@@ -60,6 +62,12 @@ def is_feedback_supervisor(user) -> bool:
 
 def _require_supervisor(user, message):
     if not is_feedback_supervisor(user):
+        raise PermissionDenied(message)
+
+
+def _refuse_read_only(user, message):
+    """A leader (领导) reads and records nothing."""
+    if user.is_read_only:
         raise PermissionDenied(message)
 
 
@@ -178,6 +186,7 @@ def info_report(
 
     The territory is the reporting manager's own, else the retailer's.
     """
+    _refuse_read_only(user, _("Your role reads information; it does not report it."))
     if client_id:
         existing = InformationItem.objects.filter(client_id=client_id).first()
         if existing is not None:
@@ -250,6 +259,11 @@ def lead_update(
 # --- Complaints -------------------------------------------------------------------------------
 
 
+def can_open_complaint(user) -> bool:
+    """Every role but a read-only one (a leader) opens complaints about visible retailers."""
+    return not user.is_read_only
+
+
 def can_handle_complaint(complaint: Complaint, user) -> bool:
     """Respond and resolve: the territory's manager or a supervisor."""
     return complaint.territory.manager_id == user.pk or is_feedback_supervisor(user)
@@ -265,6 +279,8 @@ def complaint_open(
 ) -> Complaint:
     """Open a complaint against a retailer's territory, with its 24 h / 72 h deadlines fixed
     from the rules in force on the (local) day it is opened. Idempotent on ``client_id``."""
+    if not can_open_complaint(user):
+        raise PermissionDenied(_("Your role reads complaints; it does not open them."))
     if client_id:
         existing = Complaint.objects.filter(client_id=client_id).first()
         if existing is not None:

@@ -175,6 +175,7 @@ def complaint_list(request):
             "now": now,
             "statuses": ComplaintStatus.choices,
             "selected_statuses": request.GET.getlist("status"),
+            "can_open": services.can_open_complaint(request.user),
         },
     )
 
@@ -204,6 +205,8 @@ def complaint_detail(request, pk):
 
 @login_required
 def complaint_new(request):
+    if not services.can_open_complaint(request.user):
+        raise Http404
     visible = Retailer.objects.visible_to(request.user).select_related("territory")
     retailer_pk = request.POST.get("retailer") or request.GET.get("retailer")
     if not retailer_pk:
