@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 from accounts.models import Role
 from assessment.services import month_close, month_publish, month_start_review
+from retailers.demo import ORDER_MONTHS
 from retailers.models import add_months, month_start
 
 from .models import TIER_ORDER, Tier
+from .services.alerts import orders_rollup_refresh
 from .services.dashboards import kpi_refresh
 from .services.pay import pay_run_approve, pay_run_prepare
 from .services.tiers import tier_set, tiers_review
@@ -40,6 +42,8 @@ def seed(ctx):
         run = pay_run_prepare(month=months[-1], user=preparer, company=company)
         pay_run_approve(run=run, user=approver)
         tiers_review(quarter_start=quarter, company=company)
+    # The retailer order rollup of every month with orders: the demo's 断订 and 订单异动 alerts.
+    orders_rollup_refresh(months=[add_months(this_month, -n) for n in range(ORDER_MONTHS + 1)])
     # The dashboards' rollup of every month with data (orders reach back six months).
     for n in range(6, -1, -1):
         kpi_refresh(month=add_months(this_month, -n))

@@ -1,5 +1,5 @@
-from .views import exports, pay, tiers
+from .views import alerts, exports, pay, tiers
 
 app_name = "reports"
 
-urlpatterns = pay.urlpatterns + tiers.urlpatterns + exports.urlpatterns
+urlpatterns = pay.urlpatterns + tiers.urlpatterns + exports.urlpatterns + alerts.urlpatterns

@@ -1248,6 +1248,7 @@ class OrderImporter:
         if method == "copy" and not self.can_copy():
             raise ValueError("COPY needs PostgreSQL with psycopg2")
         self.method = method
+        self.months: list[date] = []  # months of the file's lines, once written
 
     @staticmethod
     def can_copy() -> bool:
@@ -1275,6 +1276,8 @@ class OrderImporter:
                         "",
                         _("Another import wrote some of these order lines meanwhile; try again."),
                     )
+                if not dry_run and report.ok and report.created:
+                    self.months = self.touched_months(cursor)
             cursor.execute(f"DROP TABLE {self.STAGE}")
 
     # Staging ---------------------------------------------------------------------------
@@ -1521,6 +1524,13 @@ class OrderImporter:
             return value.isoformat()
         return str(value)
 
+    def touched_months(self, cursor) -> list[date]:
+        """The months the file's order dates fall in (first days), for the order rollup."""
+        cursor.execute(f"SELECT DISTINCT order_date FROM {self.STAGE}")
+        days = {row[0] for row in cursor.fetchall()}
+        days = {date.fromisoformat(d) if isinstance(d, str) else d for d in days}
+        return sorted({d.replace(day=1) for d in days})
+
     def count_existing(self, cursor) -> int:
         _retailers, brands, orders = self.tables()
         cursor.execute(
@@ -1545,6 +1555,13 @@ class OrderImporter:
 # --- Entry point ----------------------------------------------------------------------------
 
 
+def _queue_order_rollup(months: list[date]) -> None:
+    """Queue the retailer order rollup (reports) of ``months`` once the import commits."""
+    from reports.tasks import refresh_order_rollup
+
+    refresh_order_rollup.delay_on_commit(months=[m.isoformat() for m in months])
+
+
 def import_file(
     kind: str,
     path: str | Path,
@@ -1565,7 +1582,10 @@ def import_file(
     try:
         with Table(path, filename) as table, transaction.atomic():
             if kind == ImportKind.ORDERS:
-                OrderImporter(method=method).run(table, report, dry_run=dry_run)
+                orders = OrderImporter(method=method)
+                orders.run(table, report, dry_run=dry_run)
+                if report.ok and orders.months:
+                    _queue_order_rollup(orders.months)
             else:
                 importer = {
                     ImportKind.RETAILERS: RetailerImporter,

@@ -1,8 +1,8 @@
 """REST API of the reports app, one module per area."""
 
-from . import dashboards, pay
+from . import alerts, dashboards, pay
 
 
 def register(router):
-    for module in (pay, dashboards):
+    for module in (pay, dashboards, alerts):
         module.register(router)
