@@ -112,6 +112,24 @@ NAVIGATION = [
         "group": "assessment",
     },
     {
+        "url": "reports:visit_completion",
+        "label": _("Visit completion"),
+        "roles": READING,
+        "group": "visits",
+    },
+    {
+        "url": "reports:class_changes",
+        "label": _("Classification changes"),
+        "roles": READING,
+        "group": "visits",
+    },
+    {
+        "url": "reports:order_anomalies",
+        "label": _("Order anomalies"),
+        "roles": (Role.CUSTOMER_MANAGER, *INSPECTING, Role.ADMIN, Role.LEADER),
+        "group": "visits",
+    },
+    {
         "url": "reports:my_pay",
         "label": _("My pay"),
         "roles": (Role.CUSTOMER_MANAGER,),

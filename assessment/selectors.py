@@ -5,8 +5,12 @@
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
+
+from django.db.models import Min
 
 from accounts.models import Role, User
 from retailers.models import (
@@ -17,6 +21,7 @@ from retailers.models import (
     SalesTarget,
     add_months,
     month_start,
+    parse_month,
 )
 from retailers.selectors import credited_cartons
 from visits.selectors.feedback import (
@@ -28,7 +33,16 @@ from visits.selectors.feedback import (
 from visits.selectors.plans import plan_completion_counts
 from visits.selectors.rates import territory_new_brand_rates
 
-from .models import AssessmentMonth, AssessmentScheme, BonusPoint, Inspection, MonthState
+from .filters import ScoreFilter
+from .models import (
+    AssessmentMonth,
+    AssessmentScheme,
+    BonusPoint,
+    Inspection,
+    ItemScore,
+    ManagerScore,
+    MonthState,
+)
 from .scoring import ItemSpec, ManagerInputs, SchemeSpec
 
 
@@ -156,3 +170,68 @@ def gather_inputs(
             brand_names=brand_names,
         )
     return inputs
+
+
+# --- The ranking (考核得分) page and its export ---------------------------------------------
+
+
+@dataclass
+class Ranking:
+    """The scores of a month in the user's scope, with the page's filters applied.
+
+    ``filterset.qs`` are the rows, in the page's order; ``columns`` the (code, name) of every
+    item that appears in them, in scheme order (one column per item)."""
+
+    months: list[date]
+    month: date | None
+    assessment: AssessmentMonth | None
+    order: str
+    filterset: object
+    columns: list[tuple[str, str]]
+
+
+def ranking_columns(scores) -> list[tuple[str, str]]:
+    """(code, name) of the items of ``scores`` (a queryset), by position; one query."""
+    rows = (
+        ItemScore.objects.filter(score__in=scores.order_by().values("pk"))
+        .values("code")
+        .annotate(name=Min("name"), position=Min("position"))
+        .order_by("position", "code")
+    )
+    return [(row["code"], row["name"]) for row in rows]
+
+
+def ranking_for(user, params, request=None) -> Ranking:
+    """The ranking page's rows: the month asked for (default: the latest computed one in the
+    user's scope), sorted by total (``sort=total``: lowest first), ``ScoreFilter`` applied."""
+    visible_months = AssessmentMonth.objects.visible_to(user)
+    months = sorted(
+        set(visible_months.filter(closed_at__isnull=False).values_list("month", flat=True)),
+        reverse=True,
+    )
+    try:
+        month = parse_month(params.get("month") or "")
+    except ValueError:
+        month = None
+    month = month or (months[0] if months else None)
+    # The state is shown for a user inside one city; a province shows every city's rows.
+    in_month = list(visible_months.filter(month=month)[:2]) if month else []
+    assessment = in_month[0] if len(in_month) == 1 else None
+    order = "total" if params.get("sort") == "total" else "-total"
+    queryset = (
+        ManagerScore.objects.visible_to(user)
+        .filter(assessment__month=month)
+        .select_related("manager", "manager__org_unit", "territory")
+        .prefetch_related("items")
+        .order_by(order, "manager__employee_no")
+    )
+    request = request or SimpleNamespace(user=user)
+    filterset = ScoreFilter(params, queryset=queryset, request=request)
+    return Ranking(
+        months=months,
+        month=month,
+        assessment=assessment,
+        order=order,
+        filterset=filterset,
+        columns=ranking_columns(filterset.qs) if month else [],
+    )

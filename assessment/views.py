@@ -28,7 +28,7 @@ from retailers.models import parse_month
 from . import services
 from .audit import audited_models
 from .coverage import coverage_report
-from .filters import InspectionFilter, ScoreFilter
+from .filters import InspectionFilter
 from .forms import (
     AppealForm,
     AuditFilterForm,
@@ -46,6 +46,7 @@ from .models import (
     ManagerScore,
     MonthState,
 )
+from .selectors import ranking_for
 
 PAGE_SIZE = 50
 
@@ -171,43 +172,25 @@ def score_detail(request, pk):
 @login_required
 def ranking(request):
     _allow(request.user, SCORE_VIEWER_ROLES)
-    visible_months = AssessmentMonth.objects.visible_to(request.user)
-    months = sorted(
-        set(visible_months.filter(closed_at__isnull=False).values_list("month", flat=True)),
-        reverse=True,
-    )
-    month = _parse_month(request.GET.get("month")) or (months[0] if months else None)
-    # The state is shown for a user inside one city; a province shows every city's rows.
-    in_month = list(visible_months.filter(month=month)[:2]) if month else []
-    assessment = in_month[0] if len(in_month) == 1 else None
-    order = "total" if request.GET.get("sort") == "total" else "-total"
-    queryset = (
-        ManagerScore.objects.visible_to(request.user)
-        .filter(assessment__month=month)
-        .select_related("manager", "manager__org_unit", "territory")
-        .prefetch_related("items")
-        .order_by(order, "manager__employee_no")
-    )
-    filterset = ScoreFilter(request.GET, queryset=queryset, request=request)
-    page, query = _page(request, filterset.qs)
+    ranking = ranking_for(request.user, request.GET, request=request)
+    page, query = _page(request, ranking.filterset.qs)
     rows = list(page.object_list)
-    columns = [(item.code, item.name) for item in rows[0].items.all()] if rows else []
     for row in rows:
         row.by_code = {item.code: item for item in row.items.all()}
-        row.cells = [row.by_code.get(code) for code, _name in columns]
+        row.cells = [row.by_code.get(code) for code, _name in ranking.columns]
     return render(
         request,
         "assessment/ranking.html",
         {
-            "filter": filterset,
+            "filter": ranking.filterset,
             "page": page,
             "rows": rows,
             "query": query,
-            "months": months,
-            "month": month,
-            "assessment": assessment,
-            "columns": columns,
-            "order": order,
+            "months": ranking.months,
+            "month": ranking.month,
+            "assessment": ranking.assessment,
+            "columns": ranking.columns,
+            "order": ranking.order,
         },
     )
 

@@ -94,7 +94,15 @@ class PayLineAdmin(ReadOnlyAdmin):
 
 @admin.register(ExportJob)
 class ExportJobAdmin(ReadOnlyAdmin):
-    list_display = ["run", "file_format", "status", "progress", "created_at"]
+    list_display = [
+        "run",
+        "report",
+        "requested_by",
+        "file_format",
+        "status",
+        "progress",
+        "created_at",
+    ]
 
 
 @admin.register(AlertRules)

@@ -283,9 +283,20 @@ class ExportStatus(models.TextChoices):
 
 
 class ExportJob(models.Model):
-    """A bonus-sheet export run as a Celery job, with its progress and the file when done."""
+    """A large export run as a Celery job, with its progress and the file when done.
 
-    run = models.ForeignKey(PayRun, on_delete=models.CASCADE, related_name="exports")
+    Either a pay run's bonus sheet (``run``), or a report of DOMAIN.md §8 (``report``: the
+    code of its ``reports.tables.ReportTable``, ``params``: the page's query string as
+    {name: [values]}), written for the user who asked and scoped to what they see.
+    ``filename`` is the name the file downloads under (a report's names its period).
+    """
+
+    run = models.ForeignKey(
+        PayRun, null=True, blank=True, on_delete=models.CASCADE, related_name="exports"
+    )
+    report = models.CharField(_("report"), max_length=40, blank=True)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
     file_format = models.CharField(_("format"), max_length=4, default="xlsx")
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
@@ -303,10 +314,14 @@ class ExportJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_max"),
+            models.CheckConstraint(
+                condition=Q(run__isnull=False, report="") | Q(run__isnull=True) & ~Q(report=""),
+                name="export_run_or_report",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.run_id} {self.file_format} {self.status}"
+        return f"{self.run_id or self.report} {self.file_format} {self.status}"
 
 
 # --- Dashboards and alerts (DOMAIN.md §8) -----------------------------------------------------

@@ -1,4 +1,5 @@
-"""The HR monthly bonus sheet (奖金表, DOMAIN.md §7) as an Excel workbook or a CSV file.
+"""The workbooks: the HR monthly bonus sheet (奖金表, DOMAIN.md §7) as an Excel workbook or a
+CSV file, and any report table of §8 (``write_table_xlsx``, see ``reports.tables``).
 
 ``bonus_sheet_frame`` reads the run's lines in one query into a DataFrame; the writers lay it
 out: a summary sheet (汇总) first, then one sheet per marketing center, each with a totals row
@@ -7,17 +8,20 @@ out: a summary sheet (汇总) first, then one sheet per marketing center, each w
 Text never becomes a formula: in the workbook every text cell is written as a string
 (XlsxWriter's ``strings_to_formulas`` is off, so pandas' ``write`` goes to ``write_string``);
 in the CSV a text field that starts with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage
-return) gets a leading ``'``. Numbers are written as numbers and never prefixed.
+return) gets a leading ``'``. Numbers are written as numbers and never prefixed. Both
+workbooks share the writer options (``XLSX_OPTIONS``) and the header format.
 """
 
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .models import PayRun, PayRunStatus, Tier
+from .tables import Kind, Table
 
 # The sheet is an HR document whose layout DOMAIN.md §7 fixes: these headers and labels are
 # the document's content (Chinese whatever the interface language), not interface strings,
@@ -98,6 +102,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 MAX_SHEET_NAME = 31
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Text stays text: never a formula, a link or a number.
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+CELL_FORMAT = {"border": 1, "valign": "vcenter"}
+HEAD_FORMAT = {**CELL_FORMAT, "bold": True, "bg_color": "#F2E6D9", "text_wrap": True}
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 Progress = Callable[[int], None]
@@ -213,10 +221,8 @@ def _print_escape(text: str) -> str:
 
 class _Formats:
     def __init__(self, book):
-        base = {"border": 1, "valign": "vcenter"}
-        self.head = book.add_format(
-            {**base, "bold": True, "bg_color": "#F2E6D9", "text_wrap": True, "align": "center"}
-        )
+        base = CELL_FORMAT
+        self.head = book.add_format({**HEAD_FORMAT, "align": "center"})
         self.column = {
             key: book.add_format({**base, "num_format": number} if number else base)
             for key, (number, _width) in COLUMN_LAYOUT.items()
@@ -286,7 +292,7 @@ def write_bonus_sheet_xlsx(run: PayRun, target, progress: Progress | None = None
     names = sheet_names(centers)
     title = run.company.name + SHEET_LABELS["title"].format(month=month_label(run))
     steps = len(centers) + 2
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    options = XLSX_OPTIONS
     with pd.ExcelWriter(target, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
         formats = _Formats(writer.book)
         summary = summary_frame(frame)
@@ -355,3 +361,111 @@ def write_bonus_sheet_csv(run: PayRun, target) -> None:
     else:
         with open(target, "wb") as out:
             out.write(payload)
+
+
+# --- Report tables (DOMAIN.md §8) ----------------------------------------------------------
+
+TABLE_FORMATS = {
+    Kind.TEXT: None,
+    Kind.INT: "0",
+    Kind.BOXES: "0.00",
+    Kind.MONEY: "0.00",
+    Kind.DECIMAL: "0.00",
+    Kind.PERCENT: "0.0%",
+    Kind.DATE: "yyyy-mm-dd",
+    Kind.DATETIME: "yyyy-mm-dd hh:mm",
+}
+TABLE_WIDTHS = {Kind.TEXT: 14, Kind.INT: 8, Kind.DATE: 11, Kind.DATETIME: 16}
+DEFAULT_WIDTH = 10
+PROGRESS_EVERY = 1000  # rows
+
+
+def table_cell(value, kind: Kind):
+    """A row value as the workbook stores it: 箱 for 条, a float for a Decimal, a naive
+    Asia/Shanghai datetime, text as ``str``; None stays a blank cell."""
+    if value is None or (value == "" and kind != Kind.TEXT):
+        return None
+    if kind == Kind.TEXT:
+        return str(value)
+    if kind == Kind.INT:
+        return int(value)
+    if kind == Kind.BOXES:
+        return float(Decimal(value) / CARTONS_PER_BOX)
+    if kind in (Kind.MONEY, Kind.DECIMAL, Kind.PERCENT):
+        return float(value)
+    if kind == Kind.DATE:
+        if isinstance(value, datetime):
+            value = timezone.localtime(value) if timezone.is_aware(value) else value
+            return value.date()
+        return value
+    if kind == Kind.DATETIME:
+        if isinstance(value, datetime):
+            value = timezone.localtime(value) if timezone.is_aware(value) else value
+            return value.replace(tzinfo=None, microsecond=0)
+        return datetime.combine(value, datetime.min.time()) if isinstance(value, date) else value
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def write_table_xlsx(table: Table, target, progress: Progress | None = None) -> None:
+    """Write one report table to ``target`` (a path or a binary file object): one sheet named
+    after the report, a bold header row (frozen, with a filter), the rows, the totals row
+    when the table has one. Number formats by column kind: 0.00 for 箱, money and points,
+    0.0% for rates, yyyy-mm-dd for dates; text cells are strings, never formulas.
+
+    ``progress(percent)`` is called while the rows are read (never 100).
+    """
+    columns = list(table.columns)
+    keys = [column.key for column in columns]
+    total = len(table.rows) or 1
+    records = []
+    for done, row in enumerate(table.rows, start=1):
+        records.append([table_cell(value, c.kind) for value, c in zip(row, columns, strict=True)])
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(90 * done // total)
+    frame = pd.DataFrame.from_records(records, columns=keys)
+    [name] = sheet_names([table.title]).values()
+    with pd.ExcelWriter(
+        target,
+        engine="xlsxwriter",
+        date_format=TABLE_FORMATS[Kind.DATE],
+        datetime_format=TABLE_FORMATS[Kind.DATETIME],
+        engine_kwargs={"options": XLSX_OPTIONS},
+    ) as writer:
+        book = writer.book
+        head = book.add_format(HEAD_FORMAT)
+        cell = {}
+        bold = {}
+        for column in columns:
+            number = TABLE_FORMATS[column.kind]
+            extra = {"num_format": number} if number else {}
+            cell[column.key] = book.add_format({**CELL_FORMAT, **extra})
+            bold[column.key] = book.add_format({**CELL_FORMAT, **extra, "bold": True})
+        frame.to_excel(writer, sheet_name=name, index=False, header=False, startrow=1)
+        sheet = writer.sheets[name]
+        for col, column in enumerate(columns):
+            width = column.width or TABLE_WIDTHS.get(column.kind, DEFAULT_WIDTH)
+            sheet.set_column(col, col, width, cell[column.key])
+            sheet.write_string(0, col, column.header, head)
+        last = len(records)
+        if table.totals is not None:
+            last += 1
+            for col, (value, column) in enumerate(zip(table.totals, columns, strict=True)):
+                value = table_cell(value, column.kind)
+                if value is None:
+                    sheet.write_blank(last, col, None, bold[column.key])
+                elif isinstance(value, str):
+                    sheet.write_string(last, col, value, bold[column.key])
+                else:
+                    sheet.write(last, col, value, bold[column.key])
+        sheet.set_row(0, 30)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(records), 1), len(columns) - 1)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
+        title = f"{table.title} {table.period}".strip()
+        sheet.set_header(f"&C&12{_print_escape(title)}")
+        sheet.set_footer("&R&P/&N")
+        if progress:
+            progress(95)

@@ -1,5 +1,11 @@
-from .views import alerts, exports, pay, tiers
+from .views import alerts, exports, pay, tables, tiers
 
 app_name = "reports"
 
-urlpatterns = pay.urlpatterns + tiers.urlpatterns + exports.urlpatterns + alerts.urlpatterns
+urlpatterns = (
+    pay.urlpatterns
+    + tiers.urlpatterns
+    + exports.urlpatterns
+    + tables.urlpatterns
+    + alerts.urlpatterns
+)

@@ -1,10 +1,12 @@
 """One FilterSet per model, shared by the HTML lists, the API and the exports."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from accounts.models import Territory
+from accounts.models import OrgUnit, Territory
 
 from .models import (
     Brand,
@@ -19,6 +21,7 @@ from .models import (
     RetailFormat,
     SalesTarget,
     ShelfTarget,
+    month_start,
 )
 
 
@@ -106,15 +109,74 @@ class ShelfTargetFilter(django_filters.FilterSet):
         fields = ["month", "brand", "org_unit", "territory"]
 
 
+def visible_units(request):
+    if request is None:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.visible_to(request.user).order_by("path")
+
+
+class Direction:
+    UP = "up"
+    DOWN = "down"
+    choices = [(UP, _("Upgraded")), (DOWN, _("Downgraded"))]
+    # (previous class, new class) of each move
+    MOVES = {UP: [("C", "B"), ("C", "A"), ("B", "A")], DOWN: [("A", "B"), ("A", "C"), ("B", "C")]}
+
+
+def _class_moves(direction: str) -> Q:
+    """Records whose class moved up (or down) from a previous class."""
+    moves = Q()
+    for old, new in Direction.MOVES[direction]:
+        moves |= Q(previous_class=old, final_class=new)
+    return moves
+
+
 class ClassificationRecordFilter(django_filters.FilterSet):
+    """The API's classification records and the class-change report (retailers of a month
+    whose class changed, DOMAIN.md §8)."""
+
+    month = django_filters.DateFilter(
+        method="filter_month", label=_("Month"), input_formats=["%Y-%m", "%Y-%m-%d"]
+    )
     changed = django_filters.BooleanFilter(method="filter_changed", label=_("Changed class"))
+    previous_class = django_filters.ChoiceFilter(
+        choices=RetailerClass.choices, label=_("Previous class")
+    )
+    final_class = django_filters.ChoiceFilter(choices=RetailerClass.choices, label=_("New class"))
+    direction = django_filters.ChoiceFilter(
+        choices=Direction.choices, method="filter_direction", label=_("Change")
+    )
+    org_unit = django_filters.ModelChoiceFilter(
+        queryset=visible_units, method="filter_org_unit", label=_("Org unit")
+    )
+    territory = django_filters.ModelChoiceFilter(
+        queryset=visible_territories, field_name="retailer__territory", label=_("Territory")
+    )
 
     class Meta:
         model = ClassificationRecord
-        fields = ["month", "retailer", "final_class", "computed_class", "changed"]
+        fields = [
+            "month",
+            "retailer",
+            "final_class",
+            "computed_class",
+            "previous_class",
+            "changed",
+            "direction",
+            "org_unit",
+            "territory",
+        ]
+
+    def filter_month(self, queryset, name, value):
+        return queryset.filter(month=month_start(value))
 
     def filter_changed(self, queryset, name, value):
-        from django.db.models import F
-
         changed = ~Q(previous_class=F("final_class"))
         return queryset.filter(changed) if value else queryset.exclude(changed)
+
+    def filter_direction(self, queryset, name, value):
+        return queryset.filter(_class_moves(value))
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def filter_org_unit(self, queryset, name, value):
+        return queryset.filter(retailer__territory__department__path__startswith=value.path)

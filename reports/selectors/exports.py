@@ -1,4 +1,6 @@
-"""Reads for bonus-sheet exports: who may export, and the export jobs they see."""
+"""Reads for exports: who may export the bonus sheet, and the export jobs a user sees."""
+
+from django.db.models import Q
 
 from accounts.models import Role
 from accounts.selectors import companies_visible_to
@@ -18,8 +20,13 @@ def can_export_bonus_sheet(user) -> bool:
 
 
 def export_jobs_visible_to(user):
-    """Export jobs of the pay runs of the city companies the user sees (HR and admins)."""
+    """A user's own report exports, and (HR and admins) the bonus-sheet exports of the pay
+    runs of the city companies they see. A report export holds the rows its requester sees,
+    so nobody else opens it."""
     jobs = ExportJob.objects.select_related("run", "run__company")
-    if not can_export_bonus_sheet(user):
+    if not (user and user.is_authenticated and user.is_active):
         return jobs.none()
-    return jobs.filter(run__company__in=companies_visible_to(user))
+    own_reports = Q(run__isnull=True, requested_by=user)
+    if not can_export_bonus_sheet(user):
+        return jobs.filter(own_reports)
+    return jobs.filter(own_reports | Q(run__company__in=companies_visible_to(user)))

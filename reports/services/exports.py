@@ -1,8 +1,12 @@
-"""Bonus-sheet export jobs: requesting a job, running it (the Celery task body).
+"""Export jobs, one path for every large export: requesting a job, running it (the Celery
+task body).
 
-``export_request`` only records the job: this module does not import ``reports.tasks`` (the
-tasks import the services). The caller queues the task once the job row is committed:
-``export_bonus_sheet_task.delay_on_commit(job.pk)``.
+A job writes either a pay run's bonus sheet (``export_request``, HR and admins) or a report
+table of DOMAIN.md §8 (``report_export_request``, whoever may see the report's page): the
+report is rebuilt in the job for the user who asked, from the page's query string, so the
+file has exactly the rows that user sees. The requests only record the job: this module
+does not import ``reports.tasks`` (the tasks import the services). The caller queues the
+task once the job row is committed: ``export_job_task.delay_on_commit(job.pk)``.
 """
 
 import io
@@ -11,16 +15,19 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ExportJob, ExportStatus, PayRun
 from ..selectors.exports import can_export_bonus_sheet
-from ..sheets import write_bonus_sheet_csv, write_bonus_sheet_xlsx
+from ..selectors.tables import report_table
+from ..sheets import write_bonus_sheet_csv, write_bonus_sheet_xlsx, write_table_xlsx
+from ..tables import ReportTable, Table, params_from_json, params_to_json
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("xlsx", "csv")
+DOCUMENT_LANGUAGE = "zh-hans"
 
 
 def bonus_sheet_filename(run: PayRun, file_format: str) -> str:
@@ -36,6 +43,13 @@ def bonus_sheet_write(run: PayRun, target, *, file_format: str, progress=None) -
         raise ValidationError(_("Unknown export format."))
 
 
+def export_filename(job: ExportJob) -> str:
+    """The name a job's file downloads under."""
+    if job.run_id:
+        return bonus_sheet_filename(job.run, job.file_format)
+    return job.filename or f"{job.report}.{job.file_format}"
+
+
 @transaction.atomic
 def export_request(*, run: PayRun, user, file_format: str) -> ExportJob:
     """Record a queued export of ``run``'s sheet; the caller queues the task on commit."""
@@ -46,12 +60,45 @@ def export_request(*, run: PayRun, user, file_format: str) -> ExportJob:
     return ExportJob.objects.create(run=run, file_format=file_format, requested_by=user)
 
 
+@transaction.atomic
+def report_export_request(*, report: ReportTable, user, params) -> ExportJob:
+    """Record a queued export of a report with the page's filters (``params``: the query
+    string); the caller queues the task on commit."""
+    if not report.allowed(user):
+        raise PermissionDenied(_("This report is not available to you."))
+    return ExportJob.objects.create(
+        report=report.code, params=params_to_json(params), file_format="xlsx", requested_by=user
+    )
+
+
+def _write(job: ExportJob, buffer, progress) -> tuple[str, str]:
+    """Write the job's file into ``buffer``: (storage name, download name)."""
+    if job.run_id:
+        bonus_sheet_write(job.run, buffer, file_format=job.file_format, progress=progress)
+        name = bonus_sheet_filename(job.run, job.file_format)
+        return name, name
+    report = report_table(job.report)
+    with translation.override(DOCUMENT_LANGUAGE):
+        table: Table = report.build(job.requested_by, params_from_json(job.params))
+        table_write(table, buffer, progress=progress)
+    return f"report-{job.report}-{job.pk}.xlsx", table.filename
+
+
+def table_write(table: Table, target, *, progress=None) -> None:
+    """Write a report table as .xlsx; its values in Chinese, the document's language, like
+    its headers (rows that are read lazily are read while the sheet is written)."""
+    with translation.override(DOCUMENT_LANGUAGE):
+        write_table_xlsx(table, target, progress=progress)
+
+
 def export_run(job_id: int) -> ExportJob | None:
     """Write the job's file: running → done (progress 100, file saved) or failed (the error).
 
     Safe to run again (a redelivered task): a finished job is left as it is.
     """
-    job = ExportJob.objects.select_related("run__prepared_by", "run__approved_by").filter(pk=job_id)
+    job = ExportJob.objects.select_related(
+        "run__company", "run__prepared_by", "run__approved_by", "requested_by__org_unit"
+    ).filter(pk=job_id)
     job = job.first()
     if job is None or job.status in (ExportStatus.DONE, ExportStatus.FAILED):
         return job
@@ -63,14 +110,10 @@ def export_run(job_id: int) -> ExportJob | None:
 
     try:
         buffer = io.BytesIO()
-        bonus_sheet_write(job.run, buffer, file_format=job.file_format, progress=progress)
-        job.file.save(
-            bonus_sheet_filename(job.run, job.file_format),
-            ContentFile(buffer.getvalue()),
-            save=False,
-        )
+        stored_name, job.filename = _write(job, buffer, progress)
+        job.file.save(stored_name, ContentFile(buffer.getvalue()), save=False)
     except Exception as exc:
-        logger.exception("bonus sheet export %s failed", job.pk)
+        logger.exception("export %s (%s) failed", job.pk, job.report or "bonus sheet")
         job.status = ExportStatus.FAILED
         job.error = f"{type(exc).__name__}: {exc}"
         job.finished_at = timezone.now()
@@ -80,5 +123,5 @@ def export_run(job_id: int) -> ExportJob | None:
     job.progress = 100
     job.error = ""
     job.finished_at = timezone.now()
-    job.save(update_fields=["file", "status", "progress", "error", "finished_at"])
+    job.save(update_fields=["file", "filename", "status", "progress", "error", "finished_at"])
     return job

@@ -1,13 +1,18 @@
-"""Bonus-sheet downloads for HR and administrators (everyone else gets 404).
+"""Downloads: the bonus sheet (HR and administrators; everyone else gets 404) and every report
+of DOMAIN.md §8 (whoever may see its page), through one path.
 
 URLs (app name ``reports``):
 - ``reports:bonus_sheet``: without ``?month`` the list of pay runs; with
   ``?month=YYYY-MM&format=xlsx|csv`` the file itself for a run of at most ``DIRECT_LIMIT``
   lines, else an export job is recorded, its Celery task queued once the job row is
   committed, and the browser goes to the job's page;
+- ``reports:report_export`` (``/reports/<code>/export/?<the page's query string>``): the
+  report's table (``reports.selectors.tables``) with the page's filters, as .xlsx at once
+  for at most ``DIRECT_LIMIT`` rows, else as an export job like the bonus sheet's;
 - ``reports:export_job``: the job's progress (the page reloads itself every 2 s) and the
   download link when done; ``reports:export_job_status`` the same as JSON;
-- ``reports:export_download``: the job's file.
+- ``reports:export_download``: the job's file. A user sees their own report jobs, and HR
+  and admins the bonus-sheet jobs of their cities.
 """
 
 import io
@@ -25,11 +30,21 @@ from retailers.models import parse_month
 
 from ..models import ExportStatus, PayRun
 from ..selectors.exports import can_export_bonus_sheet, export_jobs_visible_to
-from ..services.exports import FORMATS, bonus_sheet_filename, bonus_sheet_write, export_request
+from ..selectors.tables import report_table
+from ..services.exports import (
+    FORMATS,
+    bonus_sheet_filename,
+    bonus_sheet_write,
+    export_filename,
+    export_request,
+    report_export_request,
+    table_write,
+)
 from ..sheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
-from ..tasks import export_bonus_sheet_task
+from ..tables import ReportNotFound, params_from_json
+from ..tasks import export_job_task
 
-DIRECT_LIMIT = 500  # lines; a larger sheet is written by a Celery job
+DIRECT_LIMIT = 500  # lines or rows; a larger sheet is written by a Celery job
 REFRESH_SECONDS = 2
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 
@@ -80,15 +95,50 @@ def bonus_sheet(request):
     run = get_object_or_404(runs, month=_parse_month(month))
     if run.lines.count() > DIRECT_LIMIT:
         job = export_request(run=run, user=request.user, file_format=file_format)
-        export_bonus_sheet_task.delay_on_commit(job.pk)
+        export_job_task.delay_on_commit(job.pk)
         return redirect("reports:export_job", pk=job.pk)
     buffer = io.BytesIO()
     bonus_sheet_write(run, buffer, file_format=file_format)
-    response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = content_disposition_header(
-        True, bonus_sheet_filename(run, file_format)
+    return attachment(
+        buffer.getvalue(), bonus_sheet_filename(run, file_format), CONTENT_TYPES[file_format]
     )
+
+
+def attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    """A download; a Chinese file name goes in ``filename*`` (RFC 5987)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+@login_required
+@require_GET
+def report_export(request, code):
+    """A report's table with the page's filters: the .xlsx at once, or an export job."""
+    try:
+        report = report_table(code)
+        if not report.allowed(request.user):
+            raise ReportNotFound(code)
+        table = report.build(request.user, request.GET)
+    except ReportNotFound:
+        raise Http404 from None
+    if len(table) > DIRECT_LIMIT:
+        job = report_export_request(report=report, user=request.user, params=request.GET)
+        export_job_task.delay_on_commit(job.pk)
+        return redirect("reports:export_job", pk=job.pk)
+    buffer = io.BytesIO()
+    table_write(table, buffer)
+    return attachment(buffer.getvalue(), table.filename, XLSX_CONTENT_TYPE)
+
+
+def _job_page(job) -> tuple[str, str]:
+    """A report job's heading and the page to go back to (the bonus sheet's are fixed)."""
+    if job.run_id:
+        return "", reverse("reports:bonus_sheet")
+    report = report_table(job.report)
+    query = params_from_json(job.params).urlencode()
+    url = reverse(report.page)
+    return job.filename or report.title, f"{url}?{query}" if query else url
 
 
 def _job_status(job) -> dict:
@@ -107,11 +157,14 @@ def _job_status(job) -> dict:
 def export_job(request, pk):
     job = get_object_or_404(export_jobs_visible_to(request.user), pk=pk)
     finished = job.status in (ExportStatus.DONE, ExportStatus.FAILED)
+    title, back = _job_page(job)
     return render(
         request,
         "reports/export_job.html",
         {
             "job": job,
+            "title": title,
+            "back": back,
             "state": _job_status(job),
             "refresh": None if finished else REFRESH_SECONDS,
         },
@@ -134,7 +187,7 @@ def export_download(request, pk):
     return FileResponse(
         job.file.open("rb"),
         as_attachment=True,
-        filename=bonus_sheet_filename(job.run, job.file_format),
+        filename=export_filename(job),
         content_type=CONTENT_TYPES.get(job.file_format),
     )
 
@@ -144,4 +197,5 @@ urlpatterns = [
     path("pay/exports/<int:pk>/", export_job, name="export_job"),
     path("pay/exports/<int:pk>/status/", export_job_status, name="export_job_status"),
     path("pay/exports/<int:pk>/download/", export_download, name="export_download"),
+    path("reports/<slug:code>/export/", report_export, name="report_export"),
 ]

@@ -11,6 +11,7 @@ The FilterSets (one per model) serve both the HTML lists and the API.
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -441,3 +442,32 @@ class WorkPlanFilter(django_filters.FilterSet):
     @extend_schema_field(OpenApiTypes.INT)
     def filter_org_unit(self, queryset, name, value):
         return queryset.filter(manager__org_unit__path__startswith=value.path)
+
+
+# --- The list pages' rows (the page and its export read the same) ----------------------------
+
+
+def as_request(user):
+    """What a FilterSet needs of a request (its choice querysets read ``request.user``), for
+    the same filters applied outside a request (an export job)."""
+    return SimpleNamespace(user=user)
+
+
+def information_filtered(*, user, params, request=None) -> InformationItemFilter:
+    """The information feed with the page's filters: ``.qs`` is the page's rows, newest
+    first."""
+    queryset = information_feed(user=user).order_by("-reported_at", "-pk")
+    return InformationItemFilter(params, queryset=queryset, request=request or as_request(user))
+
+
+def complaints_filtered(
+    *, user, params, now: datetime | None = None, request=None
+) -> ComplaintFilter:
+    """The complaint list with the page's filters: ``.qs`` is the page's rows, the overdue
+    tab (``overdue=true``) by deadline, otherwise newest first."""
+    queryset = complaints_for(user=user, now=now)
+    if params.get("overdue") in ("true", "1"):
+        queryset = queryset.order_by("resolve_by", "pk")
+    else:
+        queryset = queryset.order_by("-opened_at", "-pk")
+    return ComplaintFilter(params, queryset=queryset, request=request or as_request(user))

@@ -33,7 +33,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from accounts.models import OrgKind, OrgUnit, Role, Territory
 from retailers.models import (
@@ -362,6 +362,11 @@ class RateRow:
         return None if self.active is None else rate(self.ordered, self.active)
 
     @property
+    def missing(self) -> int | None:
+        """Active retailers not counted on shelf: the ones ``retailers_without_brand`` lists."""
+        return None if self.active is None else self.active - self.observed_on_shelf
+
+    @property
     def observed_percent(self):
         return percent(self.observed_rate)
 
@@ -540,4 +545,44 @@ def shelf_rate_report(
         children=children,
         blocks=blocks,
         refreshed_at=max((row.refreshed_at for row in rows), default=None),
+    )
+
+
+# --- Drill-down: the retailers of a scope without the brand on shelf ------------------------
+
+
+def retailers_without_brand(
+    user, *, scope: RateScope, brand_id: int, month: date, abc_class: str = ""
+):
+    """The active retailers of ``scope`` (of ``abc_class`` when given) whose latest valid
+    observation of the brand in ``month`` is not on shelf, or that have none: the
+    retailers the observed 上柜率 does not count (active − observed on shelf). One query.
+
+    Each retailer carries ``last_on_shelf`` (False, or None when never observed in the
+    month) and ``last_observed_at``. Ordered by territory and licence number.
+    """
+    first = month_start(month)
+    latest = ShelfObservation.objects.filter(
+        retailer=OuterRef("pk"),
+        brand_id=brand_id,
+        visit__status=VisitStatus.VALID,
+        visit__check_in_date__gte=first,
+        visit__check_in_date__lt=add_months(first, 1),
+    ).order_by("-observed_at", "-pk")
+    retailers = Retailer.objects.visible_to(user).filter(status=RetailerStatus.ACTIVE)
+    if scope.territory is not None:
+        retailers = retailers.filter(territory_id=scope.pk)
+    else:
+        retailers = retailers.filter(territory__department__path__startswith=scope.unit.path)
+    abc_class = _check_class(abc_class)
+    if abc_class:
+        retailers = retailers.filter(abc_class=abc_class)
+    return (
+        retailers.annotate(
+            last_on_shelf=Subquery(latest.values("on_shelf")[:1]),
+            last_observed_at=Subquery(latest.values("observed_at")[:1]),
+        )
+        .filter(Q(last_on_shelf=False) | Q(last_on_shelf__isnull=True))
+        .select_related("territory", "territory__manager")
+        .order_by("territory__code", "license_no")
     )

@@ -33,13 +33,13 @@ from ..forms_feedback import (
 )
 from ..models import ComplaintStatus, InformationItem, WorkPlan
 from ..selectors.feedback import (
-    ComplaintFilter,
-    InformationItemFilter,
     PlanState,
     SatisfactionSurveyFilter,
     WorkPlanFilter,
+    complaints_filtered,
     complaints_for,
     information_feed,
+    information_filtered,
     surveys_for,
     work_plan_summary,
     work_plans_for,
@@ -82,8 +82,7 @@ def _next_or(request, fallback):
 
 @login_required
 def info_feed(request):
-    queryset = information_feed(user=request.user).order_by("-reported_at", "-pk")
-    filterset = InformationItemFilter(request.GET, queryset=queryset, request=request)
+    filterset = information_filtered(user=request.user, params=request.GET, request=request)
     page, query = _page(request, filterset.qs)
     return render(
         request,
@@ -159,10 +158,8 @@ def lead_update(request, pk):
 @login_required
 def complaint_list(request):
     now = timezone.now()
-    queryset = complaints_for(user=request.user, now=now)
     overdue_tab = request.GET.get("overdue") in ("true", "1")
-    queryset = queryset.order_by("resolve_by") if overdue_tab else queryset.order_by("-opened_at")
-    filterset = ComplaintFilter(request.GET, queryset=queryset, request=request)
+    filterset = complaints_filtered(user=request.user, params=request.GET, now=now, request=request)
     page, query = _page(request, filterset.qs)
     return render(
         request,

@@ -4,7 +4,6 @@ Figures come from the monthly rollup (``ShelfRateRollup``), refreshed nightly by
 an admin or the assessment center can refresh a month now.
 """
 
-import re
 from datetime import date
 
 from django import forms
@@ -15,50 +14,22 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import companies_visible_to
-from retailers.models import Brand, RetailerClass, add_months, month_start
+from retailers.models import Brand, add_months, month_start
 
-from ..selectors.rates import rate_breadcrumbs, rate_scope_for, shelf_rate_report
+from ..forms_rates import SCOPE_PARAMS, MonthField, shelf_rate_query
+from ..selectors.rates import rate_breadcrumbs, shelf_rate_report
 from ..tasks import refresh_shelf_rates
 
 REFRESH_ROLES = (Role.ADMIN, Role.ASSESSMENT_CENTER)
 MONTHS_OFFERED = 13
-SCOPE_PARAMS = ("unit", "territory")
 
 
 def can_refresh(user) -> bool:
     return user.is_superuser or user.role in REFRESH_ROLES
-
-
-class MonthField(forms.CharField):
-    """A month as YYYY-MM (or any day of it as YYYY-MM-DD), cleaned to its first day."""
-
-    def to_python(self, value):
-        value = super().to_python(value).strip()
-        if not value:
-            return None
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", value)
-        try:
-            return date(int(match[1]), int(match[2]), 1) if match else date.fromisoformat(value)
-        except ValueError as exc:
-            raise forms.ValidationError(gettext_lazy("Enter a month as YYYY-MM.")) from exc
-
-
-class ShelfRateFilterForm(forms.Form):
-    month = MonthField(required=False, label=gettext_lazy("Month"))
-    unit = forms.IntegerField(required=False, min_value=1)
-    territory = forms.IntegerField(required=False, min_value=1)
-    abc_class = forms.ChoiceField(
-        required=False,
-        label=gettext_lazy("Class"),
-        choices=[("", gettext_lazy("All classes")), *RetailerClass.choices],
-    )
-    brand = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Brand"))
-    new = forms.BooleanField(required=False, label=gettext_lazy("New brands only (新品上柜率)"))
 
 
 def month_choices(selected: date, today: date) -> list[date]:
@@ -72,26 +43,20 @@ def month_choices(selected: date, today: date) -> list[date]:
 
 @login_required
 def shelf_rates(request):
-    form = ShelfRateFilterForm(request.GET)
-    form.is_valid()
-    if any(name in form.errors for name in SCOPE_PARAMS):
-        raise Http404
-    data = form.cleaned_data
     user = request.user
-    month = data.get("month") or month_start(timezone.localdate())
-    asked = data.get("unit") is not None or data.get("territory") is not None
-    scope = rate_scope_for(user, unit_id=data.get("unit"), territory_id=data.get("territory"))
-    if scope is None and asked:
+    query = shelf_rate_query(user, request.GET)
+    if query.refused:
         raise Http404
+    form, month, scope = query.form, query.month, query.scope
     report = None
     if scope is not None:
         report = shelf_rate_report(
             user,
             scope=scope,
             month=month,
-            abc_class=data.get("abc_class") or "",
-            brand_id=data.get("brand"),
-            new_only=bool(data.get("new")),
+            abc_class=query.abc_class,
+            brand_id=query.brand_id,
+            new_only=query.new_only,
         )
     # Filters without the scope, for the drill-down and breadcrumb links.
     filters = request.GET.copy()
@@ -104,9 +69,9 @@ def shelf_rates(request):
         "month": month,
         "months": month_choices(month, timezone.localdate()),
         "brands": Brand.objects.visible_to(user).order_by("price_class", "code"),
-        "selected_class": data.get("abc_class") or "",
-        "selected_brand": data.get("brand"),
-        "new_only": bool(data.get("new")),
+        "selected_class": query.abc_class,
+        "selected_brand": query.brand_id,
+        "new_only": query.new_only,
         "filters": filters.urlencode(),
         "query": request.GET.urlencode(),
         "can_refresh": can_refresh(user),
