@@ -40,6 +40,11 @@ GROUPS = {
 NAVIGATION = [
     {"url": "home", "label": _("Home"), "roles": None},
     {
+        "url": "reports:dashboard",
+        "label": _("Dashboard"),
+        "roles": (*INSPECTING, Role.ADMIN, Role.LEADER),
+    },
+    {
         "url": "visits:today",
         "label": _("Today's route"),
         "roles": (Role.CUSTOMER_MANAGER,),

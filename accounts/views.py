@@ -1,18 +1,23 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from reports.selectors.home import manager_progress, todo_for
 
-from .models import Territory
+from .models import SUPERVISOR_ROLES, Role, Territory
 from .selectors import org_tree_for, scope_summary_for, territory_colleagues
+
+# Leaders (领导) and the supervisors of the three levels start the day on the dashboard.
+DASHBOARD_HOME_ROLES = (*SUPERVISOR_ROLES, Role.LEADER)
 
 
 @login_required
 def home(request):
     """What needs doing today first (counts with links), then the user's place in the org."""
     user = request.user
+    if user.role in DASHBOARD_HOME_ROLES:
+        return redirect("reports:dashboard")
     now = timezone.now()
     today = timezone.localdate(now)
     territory = (

@@ -1,4 +1,4 @@
-from .views import alerts, exports, pay, tables, tiers
+from .views import alerts, dashboards, exports, pay, tables, tiers
 
 app_name = "reports"
 
@@ -8,4 +8,5 @@ urlpatterns = (
     + exports.urlpatterns
     + tables.urlpatterns
     + alerts.urlpatterns
+    + dashboards.urlpatterns
 )

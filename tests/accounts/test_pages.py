@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.selectors import scope_summary_for
 from tests.factories import DepartmentFactory, TerritoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,12 +101,21 @@ def test_org_tree_for_company_role_shows_both_centers(client, org):
 
 
 def test_home_counts_for_a_supervisor(client, org):
+    # A supervisor starts the day on the dashboard; the head counts stay scoped.
     response = login(client, org.a.center_supervisor).get(reverse("home"))
-    assert response.context["summary"] == {
+    assert response["Location"] == reverse("reports:dashboard")
+    assert scope_summary_for(org.a.center_supervisor) == {
         "territories": 2,
         "unassigned": 0,
         "managers": 2,
         "supervisors": 2,
+    }
+    admin_home = login(client, org.admin).get(reverse("home"))
+    assert admin_home.context["summary"] == {
+        "territories": 4,
+        "unassigned": 0,
+        "managers": 4,
+        "supervisors": 5,
     }
 
 
@@ -138,11 +148,13 @@ def test_org_tree_query_count_does_not_grow(client, org, django_assert_num_queri
 
 
 def test_menu_groups_links_into_dropdowns(client, org):
-    menu = login(client, org.assessor).get(reverse("home")).context["nav_menu"]
+    menu = login(client, org.assessor).get(reverse("home"), follow=True).context["nav_menu"]
     groups = {entry["label"]: len(entry["children"]) for entry in menu if "children" in entry}
     assert set(groups) == {"走访管理", "信息与投诉", "考核", "薪酬", "系统"}
     assert all(count >= 2 for count in groups.values())
     # A group with a single visible link is shown as that link.
-    menu = login(client, org.a.center_supervisor).get(reverse("home")).context["nav_menu"]
+    menu = (
+        login(client, org.a.center_supervisor).get(reverse("home"), follow=True).context["nav_menu"]
+    )
     links = [entry["link"]["label"] for entry in menu if "link" in entry]
     assert "组织架构" in links
