@@ -72,7 +72,7 @@
           "<br>" + labels.sales + ": " + plain(c.sales[i]) + "<br>" + labels.drill;
       }
     };
-    option.xAxis = { type: "value", axisLabel: { formatter: "{value}%" } };
+    option.xAxis = { type: "value", axisLabel: { formatter: "{value}%", hideOverlap: true } };
     option.yAxis = { type: "category", data: c.names, inverse: true,
       axisLabel: { width: narrow() ? 72 : 110, overflow: "truncate" } };
     option.series = [{
@@ -171,6 +171,7 @@
     var rows = data.information;
     var option = base();
     option.grid.top = 8;
+    option.grid.right = 32;  // room for the counts at the end of the bars
     option.color = [BLUE];
     option.tooltip = { trigger: "axis", axisPointer: { type: "shadow" }, confine: true };
     option.xAxis = { type: "value", minInterval: 1 };
