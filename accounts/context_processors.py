@@ -44,6 +44,7 @@ NAVIGATION = [
         "label": _("Dashboard"),
         "roles": (*INSPECTING, Role.ADMIN, Role.LEADER),
     },
+    {"url": "reports:alerts", "label": _("Alerts"), "roles": None},
     {
         "url": "visits:today",
         "label": _("Today's route"),

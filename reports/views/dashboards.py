@@ -28,6 +28,7 @@ from retailers.models import Retailer, RetailerStatus, add_months, month_start
 
 from ..api.dashboards import scope_and_month
 from ..selectors import dashboards as selectors
+from ..selectors.home import todo_for
 
 # Supervisors of the three levels, admins and leaders (领导); HR and customer managers have
 # their own home pages.
@@ -113,6 +114,9 @@ def dashboard(request):
         "child_level": child_level,
         "child_label": CHILD_LABELS.get(child_level),
         "charts": chart_data(scope, kpis, children),
+        # What needs doing today: the user's own to-dos, whatever scope they look at.
+        "todo": todo_for(user),
+        "todo_at": timezone.now(),
     }
     if scope.manager is not None:
         context["retailers"] = retailer_page(request, scope)
