@@ -10,6 +10,7 @@ from accounts.models import (
     CityRuleQuerySet,
     OrgKind,
     OrgUnit,
+    Role,
     ScopedQuerySet,
     User,
     rule_company_field,
@@ -87,6 +88,14 @@ class Level(models.IntegerChoices):
     COMPANY = 1, _("Level 1: assessment center")
     CENTER = 2, _("Level 2: marketing center")
     DEPARTMENT = 3, _("Level 3: service department")
+
+
+# The supervision level of each inspecting role.
+ROLE_LEVEL = {
+    Role.ASSESSMENT_CENTER: Level.COMPANY,
+    Role.MARKETING_CENTER_SUPERVISOR: Level.CENTER,
+    Role.SERVICE_DEPT_SUPERVISOR: Level.DEPARTMENT,
+}
 
 
 class InspectionQuerySet(ScopedQuerySet):

@@ -35,6 +35,9 @@ from visits.selectors.rates import territory_new_brand_rates
 
 from .filters import ScoreFilter
 from .models import (
+    ROLE_LEVEL,
+    Appeal,
+    AppealStatus,
     AssessmentMonth,
     AssessmentScheme,
     BonusPoint,
@@ -234,4 +237,17 @@ def ranking_for(user, params, request=None) -> Ranking:
         order=order,
         filterset=filterset,
         columns=ranking_columns(filterset.qs) if month else [],
+    )
+
+
+def decidable_appeals(user):
+    """The appeals a supervisor decides: pending ones in their subtree against inspections
+    of a lower level, not their own (the appeals page's queue and the home page's count)."""
+    level = ROLE_LEVEL.get(user.role)
+    if level is None:
+        return Appeal.objects.none()
+    return (
+        Appeal.objects.visible_to(user)
+        .filter(status=AppealStatus.PENDING, inspection__level__gt=level)
+        .exclude(inspection__inspector=user)
     )

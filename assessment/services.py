@@ -12,6 +12,7 @@ from accounts.models import OrgUnit, Role, User
 from retailers.models import month_start
 
 from .models import (
+    ROLE_LEVEL,
     Appeal,
     AppealStatus,
     AssessmentMonth,
@@ -23,12 +24,6 @@ from .models import (
 )
 from .scoring import score
 from .selectors import gather_inputs, open_month_for, scheme_for, scheme_spec
-
-ROLE_LEVEL = {
-    Role.ASSESSMENT_CENTER: 1,
-    Role.MARKETING_CENTER_SUPERVISOR: 2,
-    Role.SERVICE_DEPT_SUPERVISOR: 3,
-}
 
 
 class MonthBusy(Exception):

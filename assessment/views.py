@@ -46,7 +46,7 @@ from .models import (
     ManagerScore,
     MonthState,
 )
-from .selectors import ranking_for
+from .selectors import decidable_appeals, ranking_for
 
 PAGE_SIZE = 50
 
@@ -315,18 +315,6 @@ def appeal_file(request, pk):
                 f"{reverse('assessment:my_score')}?month={inspection.month.isoformat()}"
             )
     return render(request, "assessment/appeal_form.html", {"inspection": inspection, "form": form})
-
-
-def decidable_appeals(user):
-    """Pending appeals in the user's subtree against inspections of a lower level."""
-    level = services.ROLE_LEVEL.get(user.role)
-    if level is None:
-        return Appeal.objects.none()
-    return (
-        Appeal.objects.visible_to(user)
-        .filter(status=AppealStatus.PENDING, inspection__level__gt=level)
-        .exclude(inspection__inspector=user)
-    )
 
 
 @login_required

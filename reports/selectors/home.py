@@ -45,6 +45,7 @@ from accounts.models import Role
 from accounts.selectors import companies_visible_to
 from assessment.coverage import coverage_report
 from assessment.models import (
+    ROLE_LEVEL,
     Appeal,
     AppealStatus,
     AssessmentMonth,
@@ -52,7 +53,7 @@ from assessment.models import (
     ManagerScore,
     MonthState,
 )
-from assessment.services import ROLE_LEVEL
+from assessment.selectors import decidable_appeals
 from retailers.models import (
     CARTONS_PER_BOX,
     KeyBrandMonth,
@@ -205,7 +206,7 @@ def _oversight_items(user, role, today: date, now: datetime) -> list[TodoItem]:
     )
     overdue = complaints_overdue(user=user, now=now).order_by().count()
     if role in ROLE_LEVEL:
-        appeals = _decidable_appeals(user, ROLE_LEVEL[role]).count()
+        appeals = decidable_appeals(user).count()
         appeals_url = reverse("assessment:appeals")
     else:  # an admin or a leader: every pending appeal they see; admins decide none
         appeals = Appeal.objects.visible_to(user).filter(status=AppealStatus.PENDING).count()
@@ -249,16 +250,6 @@ def _oversight_items(user, role, today: date, now: datetime) -> list[TodoItem]:
             note=_("so far, %(month)s") % {"month": _ym(month)},
         ),
     ]
-
-
-def _decidable_appeals(user, level: int):
-    """The queue of the appeals page: pending appeals in the user's subtree against
-    inspections of a lower level, not the user's own (``assessment.views``)."""
-    return (
-        Appeal.objects.visible_to(user)
-        .filter(status=AppealStatus.PENDING, inspection__level__gt=level)
-        .exclude(inspection__inspector=user)
-    )
 
 
 def _alert_counts():
