@@ -31,7 +31,10 @@ def snapshot():
     )
 
 
-def test_small_demo_company(settings):
+def test_small_demo_company(settings, monkeypatch):
+    # The org and its people; a few retailers per territory keep the test quick (the golden
+    # digest below checks the full small demo).
+    monkeypatch.setitem(retailer_demo.RETAILERS_PER_TERRITORY, "small", 3)
     output = seed("--size", "small", "--seed", "7")
     assert OrgUnit.objects.filter(kind=OrgKind.MARKETING_CENTER).count() == 2
     assert OrgUnit.objects.filter(kind=OrgKind.SERVICE_DEPARTMENT).count() == 4
@@ -106,7 +109,8 @@ def test_city_size(monkeypatch):
     assert Territory.objects.values("name").distinct().count() == 200
 
 
-def test_refuses_a_database_with_data_and_if_empty_skips():
+def test_refuses_a_database_with_data_and_if_empty_skips(monkeypatch):
+    monkeypatch.setitem(retailer_demo.RETAILERS_PER_TERRITORY, "small", 2)
     seed()
     before = User.objects.count()
     with pytest.raises(CommandError, match="already has users"):
