@@ -150,6 +150,17 @@ def breadcrumbs(user, scope: Scope) -> list[Scope]:
 
 # --- KPIs -------------------------------------------------------------------------------------
 
+# Counts shown as they are summed.
+COUNTS = (
+    "retailers_active",
+    "retailers_suspended",
+    "retailers_cancelled",
+    "class_a",
+    "class_b",
+    "class_c",
+    "class_up",
+    "class_down",
+)
 SUMS = (
     "sales_cartons",
     "key_cartons",
@@ -160,14 +171,7 @@ SUMS = (
     "complaints_overdue",
     "survey_sum",
     "survey_count",
-    "retailers_active",
-    "retailers_suspended",
-    "retailers_cancelled",
-    "class_a",
-    "class_b",
-    "class_c",
-    "class_up",
-    "class_down",
+    *COUNTS,
 )
 
 
@@ -267,16 +271,7 @@ class Figures:
             coverage_l1=_round(_ratio(value("covered_l1"), managers)),
             refreshed_at=get("refreshed_at"),
         )
-        for name in (
-            "retailers_active",
-            "retailers_suspended",
-            "retailers_cancelled",
-            "class_a",
-            "class_b",
-            "class_c",
-            "class_up",
-            "class_down",
-        ):
+        for name in COUNTS:
             setattr(figures, name, value(name))
         return figures
 
