@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.selectors import companies_visible_to, company_chosen
+from reports.selectors import dashboards
 from retailers.models import parse_month
 
 from . import services
@@ -174,6 +175,12 @@ def ranking(request):
     _allow(request.user, SCORE_VIEWER_ROLES)
     ranking = ranking_for(request.user, request.GET, request=request)
     page, query = _page(request, ranking.filterset.qs)
+    # The scope's average is the dashboard's figure (one number everywhere).
+    unit = (
+        ranking.filterset.form.cleaned_data.get("org_unit") if ranking.filterset.is_bound else None
+    )
+    scope = dashboards.scope_for(request.user, unit_id=unit.pk if unit else None)
+    average = dashboards.average_score(scope, ranking.month) if scope and ranking.month else None
     rows = list(page.object_list)
     for row in rows:
         row.by_code = {item.code: item for item in row.items.all()}
@@ -191,6 +198,7 @@ def ranking(request):
             "assessment": ranking.assessment,
             "columns": ranking.columns,
             "order": ranking.order,
+            "average": average,
         },
     )
 

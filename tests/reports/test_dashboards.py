@@ -319,3 +319,20 @@ def test_query_counts_do_not_grow(month):
         dashboards.children(scope, SEP)
         dashboards.trend(scope, SEP)
     assert len(ctx.captured_queries) == small
+
+
+def test_the_ranking_shows_the_dashboards_average(client, month):
+    """One number everywhere: the score page's average is the dashboard card's."""
+    client.force_login(month.a.dept_supervisor)
+    api = client.get("/api/v1/dashboard/kpis/", {"month": "2026-10"}).json()
+    assert api["current"]["score_mean"] == "75.00"  # (92 + 58) ÷ 2, department A
+    page = client.get(reverse("assessment:ranking"), {"month": "2026-10-01"})
+    assert page.context["average"] == (D("75.00"), 2)
+    assert "75.00" in page.content.decode()
+    client.force_login(month.admin)
+    company = client.get(reverse("assessment:ranking"), {"month": "2026-10-01"})
+    assert company.context["average"] == (D("82.50"), 4)
+    unit = client.get(
+        reverse("assessment:ranking"), {"month": "2026-10-01", "org_unit": month.b.center.pk}
+    )
+    assert unit.context["average"] == (D("90.00"), 2)  # (80 + 100) ÷ 2
