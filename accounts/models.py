@@ -386,17 +386,25 @@ class Territory(models.Model):
                 )
 
 
-def rule_company_field():
-    """The ``company`` field of a rule model: empty for the province default (set once for
-    every city), or the city company (市公司) that overrides it."""
+def city_company_field(**options):
+    """The ``company`` of what belongs to one city company (市公司): its months, pay runs,
+    rule overrides."""
     return models.ForeignKey(
         OrgUnit,
         verbose_name=_("city company"),
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": OrgKind.COMPANY},
+        **options,
+    )
+
+
+def rule_company_field():
+    """The ``company`` field of a rule model: empty for the province default (set once for
+    every city), or the city company (市公司) that overrides it."""
+    return city_company_field(
+        null=True,
+        blank=True,
         help_text=_("Empty: the province default for every city. A city: its own override."),
     )
 

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import (
     CityRuleQuerySet,
     OrgKind,
-    OrgUnit,
     Role,
     ScopedQuerySet,
     User,
+    city_company_field,
     rule_company_field,
 )
 
@@ -213,13 +213,7 @@ class AssessmentMonthQuerySet(models.QuerySet):
 class AssessmentMonth(models.Model):
     """The state of one city company's month: draft (recomputable) → review → published."""
 
-    company = models.ForeignKey(
-        OrgUnit,
-        verbose_name=_("city company"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to={"kind": OrgKind.COMPANY},
-    )
+    company = city_company_field()
     month = models.DateField(_("month"))
     state = models.CharField(
         _("state"), max_length=10, choices=MonthState.choices, default=MonthState.DRAFT

@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
     CityRuleQuerySet,
-    OrgKind,
     OrgUnit,
     ScopedQuerySet,
     User,
+    city_company_field,
     rule_company_field,
 )
 
@@ -185,13 +185,7 @@ class PayRun(models.Model):
     """One city company's pay run of a month: prepared by one HR user, approved by a
     different user."""
 
-    company = models.ForeignKey(
-        OrgUnit,
-        verbose_name=_("city company"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to={"kind": OrgKind.COMPANY},
-    )
+    company = city_company_field()
     month = models.DateField(_("month"))
     scheme = models.ForeignKey(PayScheme, on_delete=models.PROTECT, verbose_name=_("pay scheme"))
     status = models.CharField(
