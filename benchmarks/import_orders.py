@@ -34,7 +34,8 @@ from django.db import connection  # noqa: E402
 
 from accounts import services as accounts_services  # noqa: E402
 from accounts.models import OrgKind  # noqa: E402
-from retailers.imports import OrderImporter, import_file  # noqa: E402
+from imports.kinds import import_file  # noqa: E402
+from retailers.imports.orders import OrderImporter  # noqa: E402
 from retailers.models import Brand, Retailer  # noqa: E402
 
 RETAILERS = 50_000

@@ -18,8 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
-
-from .imports import ImportKind, import_file
+from imports.kinds import ImportKind, import_file
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 SAMPLES = {

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import OrgKind, Role
 from assessment.models import AssessmentMonth, Inspection, ManagerScore, MonthState
+from imports.kinds import import_file
 from reports import alerts as rules
 from reports.models import (
     AlertRules,
@@ -35,7 +36,6 @@ from reports.selectors import alerts as selectors
 from reports.selectors.alerts import alert_counts, alerts_for, order_anomaly_rows, sections_for
 from reports.services.alerts import orders_rollup_refresh
 from reports.tasks import refresh_order_rollup
-from retailers.imports import import_file
 from retailers.models import OrderLine, RetailerStatus, Violation, add_months
 from tests.factories import (
     BrandFactory,

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from retailers.imports import OrderImporter, import_file
+from imports.kinds import import_file
+from retailers.imports.orders import OrderImporter
 from retailers.models import OrderLine
 from tests.factories import BrandFactory, OrderLineFactory, RetailerFactory
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from retailers import imports
-from retailers.imports import MAX_ERRORS, import_file
+from imports import engine
+from imports.kinds import import_file
+from imports.report import MAX_ERRORS
 from retailers.models import Retailer, RetailerAssignment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -145,7 +146,7 @@ def test_error_report_lists_row_column_value_reason_and_nothing_is_written(org, 
 
 
 def test_an_error_after_written_batches_still_writes_nothing(org, write_csv, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(engine, "CHUNK_SIZE", 2)
     rows = [[f"3201000000{n:02d}", *ROW_1[1:]] for n in range(1, 6)]
     rows.append([*ROW_2[:-1], "T-ZZ"])
     report = import_file("retailers", write_csv([HEADER, *rows]))

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from retailers.imports import ImportKind, import_file
+from imports.kinds import ImportKind, import_file
 from retailers.models import (
     Brand,
     KeyBrandMonth,

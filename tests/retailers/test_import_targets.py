@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from retailers.imports import import_file
+from imports.kinds import import_file
 from retailers.models import SalesTarget, ShelfTarget
 from tests.factories import BrandFactory
 

@@ -1,6 +1,5 @@
-from retailers.imports import ImportKind
-
-from ._import import ImportCommand
+from imports.command import ImportCommand
+from imports.kinds import ImportKind
 
 
 class Command(ImportCommand):

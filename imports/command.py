@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from retailers.imports import import_file
+from .kinds import import_file
 
 
 class ImportCommand(BaseCommand):

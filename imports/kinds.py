@@ -1,0 +1,68 @@
+"""What can be imported, which importer does it, and the entry point ``import_file``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import models, transaction
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy
+
+from .reading import FileError, Table
+from .report import ImportReport
+
+
+class ImportKind(models.TextChoices):
+    RETAILERS = "retailers", gettext_lazy("Retailers")
+    BRANDS = "brands", gettext_lazy("Brands")
+    ORDERS = "orders", gettext_lazy("Order lines")
+    TARGETS = "targets", gettext_lazy("Targets")
+
+
+# Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
+# callable ``(header, **options)`` returning an object with ``run(table, report, dry_run=)``.
+IMPORTERS = {
+    ImportKind.RETAILERS: "retailers.imports.retailers.RetailerImporter",
+    ImportKind.BRANDS: "retailers.imports.brands.BrandImporter",
+    ImportKind.ORDERS: "retailers.imports.orders.OrderImporter",
+    ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
+}
+
+
+def importer_for(kind: str, header: list[str], **options):
+    factory = import_string(IMPORTERS[ImportKind(kind)])
+    return (
+        factory.for_header(header, **options)
+        if hasattr(factory, "for_header")
+        else factory(header, **options)
+    )
+
+
+def import_file(
+    kind: str,
+    path: str | Path,
+    *,
+    filename: str | None = None,
+    dry_run: bool = False,
+    **options,
+) -> ImportReport:
+    """Import one file of ``kind`` (see ImportKind); return its report.
+
+    ``filename`` is the name the user gave the file (an upload's temp file has another).
+    ``options`` go to the importer: ``on`` is the effective date of retailer assignments
+    (default: today); ``method`` forces the order staging path (``copy`` or ``insert``), for
+    tests and benchmarks.
+    """
+    kind = ImportKind(kind)
+    report = ImportReport(kind=kind, dry_run=dry_run)
+    try:
+        with Table(path, filename) as table, transaction.atomic():
+            importer = importer_for(kind, table.header, **options)
+            importer.run(table, report, dry_run=dry_run)
+            if not report.ok or dry_run:
+                transaction.set_rollback(True)
+    except FileError as exc:
+        report.add_error(exc.row, "", "", exc.reason)
+    if not report.ok:
+        report.fail()
+    return report

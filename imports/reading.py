@@ -1,0 +1,180 @@
+"""Reading CSV (UTF-8 or GB18030) and XLSX files row by row, never the whole file at once."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from django.utils.translation import gettext as _
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read (wrong type, encoding, missing columns)."""
+
+    def __init__(self, reason: str, row: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.row = row
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def detect_encoding(binary) -> str:
+    """``utf-8-sig`` for a BOM, ``utf-8`` when the whole file decodes as UTF-8, else GB18030.
+
+    The file is streamed in 1 MB chunks (a GB18030 file whose first megabyte is ASCII still
+    ends up as GB18030) and rewound. A file that is neither raises FileError with the line
+    of the first bad byte.
+    """
+    binary.seek(0)
+    head = binary.read(4)
+    binary.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileError(_("UTF-16 text is not supported; save the file as CSV (UTF-8)."))
+    try:
+        for encoding in ("utf-8", "gb18030"):
+            decoder = codecs.getincrementaldecoder(encoding)()
+            lines = 0
+            try:
+                while chunk := binary.read(1 << 20):
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError as exc:
+                        lines += chunk[: min(exc.start, len(chunk))].count(b"\n")
+                        raise
+                    lines += chunk.count(b"\n")
+                decoder.decode(b"", final=True)
+                return encoding
+            except UnicodeDecodeError:
+                binary.seek(0)
+        raise FileError(_("The text is neither UTF-8 nor GB18030."), row=lines + 1)
+    finally:
+        binary.seek(0)
+
+
+def cell_text(value: Any) -> str:
+    """An XLSX cell as the text a CSV export of it would hold (dates as ISO 8601)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        # 15 significant digits: what Excel shows, without binary noise (0.1 + 0.2).
+        return format(value, ".15g")
+    if isinstance(value, dt_time | timedelta):
+        return str(value)
+    return str(value).strip()
+
+
+class Table:
+    """An open CSV or XLSX file: ``header`` (row 1) and ``rows()`` (row number, cells).
+
+    CSV cells are returned as read (the importer strips the ones it uses); XLSX cells are
+    converted with ``cell_text``. Blank rows are skipped but counted, so row numbers stay
+    those Excel shows.
+    """
+
+    def __init__(self, path: str | Path, filename: str | None = None):
+        self.name = filename or Path(path).name
+        lowered = self.name.lower()
+        self._binary = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._workbook = None
+        self.encoding = None
+        try:
+            head = self._binary.read(8)
+            self._binary.seek(0)
+            if not head:
+                raise FileError(_("The file is empty."))
+            if head.startswith(b"\xd0\xcf\x11\xe0") or lowered.endswith(".xls"):
+                raise FileError(
+                    _("Old Excel .xls files are not supported; save the file as .xlsx or CSV.")
+                )
+            if head.startswith(b"PK\x03\x04") or lowered.endswith((".xlsx", ".xlsm")):
+                self.format = "xlsx"
+                self._raw = self._open_xlsx()
+            else:
+                self.format = "csv"
+                self.encoding = detect_encoding(self._binary)
+                text = io.TextIOWrapper(self._binary, encoding=self.encoding, newline="")
+                self._raw = csv.reader(text)
+            self._row_number = 0
+            first = self._next_raw()
+            if first is None:
+                raise FileError(_("The file is empty."))
+            self.header = [cell_text(c) for c in first]
+            if self.header and self.header[0].startswith("\ufeff"):
+                self.header[0] = self.header[0].lstrip("\ufeff")
+            if not any(self.header):
+                raise FileError(_("Row 1 must hold the column headers."), row=1)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_xlsx(self):
+        try:
+            self._workbook = openpyxl.load_workbook(self._binary, read_only=True, data_only=True)
+            sheet = self._workbook.worksheets[0]
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise FileError(
+                _("Not a readable XLSX file (%(error)s).") % {"error": exc.__class__.__name__}
+            ) from exc
+        # Trust the cells, not the stored dimensions (some writers store wrong ones).
+        sheet.reset_dimensions()
+        return sheet.iter_rows(values_only=True)
+
+    def _next_raw(self):
+        try:
+            raw = next(self._raw, None)
+        except UnicodeDecodeError as exc:
+            raise FileError(
+                _("The text is neither UTF-8 nor GB18030."), row=self._row_number + 1
+            ) from exc
+        except csv.Error as exc:
+            raise FileError(
+                _("The CSV file is malformed (%(error)s).") % {"error": exc},
+                row=self._row_number + 1,
+            ) from exc
+        if raw is not None:
+            self._row_number += 1
+        return raw
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        xlsx = self.format == "xlsx"
+        while (raw := self._next_raw()) is not None:
+            cells = [cell_text(c) for c in raw] if xlsx else raw
+            if any(cells):
+                yield self._row_number, cells
+
+    def close(self):
+        if self._workbook is not None:
+            self._workbook.close()
+        self._binary.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# --- Parsing cells ----------------------------------------------------------------------------

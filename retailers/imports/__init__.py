@@ -1,0 +1,1 @@
+"""Importers of retailers, brands, order lines and targets (the engine is ``imports``)."""

@@ -1,0 +1,437 @@
+"""Order lines through a staging table: COPY on PostgreSQL, then set-based checks."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from imports.kinds import ImportKind
+from imports.parsing import (
+    AMOUNT_RE,
+    FALSE_WORDS,
+    ISO_DATE_RE,
+    LICENCE_RE,
+    TRUE_WORDS,
+    BoundColumn,
+    CellError,
+    Column,
+    bind_header,
+    parse_date,
+    parse_decimal,
+    parse_flag,
+    parse_int,
+    parse_licence,
+    parse_text,
+)
+from imports.reading import Table
+from imports.report import ImportReport, RowError
+from retailers.models import (
+    Brand,
+    OrderLine,
+    Retailer,
+)
+
+STAGE_CHUNK_SIZE = 5000  # rows per INSERT batch into the order staging table (non-PostgreSQL)
+
+
+class _LineStream(io.TextIOBase):
+    """A read-only text stream over an iterator of lines, for ``COPY … FROM STDIN``.
+
+    ``read(size)`` returns whole lines totalling at least ``size`` characters (or the rest),
+    so only one buffer of lines exists at a time. An exception from the iterator ends the
+    stream and is kept in ``error`` (psycopg2 would turn it into a cancelled query); the
+    caller raises it after the COPY.
+    """
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self.error: BaseException | None = None
+
+    def readable(self):
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        if self.error is not None:
+            return ""
+        parts, total = [], 0
+        try:
+            for line in self._lines:
+                parts.append(line)
+                total += len(line)
+                if size is not None and 0 <= size <= total:
+                    break
+        except Exception as exc:
+            self.error = exc
+            return ""
+        return "".join(parts)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+class OrderImporter:
+    """Order lines, natural key (order number, brand code); bulk path through a staging table.
+
+    Each cell is checked while the file streams into the staging table (the same Python code
+    on every database, so the messages are the same); references, duplicates inside the file
+    and conflicts with lines imported before are then found set-wise in SQL.
+    """
+
+    kind = ImportKind.ORDERS
+    STAGE = "import_order_stage"
+    columns = (
+        Column("order_no", "订单号", parse_text(40), True, ("source_order_no", "订单编号")),
+        Column("license_no", "许可证号", parse_licence, True, ("licence_no",)),
+        Column("brand_code", "规格编码", parse_text(20), True, ("卷烟编码", "code")),
+        Column("order_date", "订单日期", parse_date, True, ("订货日期", "date")),
+        Column("quantity", "数量（条）", parse_int(1), True, ("数量", "订购量")),
+        Column(
+            "amount",
+            "金额（元）",
+            parse_decimal(max_digits=12, places=2),
+            True,
+            ("金额",),
+        ),
+        Column(
+            "settled_on_time",
+            "按时结算",
+            parse_flag,
+            True,
+            ("settled", "电子结算按时"),
+        ),
+    )
+
+    def __init__(self, *, method: str | None = None, **options):
+        if method is None:
+            method = "copy" if self.can_copy() else "insert"
+        if method == "copy" and not self.can_copy():
+            raise ValueError("COPY needs PostgreSQL with psycopg2")
+        self.method = method
+        self.months: list[date] = []  # months of the file's lines, once written
+
+    @classmethod
+    def for_header(cls, header: list[str], **options) -> OrderImporter:
+        return cls(**options)
+
+    @staticmethod
+    def can_copy() -> bool:
+        """COPY through psycopg2's ``copy_expert`` (the pinned driver)."""
+        if connection.vendor != "postgresql":
+            return False
+        return getattr(connection.Database, "__name__", "") == "psycopg2"
+
+    def run(self, table: Table, report: ImportReport, *, dry_run: bool = False) -> None:
+        self.bound = bind_header(table.header, self.columns)
+        self.report = report
+        with connection.cursor() as cursor:
+            self.create_stage(cursor)
+            staged = self.fill_stage(cursor, table)
+            if report.ok or staged:
+                self.check_stage(cursor)
+            if report.ok:
+                report.unchanged = self.count_existing(cursor)
+                report.created = staged - report.unchanged
+                if not dry_run and self.insert(cursor) != report.created:
+                    # Another import wrote some of these lines since the checks ran.
+                    report.add_error(
+                        None,
+                        "",
+                        "",
+                        _("Another import wrote some of these order lines meanwhile; try again."),
+                    )
+                if not dry_run and report.ok and report.created:
+                    self.months = self.touched_months(cursor)
+                    _queue_order_rollup(self.months)
+            cursor.execute(f"DROP TABLE {self.STAGE}")
+
+    # Staging ---------------------------------------------------------------------------
+
+    def create_stage(self, cursor):
+        cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {self.STAGE} ("
+            "line integer NOT NULL, order_no varchar(40) NOT NULL, "
+            "license_no varchar(12) NOT NULL, brand_code varchar(20) NOT NULL, "
+            "order_date date NOT NULL, quantity integer NOT NULL, "
+            "amount numeric(12, 2) NOT NULL, settled boolean NOT NULL)"
+        )
+
+    def staged_rows(self, table: Table) -> Iterator[tuple]:
+        """Checked rows as tuples (line, order no, licence, brand, date, qty, amount, flag).
+
+        The common cell formats take a fast path; anything else goes through the column's
+        parser, which also words the error.
+        """
+        report = self.report
+        b = self.bound
+        specs = [b[key] for key in (c.key for c in self.columns)]
+        order_no, licence, brand, day, qty, amount, settled = specs
+        indexes = [s.index for s in specs]
+        need = max(indexes) + 1
+        from_iso = date.fromisoformat
+        iso_match, amount_match, licence_match = (
+            ISO_DATE_RE.match,
+            AMOUNT_RE.match,
+            LICENCE_RE.match,
+        )
+        for row, cells in table.rows():
+            report.rows += 1
+            if len(cells) < need:
+                cells = [*cells, *([""] * (need - len(cells)))]
+            vals = [cells[i].strip() for i in indexes]
+            v_no, v_lic, v_brand, v_day, v_qty, v_amount, v_settled = vals
+            ok = True
+            if not v_no or len(v_no) > 40:
+                ok = self.cell(row, order_no, v_no)
+            if not licence_match(v_lic):
+                ok = self.cell(row, licence, v_lic) and ok
+            if not v_brand or len(v_brand) > 20:
+                ok = self.cell(row, brand, v_brand) and ok
+            try:
+                if not iso_match(v_day):
+                    raise ValueError
+                from_iso(v_day)
+            except ValueError:
+                parsed = self._parse(row, day, v_day)
+                if parsed is None:
+                    ok = False
+                else:
+                    v_day = parsed.isoformat()
+            if v_qty.isdigit() and v_qty.isascii() and v_qty[0] != "0" and len(v_qty) < 10:
+                pass
+            else:
+                parsed = self._parse(row, qty, v_qty)
+                if parsed is None:
+                    ok = False
+                else:
+                    v_qty = str(parsed)
+            if not amount_match(v_amount):
+                parsed = self._parse(row, amount, v_amount)
+                if parsed is None:
+                    ok = False
+                else:
+                    v_amount = str(parsed)
+            word = v_settled.casefold()
+            if word in TRUE_WORDS:
+                flag = True
+            elif word in FALSE_WORDS:
+                flag = False
+            else:
+                flag = self._parse(row, settled, v_settled)
+                ok = ok and flag is not None
+            if ok:
+                yield (row, v_no, v_lic, v_brand, v_day, v_qty, v_amount, flag)
+
+    def _parse(self, row: int, bound: BoundColumn, raw: str):
+        if not raw:
+            self.report.add_error(row, bound.header, "", _("A value is required."))
+            return None
+        try:
+            return bound.column.parse(raw)
+        except CellError as exc:
+            self.report.add_error(row, bound.header, raw, exc.reason)
+            return None
+
+    def cell(self, row: int, bound: BoundColumn, raw: str) -> bool:
+        return self._parse(row, bound, raw) is not None
+
+    def fill_stage(self, cursor, table: Table) -> int:
+        count = 0
+        rows = self.staged_rows(table)
+
+        def counted(rows):
+            nonlocal count
+            for item in rows:
+                count += 1
+                yield item
+
+        if self.method == "copy":
+            lines = (
+                f"{r}\t{_copy_text(no)}\t{lic}\t{_copy_text(code)}\t{day}\t{qty}\t{amount}\t"
+                f"{'t' if flag else 'f'}\n"
+                for r, no, lic, code, day, qty, amount, flag in counted(rows)
+            )
+            stream = _LineStream(lines)
+            cursor.copy_expert(
+                f"COPY {self.STAGE} (line, order_no, license_no, brand_code, order_date, "
+                "quantity, amount, settled) FROM STDIN",
+                stream,
+                size=1 << 16,
+            )
+            if stream.error is not None:
+                raise stream.error
+            cursor.execute(f"ANALYZE {self.STAGE}")
+        else:
+            sql = f"INSERT INTO {self.STAGE} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            batch = []
+            for item in counted(rows):
+                batch.append(item)
+                if len(batch) >= STAGE_CHUNK_SIZE:
+                    cursor.executemany(sql, batch)
+                    batch = []
+            if batch:
+                cursor.executemany(sql, batch)
+        return count
+
+    # Set-based checks --------------------------------------------------------------------
+
+    def tables(self):
+        q = connection.ops.quote_name
+        return (
+            q(Retailer._meta.db_table),
+            q(Brand._meta.db_table),
+            q(OrderLine._meta.db_table),
+        )
+
+    def _fetch(self, cursor, sql: str) -> tuple[list[tuple], int]:
+        """The first MAX_ERRORS rows of a check and the number of all its rows."""
+        cursor.execute(f"{sql} ORDER BY s.line LIMIT {self.report.max_errors}")
+        rows = cursor.fetchall()
+        return rows, (rows[0][-1] if rows else 0)
+
+    def check_stage(self, cursor):
+        retailers, brands, orders = self.tables()
+        header = {key: b.header for key, b in self.bound.items()}
+        errors: list[RowError] = []
+        total = 0
+
+        rows, count = self._fetch(
+            cursor,
+            f"SELECT s.line, s.license_no, COUNT(*) OVER () FROM {self.STAGE} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {retailers} r WHERE r.license_no = s.license_no)",
+        )
+        reason = _("No retailer has this licence number.")
+        errors += [RowError(line, header["license_no"], lic, reason) for line, lic, _n in rows]
+        total += count
+
+        rows, count = self._fetch(
+            cursor,
+            f"SELECT s.line, s.brand_code, COUNT(*) OVER () FROM {self.STAGE} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {brands} b WHERE b.code = s.brand_code)",
+        )
+        reason = _("No brand has this code.")
+        errors += [RowError(line, header["brand_code"], code, reason) for line, code, _n in rows]
+        total += count
+
+        rows, count = self._fetch(
+            cursor,
+            f"SELECT s.line, s.order_no, s.brand_code, d.first_line, COUNT(*) OVER () "
+            f"FROM {self.STAGE} s JOIN (SELECT order_no, brand_code, MIN(line) AS first_line "
+            f"FROM {self.STAGE} GROUP BY order_no, brand_code HAVING COUNT(*) > 1) d "
+            "ON d.order_no = s.order_no AND d.brand_code = s.brand_code "
+            "WHERE s.line > d.first_line",
+        )
+        for line, number, code, first, _n in rows:
+            errors.append(
+                RowError(
+                    line,
+                    header["order_no"],
+                    f"{number} / {code}",
+                    _("Duplicate of row %(row)s (same order number and brand).") % {"row": first},
+                )
+            )
+        total += count
+
+        # Lines imported before with other values: order lines never change.
+        compared = (
+            ("license_no", "r.license_no <> s.license_no", 1, 2),
+            ("order_date", "o.order_date <> s.order_date", 3, 4),
+            ("quantity", "o.quantity <> s.quantity", 5, 6),
+            ("amount", "o.amount <> s.amount", 7, 8),
+            ("settled_on_time", "o.settled_on_time <> s.settled", 9, 10),
+        )
+        joins = (
+            f"FROM {self.STAGE} s JOIN {brands} b ON b.code = s.brand_code "
+            f"JOIN {orders} o ON o.source_order_no = s.order_no AND o.brand_id = b.id "
+            f"JOIN {retailers} r ON r.id = o.retailer_id"
+        )
+        differs = " OR ".join(test for _k, test, _i, _j in compared)
+        sums = ", ".join(
+            f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END)" for _k, test, _i, _j in compared
+        )
+        cursor.execute(f"SELECT {sums} {joins} WHERE {differs}")
+        count = sum(n or 0 for n in cursor.fetchone())
+        if count:
+            rows, _n = self._fetch(
+                cursor,
+                "SELECT s.line, s.license_no, r.license_no, s.order_date, o.order_date, "
+                "s.quantity, o.quantity, s.amount, o.amount, s.settled, o.settled_on_time, "
+                f"COUNT(*) OVER () {joins} WHERE {differs}",
+            )
+            for row in rows:
+                for key, _test, new, old in compared:
+                    if self._sql_value(row[new], key) != self._sql_value(row[old], key):
+                        errors.append(
+                            RowError(
+                                row[0],
+                                header[key],
+                                self._sql_value(row[new], key),
+                                _(
+                                    "Already imported with %(old)s; imported order lines "
+                                    "cannot change."
+                                )
+                                % {"old": self._sql_value(row[old], key)},
+                            )
+                        )
+            total += count
+        if total:
+            self.report.merge_errors(errors, total)
+
+    @staticmethod
+    def _sql_value(value, key: str) -> str:
+        """A staged or stored value as the text a user would write in the file."""
+        if key == "amount":
+            return str(Decimal(str(value)).quantize(Decimal("0.01")))
+        if key == "settled_on_time":
+            return "是" if value in (True, 1, "1", "t") else "否"
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+    def touched_months(self, cursor) -> list[date]:
+        """The months the file's order dates fall in (first days), for the order rollup."""
+        cursor.execute(f"SELECT DISTINCT order_date FROM {self.STAGE}")
+        days = {row[0] for row in cursor.fetchall()}
+        days = {date.fromisoformat(d) if isinstance(d, str) else d for d in days}
+        return sorted({d.replace(day=1) for d in days})
+
+    def count_existing(self, cursor) -> int:
+        _retailers, brands, orders = self.tables()
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {self.STAGE} s JOIN {brands} b ON b.code = s.brand_code "
+            f"JOIN {orders} o ON o.source_order_no = s.order_no AND o.brand_id = b.id"
+        )
+        return cursor.fetchone()[0]
+
+    def insert(self, cursor) -> int:
+        retailers, brands, orders = self.tables()
+        cursor.execute(
+            f"INSERT INTO {orders} (retailer_id, brand_id, order_date, quantity, amount, "
+            "source_order_no, settled_on_time) "
+            "SELECT r.id, b.id, s.order_date, s.quantity, s.amount, s.order_no, s.settled "
+            f"FROM {self.STAGE} s JOIN {retailers} r ON r.license_no = s.license_no "
+            f"JOIN {brands} b ON b.code = s.brand_code WHERE 1 = 1 "
+            "ON CONFLICT (source_order_no, brand_id) DO NOTHING"
+        )
+        return cursor.rowcount
+
+
+# --- Entry point ----------------------------------------------------------------------------
+
+
+def _queue_order_rollup(months: list[date]) -> None:
+    """Queue the retailer order rollup (reports) of ``months`` once the import commits."""
+    from reports.tasks import refresh_order_rollup
+
+    refresh_order_rollup.delay_on_commit(months=[m.isoformat() for m in months])
