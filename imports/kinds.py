@@ -28,6 +28,15 @@ IMPORTERS = {
     ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
 }
 
+# The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "retailers" / "samples"
+SAMPLES = {
+    ImportKind.RETAILERS: ["retailers.csv", "retailers_gb18030.csv"],
+    ImportKind.BRANDS: ["brands.csv"],
+    ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
+    ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
+}
+
 
 def importer_for(kind: str, header: list[str], **options):
     factory = import_string(IMPORTERS[ImportKind(kind)])

@@ -18,15 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
-from imports.kinds import ImportKind, import_file
+from imports.kinds import SAMPLES, SAMPLES_DIR, ImportKind, import_file
 
-SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
-SAMPLES = {
-    ImportKind.RETAILERS: ["retailers.csv", "retailers_gb18030.csv"],
-    ImportKind.BRANDS: ["brands.csv"],
-    ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
-    ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
-}
 MB = 1024 * 1024
 MAX_UPLOAD_BYTES = {ImportKind.ORDERS: 200 * MB}
 DEFAULT_MAX_UPLOAD_BYTES = 20 * MB
