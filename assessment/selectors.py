@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db.models import Min
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from retailers.models import (
@@ -85,6 +86,34 @@ def open_month_for(day: date, company) -> date:
     while month in published:
         month = add_months(month, 1)
     return month
+
+
+def locked_months(company_ids=None) -> dict[int, dict[date, str]]:
+    """Months in review or published, by city company id → {month: state}.
+
+    A dated change (a retailer's status, a handover, a move of an org unit) may not take effect
+    inside such a month (DOMAIN §4); importers load this once and check every row against it.
+    """
+    months = AssessmentMonth.objects.exclude(state=MonthState.DRAFT)
+    if company_ids is not None:
+        months = months.filter(company_id__in=list(company_ids))
+    locked: dict[int, dict[date, str]] = defaultdict(dict)
+    for company_id, month, state in months.values_list("company_id", "month", "state"):
+        locked[company_id][month] = state
+    return locked
+
+
+def locked_month_reason(day: date, company_id, locked=None) -> str | None:
+    """Why a change dated ``day`` in a city may not take effect, or None when it may."""
+    if locked is None:
+        locked = locked_months([company_id])
+    state = locked.get(company_id, {}).get(month_start(day))
+    if state is None:
+        return None
+    return _(
+        "%(month)s is %(state)s: a change may not take effect inside a month in review or "
+        "published; date it in the next open month."
+    ) % {"month": f"{month_start(day):%Y-%m}", "state": MonthState(state).label}
 
 
 def gather_inputs(
