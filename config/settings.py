@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "visits",
     "assessment",
     "reports",
+    "imports",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from .parsing import Column, bind_header, cell, parse_cells
 from .reading import Table
 from .report import ImportReport
+from .selectors import Limits
 
 CHUNK_SIZE = 1000  # rows per write batch of the row-by-row importers
 
@@ -35,6 +36,7 @@ class RowImporter:
 
     def __init__(self, *, on: date | None = None, **options):
         self.on = on or timezone.localdate()
+        self.limits: Limits = options.pop("limits", None) or Limits()
         self.options = options
 
     @classmethod

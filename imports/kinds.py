@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from .reading import FileError, Table
 from .report import ImportReport
+from .selectors import file_limits
 
 
 class ImportKind(models.TextChoices):
@@ -53,6 +54,7 @@ def import_file(
     *,
     filename: str | None = None,
     dry_run: bool = False,
+    company=None,
     **options,
 ) -> ImportReport:
     """Import one file of ``kind`` (see ImportKind); return its report.
@@ -60,13 +62,15 @@ def import_file(
     ``filename`` is the name the user gave the file (an upload's temp file has another).
     ``options`` go to the importer: ``on`` is the effective date of retailer assignments
     (default: today); ``method`` forces the order staging path (``copy`` or ``insert``), for
-    tests and benchmarks.
+    tests and benchmarks. The file is held to the limits in force for ``company`` (the
+    uploader's city company; none: the province default), see ``imports.models.FileLimits``.
     """
+    limits = file_limits(company)
     kind = ImportKind(kind)
     report = ImportReport(kind=kind, dry_run=dry_run)
     try:
-        with Table(path, filename) as table, transaction.atomic():
-            importer = importer_for(kind, table.header, **options)
+        with Table(path, filename, limits) as table, transaction.atomic():
+            importer = importer_for(kind, table.header, limits=limits, **options)
             importer.run(table, report, dry_run=dry_run)
             if not report.ok or dry_run:
                 transaction.set_rollback(True)

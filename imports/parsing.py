@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .reading import FileError
+from .reading import BadCell, FileError
 from .report import ImportReport
 
 
@@ -282,6 +282,10 @@ def parse_cells(
     ok = True
     for key, b in bound.items():
         raw = cell(cells, b.index)
+        if isinstance(raw, BadCell):
+            report.add_error(row, b.header, raw, raw.reason)
+            ok = False
+            continue
         if not raw:
             if b.column.required:
                 report.add_error(row, b.header, "", _("A value is required."))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
@@ -13,6 +15,8 @@ from typing import Any
 
 import openpyxl
 from django.utils.translation import gettext as _
+
+from .selectors import MB, Limits
 
 
 class FileError(Exception):
@@ -86,6 +90,78 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+# C0 control characters: tab, line feed and carriage return become spaces; the others
+# (NUL among them) make the cell an error (DOMAIN.md §9).
+_C0 = re.compile(r"[\x00-\x1f]")
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_TO_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
+class BadCell(str):
+    """A cell that cannot be used (a control character, too long): the importer reports it
+    as a row error with ``reason``. Its text is the start of the cell, made printable."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str):
+        shown = _FORBIDDEN.sub("\N{REPLACEMENT CHARACTER}", text[:100]).translate(_TO_SPACE)
+        cell = super().__new__(cls, shown)
+        cell.reason = reason
+        return cell
+
+    def strip(self, chars=None):  # stays a BadCell wherever cells are stripped
+        return self
+
+
+def clean_cell(text: str, max_chars: int) -> str:
+    """``text`` with tab, line feed and carriage return as spaces, or a BadCell."""
+    if len(text) > max_chars:
+        return BadCell(
+            text,
+            _("The cell holds %(length)s characters; at most %(max)s are allowed.")
+            % {"length": len(text), "max": max_chars},
+        )
+    if _C0.search(text):
+        if bad := _FORBIDDEN.search(text):
+            return BadCell(
+                text,
+                _("The cell holds the control character U+%(code)04X; remove it.")
+                % {"code": ord(bad.group())},
+            )
+        return text.translate(_TO_SPACE)
+    return text
+
+
+def _bounded_lines(text, limit: int) -> Iterator[str]:
+    """The lines of a text stream, refusing one longer than ``limit`` before it is read whole."""
+    while line := text.readline(limit + 1):
+        if len(line) > limit:
+            raise FileError(_("A line is longer than %(max)s characters.") % {"max": limit})
+        yield line
+
+
+def check_xlsx_size(binary, limit: int) -> None:
+    """Refuse an .xlsx whose parts unpack to more than ``limit`` bytes, before reading it.
+
+    The sizes come from the zip directory; ``zipfile`` (which openpyxl reads through) never
+    unpacks a part beyond its stated size, so a part that lies fails its check instead.
+    """
+    try:
+        with zipfile.ZipFile(binary) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileError(
+            _("Not a readable XLSX file (%(error)s).") % {"error": exc.__class__.__name__}
+        ) from exc
+    finally:
+        binary.seek(0)
+    if unpacked > limit:
+        raise FileError(
+            _("The .xlsx file unpacks to %(size)s MB; at most %(max)s MB are allowed.")
+            % {"size": -(-unpacked // MB), "max": limit // MB}
+        )
+
+
 class Table:
     """An open CSV or XLSX file: ``header`` (row 1) and ``rows()`` (row number, cells).
 
@@ -94,8 +170,9 @@ class Table:
     those Excel shows.
     """
 
-    def __init__(self, path: str | Path, filename: str | None = None):
+    def __init__(self, path: str | Path, filename: str | None = None, limits: Limits | None = None):
         self.name = filename or Path(path).name
+        self.limits = limits or Limits()
         lowered = self.name.lower()
         self._binary = open(path, "rb")  # noqa: SIM115 - closed by close()
         self._workbook = None
@@ -111,19 +188,24 @@ class Table:
                 )
             if head.startswith(b"PK\x03\x04") or lowered.endswith((".xlsx", ".xlsm")):
                 self.format = "xlsx"
+                check_xlsx_size(self._binary, self.limits.xlsx_max_unpacked_bytes)
                 self._raw = self._open_xlsx()
             else:
                 self.format = "csv"
                 self.encoding = detect_encoding(self._binary)
                 text = io.TextIOWrapper(self._binary, encoding=self.encoding, newline="")
-                self._raw = csv.reader(text)
+                self._raw = csv.reader(_bounded_lines(text, self.limits.csv_max_line_chars))
             self._row_number = 0
             first = self._next_raw()
             if first is None:
                 raise FileError(_("The file is empty."))
-            self.header = [cell_text(c) for c in first]
+            self.header = self._clean([cell_text(c) for c in first])
             if self.header and self.header[0].startswith("\ufeff"):
                 self.header[0] = self.header[0].lstrip("\ufeff")
+            if bad := next((c for c in self.header if isinstance(c, BadCell)), None):
+                raise FileError(
+                    _("A column header is not usable: %(reason)s") % {"reason": bad.reason}, row=1
+                )
             if not any(self.header):
                 raise FileError(_("Row 1 must hold the column headers."), row=1)
         except BaseException:
@@ -145,6 +227,9 @@ class Table:
     def _next_raw(self):
         try:
             raw = next(self._raw, None)
+        except FileError as exc:
+            exc.row = exc.row or self._row_number + 1
+            raise
         except UnicodeDecodeError as exc:
             raise FileError(
                 _("The text is neither UTF-8 nor GB18030."), row=self._row_number + 1
@@ -154,16 +239,41 @@ class Table:
                 _("The CSV file is malformed (%(error)s).") % {"error": exc},
                 row=self._row_number + 1,
             ) from exc
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError, SyntaxError) as exc:
+            # A damaged .xlsx part (bad CRC, broken XML: lxml's errors are SyntaxErrors).
+            raise FileError(
+                _("Not a readable XLSX file (%(error)s).") % {"error": exc.__class__.__name__},
+                row=self._row_number + 1,
+            ) from exc
         if raw is not None:
             self._row_number += 1
+            if self._row_number > self.limits.max_rows + 1:  # the header is row 1
+                raise FileError(
+                    _("The file has more than %(max)s rows.") % {"max": self.limits.max_rows},
+                    row=self._row_number,
+                )
         return raw
+
+    def _clean(self, cells: list) -> list:
+        """Cells as text: over-long or control-character cells become BadCells; more than
+        the allowed number of (non-empty) columns is an error of the whole file."""
+        limits = self.limits
+        if len(cells) > limits.max_columns:
+            if any(cells[limits.max_columns :]):
+                raise FileError(
+                    _("More than %(max)s columns are filled.") % {"max": limits.max_columns},
+                    row=self._row_number,
+                )
+            cells = cells[: limits.max_columns]
+        max_chars = limits.max_cell_chars
+        return [clean_cell(c, max_chars) if c else c for c in cells]
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         xlsx = self.format == "xlsx"
         while (raw := self._next_raw()) is not None:
             cells = [cell_text(c) for c in raw] if xlsx else raw
             if any(cells):
-                yield self._row_number, cells
+                yield self._row_number, self._clean(cells)
 
     def close(self):
         if self._workbook is not None:

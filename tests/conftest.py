@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from accounts.models import OrgKind, Role
 from tests.factories import OrgUnitFactory, TerritoryFactory, UserFactory
@@ -33,6 +34,7 @@ MIGRATION_DATA = [
     ("assessment.migrations.0002_default_scheme", "create_default_scheme"),
     ("reports.migrations.0002_default_pay_scheme", "create_default_pay_scheme"),
     ("reports.migrations.0007_default_alert_rules", "create_default_alert_rules"),
+    ("imports.migrations.0002_default_file_limits", "create_default_file_limits"),
     # These only reshape existing rows (a single city company becomes per-city data); on
     # the emptied tables they do nothing, and are listed so the check below stays exact.
     ("accounts.migrations.0003_fill_city_company", "fill_company"),
@@ -160,3 +162,42 @@ def org(db):
         ),
         password=PASSWORD,
     )
+
+
+# Import files (tests/retailers, tests/imports, tests/accounts …) ---------------------------
+
+
+@pytest.fixture
+def english():
+    """Error reasons are translated; the tests compare the English source strings."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Write rows (lists of cells) to a CSV file and return its path."""
+
+    def write(rows, name="file.csv", encoding="utf-8"):
+        path = tmp_path / name
+        text = "\n".join(",".join(str(cell) for cell in row) for row in rows) + "\n"
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def write_xlsx(tmp_path):
+    def write(rows, name="file.xlsx"):
+        import openpyxl
+
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        for row in rows:
+            sheet.append(list(row))
+        path = tmp_path / name
+        workbook.save(path)
+        return path
+
+    return write

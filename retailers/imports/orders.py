@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -28,8 +29,9 @@ from imports.parsing import (
     parse_licence,
     parse_text,
 )
-from imports.reading import Table
+from imports.reading import BadCell, Table
 from imports.report import ImportReport, RowError
+from imports.selectors import Limits
 from retailers.models import (
     Brand,
     OrderLine,
@@ -112,13 +114,28 @@ class OrderImporter:
         ),
     )
 
-    def __init__(self, *, method: str | None = None, **options):
+    def __init__(self, *, method: str | None = None, limits: Limits | None = None, **options):
+        self.limits = limits or Limits()
+        # The ranges are data (FileLimits), so the columns are made per import.
+        self.columns = tuple(
+            replace(column, parse=parse)
+            if (parse := self._ranged_parser(column.key)) is not None
+            else column
+            for column in self.columns
+        )
         if method is None:
             method = "copy" if self.can_copy() else "insert"
         if method == "copy" and not self.can_copy():
             raise ValueError("COPY needs PostgreSQL with psycopg2")
         self.method = method
         self.months: list[date] = []  # months of the file's lines, once written
+
+    def _ranged_parser(self, key: str):
+        if key == "quantity":
+            return parse_int(1, self.limits.order_max_cartons)
+        if key == "amount":
+            return parse_decimal(max_digits=12, places=2, maximum=self.limits.order_max_amount)
+        return None
 
     @classmethod
     def for_header(cls, header: list[str], **options) -> OrderImporter:
@@ -185,11 +202,18 @@ class OrderImporter:
             AMOUNT_RE.match,
             LICENCE_RE.match,
         )
+        max_cartons = self.limits.order_max_cartons
+        max_amount = self.limits.order_max_amount
         for row, cells in table.rows():
             report.rows += 1
             if len(cells) < need:
                 cells = [*cells, *([""] * (need - len(cells)))]
             vals = [cells[i].strip() for i in indexes]
+            bad = [(spec, v) for spec, v in zip(specs, vals, strict=True) if isinstance(v, BadCell)]
+            if bad:
+                for spec, value in bad:
+                    report.add_error(row, spec.header, value, value.reason)
+                continue
             v_no, v_lic, v_brand, v_day, v_qty, v_amount, v_settled = vals
             ok = True
             if not v_no or len(v_no) > 40:
@@ -208,7 +232,13 @@ class OrderImporter:
                     ok = False
                 else:
                     v_day = parsed.isoformat()
-            if v_qty.isdigit() and v_qty.isascii() and v_qty[0] != "0" and len(v_qty) < 10:
+            if (
+                v_qty.isdigit()
+                and v_qty.isascii()
+                and v_qty[0] != "0"
+                and len(v_qty) < 10
+                and int(v_qty) <= max_cartons
+            ):
                 pass
             else:
                 parsed = self._parse(row, qty, v_qty)
@@ -216,7 +246,7 @@ class OrderImporter:
                     ok = False
                 else:
                     v_qty = str(parsed)
-            if not amount_match(v_amount):
+            if not amount_match(v_amount) or Decimal(v_amount) > max_amount:
                 parsed = self._parse(row, amount, v_amount)
                 if parsed is None:
                     ok = False
@@ -263,11 +293,12 @@ class OrderImporter:
                 for r, no, lic, code, day, qty, amount, flag in counted(rows)
             )
             stream = _LineStream(lines)
+            # ``size`` positionally: Django's debug cursor wrapper (DEBUG=1) takes no keywords.
             cursor.copy_expert(
                 f"COPY {self.STAGE} (line, order_no, license_no, brand_code, order_date, "
                 "quantity, amount, settled) FROM STDIN",
                 stream,
-                size=1 << 16,
+                1 << 16,
             )
             if stream.error is not None:
                 raise stream.error

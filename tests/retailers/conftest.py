@@ -10,48 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.utils import translation
 
 from accounts.models import OrgKind, Role
 from tests.factories import OrgUnitFactory, TerritoryFactory, UserFactory
 
 SAMPLES = Path(settings.BASE_DIR) / "retailers" / "samples"
-
-
-@pytest.fixture
-def english():
-    """Error reasons are translated; the tests compare the English source strings."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def write_csv(tmp_path):
-    """Write rows (lists of cells) to a CSV file and return its path."""
-
-    def write(rows, name="file.csv", encoding="utf-8"):
-        path = tmp_path / name
-        text = "\n".join(",".join(str(cell) for cell in row) for row in rows) + "\n"
-        path.write_bytes(text.encode(encoding))
-        return path
-
-    return write
-
-
-@pytest.fixture
-def write_xlsx(tmp_path):
-    def write(rows, name="file.xlsx"):
-        import openpyxl
-
-        workbook = openpyxl.Workbook()
-        sheet = workbook.active
-        for row in rows:
-            sheet.append(list(row))
-        path = tmp_path / name
-        workbook.save(path)
-        return path
-
-    return write
 
 
 @pytest.fixture
