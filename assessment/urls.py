@@ -11,6 +11,7 @@ urlpatterns = [
     path("assessment/inspect/", views.inspect, name="inspect"),
     path("assessment/inspections/", views.inspection_list, name="inspections"),
     path("assessment/inspections/<int:pk>/appeal/", views.appeal_file, name="appeal_file"),
+    path("assessment/inspections/<int:pk>/photo/", views.inspection_photo, name="inspection_photo"),
     path("assessment/appeals/", views.appeal_list, name="appeals"),
     path("assessment/appeals/<int:pk>/decide/", views.appeal_decide, name="appeal_decide"),
     path("assessment/months/", views.months, name="months"),

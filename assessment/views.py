@@ -19,9 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
+from accounts.private_files import private_file_response
 from accounts.selectors import companies_visible_to, company_chosen
 from reports.selectors import dashboards
 from retailers.models import parse_month
@@ -278,6 +279,14 @@ def inspect(request):
             "level": services.ROLE_LEVEL.get(user.role),
         },
     )
+
+
+@login_required
+@require_GET
+def inspection_photo(request, pk):
+    """An inspection's evidence photo, for those who may see the inspection (404 otherwise)."""
+    inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
+    return private_file_response(inspection.photo, inline=True)
 
 
 @login_required

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # 413 for a body over its route's limit, before anything reads it (config/request_limits.py).
+    "config.request_limits.RequestBodyLimitMiddleware",
     # A leader (read-only role) gets 403 on every POST/PUT/PATCH/DELETE of a page; the API
     # refuses it with accounts.permissions.RefuseReadOnlyRoles (REST_FRAMEWORK below).
     "accounts.middleware.ReadOnlyRoleMiddleware",
@@ -170,6 +172,18 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Media is private: photos and exports go out only through views that check access
+# (accounts/private_files.py). Behind nginx, set this to its internal location ("/protected/")
+# and nginx sends the files (X-Accel-Redirect); empty: Django streams them.
+PRIVATE_FILES_ACCEL_PREFIX = env.str("PRIVATE_FILES_ACCEL_PREFIX", default="")
+# Request body limits (config/request_limits.py; keep deploy/nginx.conf in step).
+IMPORT_UPLOAD_MAX_MB = env.int("IMPORT_UPLOAD_MAX_MB", default=200)
+REQUEST_BODY_MAX_MB = env.int("REQUEST_BODY_MAX_MB", default=20)
+FILE_UPLOAD_HANDLERS = [
+    "config.request_limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

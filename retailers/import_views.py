@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import render
@@ -21,7 +22,7 @@ from accounts.models import Role
 from imports.kinds import SAMPLES, SAMPLES_DIR, ImportKind, import_file
 
 MB = 1024 * 1024
-MAX_UPLOAD_BYTES = {ImportKind.ORDERS: 200 * MB}
+MAX_UPLOAD_BYTES = {ImportKind.ORDERS: settings.IMPORT_UPLOAD_MAX_MB * MB}
 DEFAULT_MAX_UPLOAD_BYTES = 20 * MB
 EXTENSIONS = (".csv", ".txt", ".xlsx")
 

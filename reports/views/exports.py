@@ -19,12 +19,13 @@ import io
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from accounts.private_files import private_file_response
 from accounts.selectors import companies_visible_to, company_chosen
 from retailers.models import parse_month
 
@@ -182,13 +183,8 @@ def export_job_status(request, pk):
 @require_GET
 def export_download(request, pk):
     job = get_object_or_404(export_jobs_visible_to(request.user), pk=pk, status=ExportStatus.DONE)
-    if not job.file:
-        raise Http404
-    return FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
-        filename=export_filename(job),
-        content_type=CONTENT_TYPES.get(job.file_format),
+    return private_file_response(
+        job.file, filename=export_filename(job), content_type=CONTENT_TYPES.get(job.file_format)
     )
 
 

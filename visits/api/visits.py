@@ -1,9 +1,12 @@
 """Visits API: the phone submits here (idempotent on client_id); supervisors review."""
 
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -203,6 +206,10 @@ class VisitViewSet(
     @action(detail=False, methods=["post"], url_path=r"(?P<client_id>[0-9a-f-]{36})/photos")
     def photos(self, request, client_id=None):
         """Upload one photo of a visit (multipart: client_id, image); idempotent."""
+        try:
+            client_id = uuid.UUID(client_id)
+        except ValueError:
+            raise Http404 from None  # not a visit id at all
         visit = get_object_or_404(self.get_queryset(), client_id=client_id)
         serializer = PhotoSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -213,7 +220,10 @@ class VisitViewSet(
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
         return Response(
-            {"client_id": str(photo.client_id), "url": photo.image.url},
+            {
+                "client_id": str(photo.client_id),
+                "url": reverse("visits:photo", args=[photo.pk]),
+            },
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

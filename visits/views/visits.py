@@ -13,13 +13,14 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
+from accounts.private_files import private_file_response
 from retailers.models import Brand, KeyBrandMonth, OrderLine, Retailer, month_start
 
 from ..filters import VisitFilter
-from ..models import InfoType, StockLevel, Visit, VisitPlan, VisitRules
+from ..models import InfoType, StockLevel, Visit, VisitPhoto, VisitPlan, VisitRules
 from ..services.visits import REVIEWER_ROLES, visit_review
 
 # Brands listed first on the shelf check: new, then key, then the shop's own best sellers.
@@ -178,11 +179,22 @@ def manifest(request):
     return HttpResponse(body, content_type="application/manifest+json; charset=utf-8")
 
 
+@login_required
+@require_GET
+def visit_photo(request, pk):
+    """A visit's photo, for those who may see the visit (404 otherwise)."""
+    photo = get_object_or_404(
+        VisitPhoto.objects.filter(visit__in=Visit.objects.visible_to(request.user)), pk=pk
+    )
+    return private_file_response(photo.image, inline=True)
+
+
 urlpatterns = [
     path("visits/", visit_list, name="list"),
     path("visits/new/", new, name="new"),
     path("visits/<int:pk>/", visit_detail, name="detail"),
     path("visits/<int:pk>/review/", review, name="review"),
+    path("visits/photos/<int:pk>/", visit_photo, name="photo"),
     path("sw.js", service_worker, name="service_worker"),
     path("manifest.webmanifest", manifest, name="manifest"),
 ]
