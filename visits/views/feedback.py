@@ -14,10 +14,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.redirects import redirect_next
 from retailers.models import Retailer
 
 from ..forms_feedback import (
@@ -66,15 +66,6 @@ def _form_errors(request, form):
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-
-
-def _next_or(request, fallback):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
 
 
 # --- Market information -----------------------------------------------------------------------
@@ -127,7 +118,7 @@ def info_review(request, pk):
             messages.success(request, _("The information was marked invalid."))
     else:
         _form_errors(request, form)
-    return _next_or(request, reverse("visits:info_detail", args=[item.pk]))
+    return redirect_next(request, reverse("visits:info_detail", args=[item.pk]))
 
 
 @login_required

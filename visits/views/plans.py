@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.redirects import redirect_next
 
 from ..models import VisitPlan
 from ..selectors.plans import route_for, week_for
@@ -80,7 +81,7 @@ def reschedule(request, pk):
         plan_reschedule(plan=plan, user=request.user, day=date.fromisoformat(request.POST["day"]))
     except (ValidationError, KeyError, ValueError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    return redirect(request.POST.get("next") or "visits:week")
+    return redirect_next(request, "visits:week")
 
 
 @login_required
