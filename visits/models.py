@@ -179,6 +179,9 @@ class Visit(models.Model):
     """
 
     client_id = models.UUIDField(_("client id"), unique=True, default=uuid.uuid4)
+    # A hash of what the phone sent (visits.services.visits.visit_content_hash): a retry with
+    # the same client id and other content is a conflict, not the same visit.
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True, editable=False)
     manager = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="visits", verbose_name=_("manager")
     )

@@ -65,7 +65,8 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(entry.payload),
     }).then(function (response) {
-      if (response.status === 200 || response.status === 201) {
+      // 409: this visit id was stored before with other content; the stored visit stands.
+      if (response.status === 200 || response.status === 201 || response.status === 409) {
         return (entry.photos || []).reduce(function (chain, photo) {
           return chain.then(function () { return sendPhoto(entry.client_id, photo); });
         }, Promise.resolve()).then(function () {

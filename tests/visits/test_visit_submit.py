@@ -100,6 +100,22 @@ def test_same_client_id_gives_one_visit(api, shop):
     assert Visit.objects.count() == 1 and ShelfObservation.objects.count() == 1
 
 
+def test_same_client_id_with_other_content_is_a_conflict_and_the_first_stands(api, shop):
+    brand = BrandFactory()
+    body = payload(shop, shelf=[{"brand": brand.pk, "on_shelf": True}], notes="货架整齐")
+    first = api.post(reverse("visit-list"), body, format="json")
+    # The same content sent differently (key order, price formatting) is the same visit.
+    same = {**body, "shelf": [{"on_shelf": True, "brand": brand.pk}]}
+    assert api.post(reverse("visit-list"), same, format="json").status_code == 200
+    changed = {**body, "shelf": [{"brand": brand.pk, "on_shelf": False}]}
+    conflict = api.post(reverse("visit-list"), changed, format="json")
+    assert conflict.status_code == 409
+    assert conflict.json()["id"] == first.json()["id"]
+    assert conflict.json()["shelf"][0]["on_shelf"] is True
+    assert Visit.objects.count() == 1
+    assert ShelfObservation.objects.get().on_shelf is True
+
+
 def test_planned_visit_is_linked_to_its_plan(api, org, shop):
     today = datetime.now(TZ).date()
     plans_generate(month=today, today=today)

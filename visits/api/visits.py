@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -20,6 +21,7 @@ from ..models import InfoType, LocationStatus, ShelfObservation, StockLevel, Vis
 from ..services.visits import (
     InfoLine,
     ShelfLine,
+    VisitConflict,
     VisitInput,
     visit_photo_add,
     visit_review,
@@ -167,14 +169,31 @@ class VisitViewSet(
     filterset_class = VisitFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @extend_schema(
+        request=VisitSubmitSerializer,
+        responses={
+            201: VisitSerializer,
+            200: VisitSerializer,
+            409: OpenApiResponse(
+                VisitSerializer,
+                description="The client id was recorded before with other content; "
+                "the stored visit is returned and stands.",
+            ),
+        },
+    )
     def create(self, request):
-        """Record a visit. 201 when new; 200 with the same visit when the client id is known."""
+        """Record a visit. 201 when new; 200 with the same visit when the client id is known
+        with the same content; 409 with the stored visit when it is known with other content."""
         serializer = VisitSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             visit, created = visit_submit(user=request.user, data=serializer.to_input())
         except Retailer.DoesNotExist:
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+        except VisitConflict as conflict:
+            # Recorded before with other content: the stored visit stands, and is returned.
+            visit = self.get_queryset().get(pk=conflict.visit.pk)
+            return Response(VisitSerializer(visit).data, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
         visit = self.get_queryset().get(pk=visit.pk)

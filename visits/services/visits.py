@@ -1,8 +1,10 @@
 """Visit submission from the phone, photos, and supervisors' review of flagged visits."""
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -63,6 +65,52 @@ class VisitInput:
     shelf: list[ShelfLine] = field(default_factory=list)
     information: list[InfoLine] = field(default_factory=list)
     complaint: str = ""
+
+
+class VisitConflict(Exception):
+    """A visit id already recorded with other content: the stored visit stands (API: 409)."""
+
+    def __init__(self, visit: Visit):
+        super().__init__(str(visit.client_id))
+        self.visit = visit
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def visit_content_hash(data: VisitInput) -> str:
+    """SHA-256 over the named fields of a visit, in a fixed order (not over raw JSON, so
+    formatting and key order do not matter)."""
+    fields = {
+        "retailer": _text(data.retailer_id),
+        "checked_in_at": _text(data.checked_in_at),
+        "checked_out_at": _text(data.checked_out_at),
+        "latitude": _text(data.latitude),
+        "longitude": _text(data.longitude),
+        "location_status": _text(data.location_status),
+        "plan": _text(data.plan_id),
+        "notes": data.notes or "",
+        "complaint": data.complaint or "",
+        "shelf": sorted(
+            [
+                _text(line.brand_id),
+                _text(line.on_shelf),
+                _text(line.retail_price),
+                line.stock_level or "",
+            ]
+            for line in data.shelf
+        ),
+        "information": sorted([line.kind, line.content] for line in data.information),
+    }
+    text = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def distance_m(a_lat, a_lng, b_lat, b_lng) -> int:
@@ -126,14 +174,14 @@ def visit_submit(*, user, data: VisitInput, now: datetime | None = None) -> tupl
     """Record a visit with its shelf check, information and complaint: all or nothing.
 
     Idempotent on ``data.client_id``: a retry returns the visit already recorded (and
-    ``False``). The number of queries does not depend on the number of shelf lines.
+    ``False``); the same id with other content raises VisitConflict with the stored visit.
+    The number of queries does not depend on the number of shelf lines.
     """
     now = now or timezone.now()
+    content_hash = visit_content_hash(data)
     existing = Visit.objects.filter(client_id=data.client_id).first()
     if existing is not None:
-        if existing.manager_id != user.pk:
-            raise ValidationError({"client_id": _("This visit id belongs to another user.")})
-        return existing, False
+        return _replayed(existing, user=user, content_hash=content_hash), False
     if user.role != Role.CUSTOMER_MANAGER:
         raise PermissionDenied(_("Only customer managers log visits."))
     _validate(data, now)
@@ -144,17 +192,25 @@ def visit_submit(*, user, data: VisitInput, now: datetime | None = None) -> tupl
     )
     try:
         with transaction.atomic():
-            visit = _create(user=user, data=data, retailer=retailer)
+            visit = _create(user=user, data=data, retailer=retailer, content_hash=content_hash)
     except IntegrityError:
         # The same visit arrived twice at once: the other request recorded it.
-        visit = Visit.objects.filter(client_id=data.client_id, manager=user).first()
+        visit = Visit.objects.filter(client_id=data.client_id).first()
         if visit is None:
             raise
-        return visit, False
+        return _replayed(visit, user=user, content_hash=content_hash), False
     return visit, True
 
 
-def _create(*, user, data: VisitInput, retailer: Retailer) -> Visit:
+def _replayed(existing: Visit, *, user, content_hash: str) -> Visit:
+    if existing.manager_id != user.pk:
+        raise ValidationError({"client_id": _("This visit id belongs to another user.")})
+    if existing.content_hash and existing.content_hash != content_hash:
+        raise VisitConflict(existing)
+    return existing
+
+
+def _create(*, user, data: VisitInput, retailer: Retailer, content_hash: str = "") -> Visit:
     day = timezone.localtime(data.checked_in_at).date()
     rules = VisitRules.for_day(day, user.company)
     plans = VisitPlan.objects.filter(manager=user, retailer=retailer)
@@ -182,6 +238,7 @@ def _create(*, user, data: VisitInput, retailer: Retailer) -> Visit:
 
     visit = Visit(
         client_id=data.client_id,
+        content_hash=content_hash,
         manager=user,
         retailer=retailer,
         territory=retailer.territory,
