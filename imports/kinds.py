@@ -17,6 +17,7 @@ class ImportKind(models.TextChoices):
     BRANDS = "brands", gettext_lazy("Brands")
     ORDERS = "orders", gettext_lazy("Order lines")
     TARGETS = "targets", gettext_lazy("Targets")
+    VISITS = "visits", gettext_lazy("Historical visits")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -26,6 +27,7 @@ IMPORTERS = {
     ImportKind.BRANDS: "retailers.imports.brands.BrandImporter",
     ImportKind.ORDERS: "retailers.imports.orders.OrderImporter",
     ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
+    ImportKind.VISITS: "visits.imports.visits.VisitImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -35,6 +37,7 @@ SAMPLES = {
     ImportKind.BRANDS: ["brands.csv"],
     ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
     ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
+    ImportKind.VISITS: ["visits.csv"],
 }
 
 
@@ -60,7 +63,7 @@ def import_file(
     ``filename`` is the name the user gave the file (an upload's temp file has another).
     ``options`` go to the importer: ``on`` is the effective date of retailer assignments
     (default: today); ``method`` forces the order staging path (``copy`` or ``insert``), for
-    tests and benchmarks.
+    tests and benchmarks; ``datum`` is the coordinate datum of a file without a 坐标系 column.
     """
     kind = ImportKind(kind)
     report = ImportReport(kind=kind, dry_run=dry_run)

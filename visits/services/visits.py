@@ -24,6 +24,7 @@ from ..models import (
     VisitPhoto,
     VisitPlan,
     VisitRules,
+    VisitSource,
     VisitStatus,
 )
 
@@ -199,7 +200,8 @@ def _create(*, user, data: VisitInput, retailer: Retailer) -> Visit:
     visit.clean_fields()
     visit.save()
     if neighbours:
-        Visit.objects.filter(pk__in=neighbours).update(flag_rapid=True)
+        # Imported visits were reviewed in the previous system and stay unflagged.
+        Visit.objects.filter(pk__in=neighbours, source=VisitSource.PHONE).update(flag_rapid=True)
     ShelfObservation.objects.bulk_create(
         ShelfObservation(
             visit=visit,
