@@ -419,3 +419,66 @@ def test_upload_page_imports_visits_with_a_datum(client, company, write_csv):
     assert response.status_code == 200
     assert response.context["report"].errors == []
     assert visit("U-1").latitude == Decimal("31.960150")
+
+
+def visits_file(write_csv, count, name):
+    """``count`` visits to the sample shops in October, two observations each."""
+    licences = list(Retailer.objects.order_by("license_no").values_list("license_no", flat=True))
+    rows = [HEADER]
+    for n in range(count):
+        at = f"2026-10-{1 + n % 28:02d} {8 + n % 10:02d}:{n % 60:02d}"
+        for brand in ("6901000000101", NEW_BRAND):
+            rows.append(
+                [f"Q-{n}", licences[n % len(licences)], "100001", at, "", "", "", "", "是", ""]
+                + [brand, "是" if n % 3 else "否", "", ""]
+            )
+    return write_csv(rows, name=name)
+
+
+def test_queries_do_not_grow_with_the_rows(company, write_csv):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # 30 visits stay inside one INSERT on SQLite (999 parameters, 25 per visit).
+    small, large = visits_file(write_csv, 5, "small.csv"), visits_file(write_csv, 30, "large.csv")
+    with CaptureQueriesContext(connection) as few:
+        assert import_file(ImportKind.VISITS, small).ok
+    Visit.objects.all().delete()
+    with CaptureQueriesContext(connection) as many:
+        report = import_file(ImportKind.VISITS, large)
+    assert (report.ok, report.created) == (True, 60)
+    assert ShelfObservation.objects.count() == 60
+    assert len(many) == len(few)
+
+
+def test_xlsx_date_and_time_cells(company, write_xlsx):
+    at = datetime(2026, 10, 5, 10, 0, 30)
+    path = write_xlsx([HEADER, ["X-1", "329901100003", "100001", at, at + timedelta(minutes=12)]])
+    report = import_file(ImportKind.VISITS, path)
+    assert report.ok, report.errors
+    stored = visit("X-1")
+    assert stored.checked_in_at == datetime(2026, 10, 5, 2, 0, 30, tzinfo=UTC)
+    assert stored.checked_out_at == datetime(2026, 10, 5, 2, 12, 30, tzinfo=UTC)
+
+
+def test_detail_page_and_api_say_imported(company, client, english):
+    import_sample()
+    manager = company.managers["100007"]
+    invalid = visit("ZF-2026-10-0009")
+    client.force_login(manager)
+    response = client.get(reverse("visits:detail", args=[invalid.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Imported from the previous system (source id ZF-2026-10-0009)" in body
+    assert "(Imported as invalid)" in body
+    other = visit("ZF-2026-10-0001")  # 100001's visit
+    assert client.get(reverse("visits:detail", args=[other.pk])).status_code == 404
+
+    api = APIClient()
+    api.force_authenticate(manager)
+    data = api.get(reverse("visit-detail", args=[invalid.pk])).json()
+    assert (data["source"], data["external_id"], data["flagged"]) == (
+        "imported",
+        "ZF-2026-10-0009",
+        False,
+    )
