@@ -73,6 +73,8 @@ VISIT_COLUMNS = (
     "valid",
     "note",
 )
+# An empty cell means the same as these (rows of one visit may leave them empty or not).
+VISIT_DEFAULTS = {"valid": True, "note": ""}
 OBSERVATION_COLUMNS = ("on_shelf", "price", "stock")
 
 
@@ -158,7 +160,7 @@ class VisitImporter(RowImporter):
             ok = False
 
         source_id = values["source_id"]
-        visit_values = tuple(values.get(key) for key in VISIT_COLUMNS)
+        visit_values = tuple(values.get(key, VISIT_DEFAULTS.get(key)) for key in VISIT_COLUMNS)
         first = self.visit_rows.setdefault(source_id, (row, visit_values))
         if first[1] != visit_values:
             pairs = zip(VISIT_COLUMNS, first[1], visit_values, strict=True)
