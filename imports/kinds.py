@@ -18,6 +18,7 @@ class ImportKind(models.TextChoices):
     BRANDS = "brands", gettext_lazy("Brands")
     ORDERS = "orders", gettext_lazy("Order lines")
     TARGETS = "targets", gettext_lazy("Targets")
+    VISITS = "visits", gettext_lazy("Historical visits")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -27,6 +28,7 @@ IMPORTERS = {
     ImportKind.BRANDS: "retailers.imports.brands.BrandImporter",
     ImportKind.ORDERS: "retailers.imports.orders.OrderImporter",
     ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
+    ImportKind.VISITS: "visits.imports.visits.VisitImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -36,6 +38,7 @@ SAMPLES = {
     ImportKind.BRANDS: ["brands.csv"],
     ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
     ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
+    ImportKind.VISITS: ["visits.csv"],
 }
 
 
@@ -63,7 +66,8 @@ def import_file(
     ``options`` go to the importer: ``on`` is the effective date of retailer assignments
     (default: today); ``method`` forces the order staging path (``copy`` or ``insert``), for
     tests and benchmarks. The file is held to the limits in force for ``company`` (the
-    uploader's city company; none: the province default), see ``imports.models.FileLimits``.
+    uploader's city company; none: the province default), see ``imports.models.FileLimits``;
+    ``datum`` is the coordinate datum of a file without a 坐标系 column.
     """
     limits = file_limits(company)
     kind = ImportKind(kind)

@@ -6,10 +6,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .reading import BadCell, FileError
@@ -74,6 +75,25 @@ def parse_date(value: str) -> date:
     except (ValueError, OverflowError):
         pass
     raise CellError(_("Not a date; use YYYY-MM-DD or YYYYMMDD."))
+
+
+DATETIME_RE = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$"
+)
+
+
+def parse_datetime(value: str) -> datetime:
+    """YYYY-MM-DD HH:MM[:SS] (also with / or .), local time (Asia/Shanghai) → aware datetime."""
+    if match := DATETIME_RE.match(value):
+        try:
+            year, month, day, hour, minute = (int(part) for part in match.groups()[:5])
+            second = int(match.group(6) or 0)
+            naive = datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            pass
+        else:
+            return timezone.make_aware(naive, timezone.get_default_timezone())
+    raise CellError(_("Not a date and time; use YYYY-MM-DD HH:MM (Asia/Shanghai)."))
 
 
 def parse_month(value: str) -> date:

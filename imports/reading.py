@@ -75,6 +75,8 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, datetime):
+        if value.time() != dt_time(0, 0):  # a date and time cell keeps its time
+            return value.isoformat(sep=" ")
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
+from imports.datum import Datum
 from imports.kinds import SAMPLES, SAMPLES_DIR, ImportKind, import_file
 
 MB = 1024 * 1024
@@ -41,6 +42,12 @@ class ImportForm(forms.Form):
         required=False,
         help_text=_("Retailers only: new or moved retailers are assigned from this day."),
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    datum = forms.ChoiceField(
+        label=_("Coordinates datum"),
+        required=False,
+        choices=[("", _("As the file's 坐标系 column says")), *Datum.choices],
+        help_text=_("Files with coordinates and no 坐标系 column: the map system they come from."),
     )
     dry_run = forms.BooleanField(label=_("Check only, import nothing"), required=False)
 
@@ -92,6 +99,7 @@ def import_upload(request):
                 dry_run=data["dry_run"],
                 on=data["effective_date"] or timezone.localdate(),
                 company=request.user.company,  # the file limits in force for the city
+                **({"datum": data["datum"]} if data["datum"] else {}),
             )
     else:
         form = ImportForm(initial={"kind": request.GET.get("kind", ImportKind.RETAILERS)})

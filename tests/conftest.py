@@ -201,3 +201,32 @@ def write_xlsx(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def sample_org(db):
+    company = OrgUnitFactory(name="东江市烟草公司", code="3299", kind=OrgKind.COMPANY)
+    units = SimpleNamespace(company=company, territories={}, managers={})
+    for center_code, center_name, territories in (
+        ("3299-01", "城区营销部", (("3299-01-01-01", "100001"), ("3299-01-01-02", "100002"))),
+        ("3299-02", "江北营销部", (("3299-02-01-01", "100007"),)),
+    ):
+        center = OrgUnitFactory(
+            name=center_name, code=center_code, kind=OrgKind.MARKETING_CENTER, parent=company
+        )
+        department = OrgUnitFactory(
+            name=f"{center_name}第一客户服务部",
+            code=f"{center_code}-01",
+            kind=OrgKind.SERVICE_DEPARTMENT,
+            parent=center,
+        )
+        for code, employee_no in territories:
+            manager = UserFactory(
+                employee_no=employee_no, role=Role.CUSTOMER_MANAGER, org_unit=department
+            )
+            units.managers[employee_no] = manager
+            units.territories[code] = TerritoryFactory(
+                code=code, name=f"{code}片区", department=department, manager=manager
+            )
+    units.admin = UserFactory(employee_no="900001", role=Role.ADMIN, org_unit=company)
+    return units

@@ -59,9 +59,14 @@ class PhotoInline(admin.TabularInline):
 @admin.register(Visit)
 class VisitAdmin(admin.ModelAdmin):
     list_display = ["retailer", "manager", "checked_in_at", "status", "flag_far", "flag_short"]
-    list_filter = ["status", "flag_far", "flag_short", "flag_rapid", "flag_no_location"]
+    list_filter = ["status", "source", "flag_far", "flag_short", "flag_rapid", "flag_no_location"]
     list_select_related = ["retailer", "manager"]
-    search_fields = ["retailer__license_no", "retailer__shop_name", "manager__name"]
+    search_fields = [
+        "retailer__license_no",
+        "retailer__shop_name",
+        "manager__name",
+        "=external_id",
+    ]
     date_hierarchy = "check_in_date"
     inlines = [ShelfInline, PhotoInline]
     show_full_result_count = False
@@ -86,6 +91,8 @@ class VisitAdmin(admin.ModelAdmin):
         "reviewed_by",
         "reviewed_at",
         "received_at",
+        "source",
+        "external_id",
     ]
 
     def has_add_permission(self, request):

@@ -158,6 +158,11 @@ class VisitStatus(models.TextChoices):
     INVALID = "invalid", _("Invalid")
 
 
+class VisitSource(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    IMPORTED = "imported", _("Imported from the previous system")
+
+
 class VisitQuerySet(ScopedQuerySet):
     org_path_lookup = "territory__department__path"
     manager_lookup = "manager"
@@ -172,10 +177,12 @@ class VisitQuerySet(ScopedQuerySet):
 
 
 class Visit(models.Model):
-    """A visit to a retailer, logged from the phone.
+    """A visit to a retailer, logged from the phone or imported from a previous system.
 
     ``client_id`` is generated on the phone before the first attempt, so a retry after a
     lost response (or a queued offline submission) never creates a second visit.
+    An imported visit (``source`` imported) carries the previous system's id in
+    ``external_id`` (its natural key), comes in already reviewed and never raises flags.
     """
 
     client_id = models.UUIDField(_("client id"), unique=True, default=uuid.uuid4)
@@ -227,6 +234,21 @@ class Visit(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.CharField(_("review note"), max_length=500, blank=True)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    source = models.CharField(
+        _("source"),
+        max_length=10,
+        choices=VisitSource.choices,
+        default=VisitSource.PHONE,
+        db_default=VisitSource.PHONE,
+    )
+    external_id = models.CharField(
+        _("source id"),
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The visit's id in the previous system (imported visits only)."),
+    )
 
     objects = VisitQuerySet.as_manager()
 
@@ -242,6 +264,23 @@ class Visit(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=VisitStatus.values), name="visit_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="visit_unique_external_id",
+            ),
+            # A phone visit has no source id; an imported one has one, is reviewed and
+            # raises no flags (it never reaches the flagged-visit queue).
+            models.CheckConstraint(
+                condition=Q(source=VisitSource.PHONE, external_id="")
+                | (
+                    Q(source=VisitSource.IMPORTED, reviewed_at__isnull=False)
+                    & ~Q(external_id="")
+                    & Q(flag_far=False, flag_short=False, flag_rapid=False)
+                    & Q(flag_no_location=False)
+                ),
+                name="visit_source_consistent",
             ),
         ]
         indexes = [

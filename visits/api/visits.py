@@ -140,6 +140,8 @@ class VisitSerializer(serializers.ModelSerializer):
             "status",
             "review_note",
             "notes",
+            "source",
+            "external_id",
             "shelf",
         ]
 

@@ -26,6 +26,7 @@ from ..models import (
     VisitPhoto,
     VisitPlan,
     VisitRules,
+    VisitSource,
     VisitStatus,
 )
 
@@ -256,7 +257,8 @@ def _create(*, user, data: VisitInput, retailer: Retailer, content_hash: str = "
     visit.clean_fields()
     visit.save()
     if neighbours:
-        Visit.objects.filter(pk__in=neighbours).update(flag_rapid=True)
+        # Imported visits were reviewed in the previous system and stay unflagged.
+        Visit.objects.filter(pk__in=neighbours, source=VisitSource.PHONE).update(flag_rapid=True)
     ShelfObservation.objects.bulk_create(
         ShelfObservation(
             visit=visit,

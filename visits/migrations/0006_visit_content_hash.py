@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("visits", "0004_rules_per_city"),
+        ("visits", "0005_visit_source_and_external_id"),
     ]
 
     operations = [

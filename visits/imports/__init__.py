@@ -1,0 +1,1 @@
+"""Importers of the visits app: historical visits from a previous system (``visits``)."""
