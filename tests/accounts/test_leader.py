@@ -237,7 +237,7 @@ def test_department_leader_reads_retailers_and_visits_of_their_department(
     detail = client.get(reverse("visits:detail", args=[world.visit_a.pk]))
     assert detail.status_code == 200 and detail.context["can_review"] is False
     photo = world.visit_a.photos.get()
-    assert photo.image.url in detail.content.decode()
+    assert reverse("visits:photo", args=[photo.pk]) in detail.content.decode()
     assert client.get(reverse("visits:detail", args=[world.visit_b.pk])).status_code == 404
 
     export = client.get(reverse("retailers:register", args=[org.a.territory.pk]))
@@ -629,7 +629,7 @@ def api_targets(org, w):
     targets = []
     for pattern in router.urls:
         route = str(pattern.pattern)
-        if "format" in route:
+        if "(?P<format>" in route or "format>" in route:
             continue
         basename = pattern.name.rsplit("-", 1)[0]
         values = {"pk": real.get(basename, 1), "client_id": w.visit_a.client_id}
