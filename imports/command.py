@@ -25,9 +25,19 @@ class ImportCommand(BaseCommand):
                 help="YYYY-MM-DD from which new or moved retailers are assigned (default: today).",
             )
 
+    def import_options(self, options: dict) -> dict:
+        """Importer options from the command's own arguments (subclasses extend)."""
+        return {}
+
     def handle(self, *args, file, dry_run=False, effective_date=None, **options):
         try:
-            report = import_file(self.kind, file, dry_run=dry_run, on=effective_date)
+            report = import_file(
+                self.kind,
+                file,
+                dry_run=dry_run,
+                on=effective_date,
+                **self.import_options(options),
+            )
         except FileNotFoundError as exc:
             raise CommandError(_("No such file: %(file)s") % {"file": file}) from exc
         for line in report.lines():

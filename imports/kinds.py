@@ -17,6 +17,8 @@ class ImportKind(models.TextChoices):
     BRANDS = "brands", gettext_lazy("Brands")
     ORDERS = "orders", gettext_lazy("Order lines")
     TARGETS = "targets", gettext_lazy("Targets")
+    RETAILER_STATUSES = "retailer_statuses", gettext_lazy("Retailer status changes")
+    VIOLATIONS = "violations", gettext_lazy("Violations")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -26,6 +28,8 @@ IMPORTERS = {
     ImportKind.BRANDS: "retailers.imports.brands.BrandImporter",
     ImportKind.ORDERS: "retailers.imports.orders.OrderImporter",
     ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
+    ImportKind.RETAILER_STATUSES: "retailers.imports.statuses.RetailerStatusImporter",
+    ImportKind.VIOLATIONS: "retailers.imports.violations.ViolationImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -35,6 +39,8 @@ SAMPLES = {
     ImportKind.BRANDS: ["brands.csv"],
     ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
     ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
+    ImportKind.RETAILER_STATUSES: ["retailer_statuses.csv"],
+    ImportKind.VIOLATIONS: ["violations.csv"],
 }
 
 

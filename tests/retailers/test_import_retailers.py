@@ -13,7 +13,7 @@ from retailers.models import Retailer, RetailerAssignment
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HEADER = ["许可证号", "店铺名称", "负责人", "经营地址", "市场类型", "业态", "所处环境", "片区编码"]
-EXTRA = ["纬度", "经度", "发展潜力", "状态", "档位", "联系电话"]
+EXTRA = ["纬度", "经度", "发展潜力", "状态", "档位", "联系电话", "坐标系"]
 ROW_1 = ["320100000001", "甲一便利店", "张三", "东江市一路1号", "C", "便利店", "居民区", "T-A1"]
 ROW_2 = ["320100000002", "乙二食杂店", "李四", "东江市二路2号", "乡村", "Z", "偏远乡村", "T-B2"]
 
@@ -35,15 +35,20 @@ def test_creates_retailers_with_every_field_and_assigns_them(org, write_csv):
     path = write_csv(
         [
             HEADER + EXTRA,
-            ROW_1 + ["31.95", "118.8512345", "4", "正常", "12", "13800000000"],
-            ROW_2 + ["", "", "", "暂停", "", ""],
+            ROW_1 + ["31.95", "118.8512345", "4", "正常", "12", "13800000000", "WGS-84"],
+            ROW_2 + ["", "", "", "暂停", "", "", ""],
         ]
     )
     report = import_file("retailers", path, on=date(2026, 11, 1))
 
     assert report.errors == []
     assert counts(report) == (2, 2, 0, 0)
-    assert report.details == [("Moved to another territory", 0), ("Assignments opened", 2)]
+    assert report.details == [
+        ("Moved to another territory", 0),
+        ("Assignments opened", 2),
+        ("Status changes recorded", 0),
+        ("Retailers whose current status changed", 0),
+    ]
     one = Retailer.objects.get(license_no="320100000001")
     assert (one.shop_name, one.owner_name, one.address, one.phone) == (
         "甲一便利店",
@@ -82,7 +87,12 @@ def test_reimport_of_the_same_file_changes_nothing(org, write_csv):
 
     assert again.ok
     assert counts(again) == (2, 0, 0, 2)
-    assert again.details == [("Moved to another territory", 0), ("Assignments opened", 0)]
+    assert again.details == [
+        ("Moved to another territory", 0),
+        ("Assignments opened", 0),
+        ("Status changes recorded", 0),
+        ("Retailers whose current status changed", 0),
+    ]
     assert dict(Retailer.objects.values_list("license_no", "updated_at")) == stamps
     assert len(history()) == 2
 
@@ -103,7 +113,12 @@ def test_update_keeps_empty_cells_and_a_move_starts_a_new_assignment(org, write_
 
     assert report.ok
     assert counts(report) == (2, 0, 2, 0)
-    assert report.details == [("Moved to another territory", 1), ("Assignments opened", 1)]
+    assert report.details == [
+        ("Moved to another territory", 1),
+        ("Assignments opened", 1),
+        ("Status changes recorded", 0),
+        ("Retailers whose current status changed", 0),
+    ]
     one = Retailer.objects.get(license_no="320100000001")
     assert (one.shop_name, one.potential) == ("甲一便利店（新）", 4)
     assert history() == [
@@ -203,7 +218,7 @@ def test_xlsx_with_numeric_cells(org, write_xlsx):
             [320100000001, *ROW_1[1:], 31.95, 118.85, 12.0],
         ]
     )
-    report = import_file("retailers", path)
+    report = import_file("retailers", path, datum="wgs84")
 
     assert report.ok, report.errors
     retailer = Retailer.objects.get()

@@ -1,4 +1,5 @@
 from imports.command import ImportCommand
+from imports.datum import Datum
 from imports.kinds import ImportKind
 
 
@@ -6,3 +7,25 @@ class Command(ImportCommand):
     help = "Import retailers (natural key: licence number) from a CSV or XLSX file."
     kind = ImportKind.RETAILERS
     effective_date = True
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--datum",
+            choices=Datum.values,
+            help="Datum of the coordinates when the file has no 坐标系 column.",
+        )
+        parser.add_argument(
+            "--allow-uncredited-orders",
+            action="store_true",
+            help=(
+                "Import even though existing order lines of the file's retailers dated before "
+                "the effective date will not be credited to their new manager."
+            ),
+        )
+
+    def import_options(self, options):
+        return {
+            "datum": options.get("datum"),
+            "allow_uncredited": options.get("allow_uncredited_orders", False),
+        }
