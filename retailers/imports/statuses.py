@@ -18,6 +18,12 @@ from retailers.services import retailer_statuses_sync, status_change_refusal
 from .words import STATUS_WORDS
 
 
+def retailer_lookup() -> dict[str, tuple[int, int | None]]:
+    """Licence → (retailer id, city company id), loaded once per file (one query)."""
+    rows = Retailer.objects.values_list("license_no", "pk", "territory__department__company_id")
+    return {licence: (pk, company) for licence, pk, company in rows.iterator(chunk_size=10000)}
+
+
 class RetailerStatusImporter(RowImporter):
     kind = ImportKind.RETAILER_STATUSES
     key_columns = ("license_no", "effective_from")
@@ -32,40 +38,39 @@ class RetailerStatusImporter(RowImporter):
         from assessment.selectors import locked_months  # assessment reads retailers
 
         self.locked = locked_months()
+        self.retailers = retailer_lookup()
         self.retailer_ids: set[int] = set()
 
     def natural_key(self, fields):
         return (fields["license_no"], fields["effective_from"])
 
+    def check(self, row, values, report):
+        found = self.retailers.get(values["license_no"])
+        if found is None:
+            report.add_error(
+                row,
+                self.header_of("license_no"),
+                values["license_no"],
+                _("No retailer with this licence."),
+            )
+            return None
+        values["retailer_id"], company_id = found
+        day = values["effective_from"]
+        reason = status_change_refusal(day=day, company_id=company_id, locked=self.locked)
+        if reason:
+            report.add_error(row, self.header_of("effective_from"), day, reason)
+            return None
+        return values
+
     def flush(self, batch, report):
-        licences = {fields["license_no"] for _row, fields in batch}
-        retailers = {
-            licence: (pk, company_id)
-            for licence, pk, company_id in Retailer.objects.filter(
-                license_no__in=licences
-            ).values_list("license_no", "pk", "territory__department__company_id")
-        }
+        pks = {fields["retailer_id"] for _row, fields in batch}
         existing = {
             (change.retailer_id, change.effective_from): change
-            for change in RetailerStatusChange.objects.filter(
-                retailer_id__in=[pk for pk, _company in retailers.values()]
-            )
+            for change in RetailerStatusChange.objects.filter(retailer_id__in=pks)
         }
         new, changed = [], []
-        for row, fields in batch:
-            licence, day = fields["license_no"], fields["effective_from"]
-            if licence not in retailers:
-                report.add_error(
-                    row, self.header_of("license_no"), licence, _("No retailer with this licence.")
-                )
-                continue
-            pk, company_id = retailers[licence]
-            reason = status_change_refusal(day=day, company_id=company_id, locked=self.locked)
-            if reason:
-                report.add_error(row, self.header_of("effective_from"), day, reason)
-                continue
-            if not report.ok:
-                continue
+        for _row, fields in batch:
+            pk, day = fields["retailer_id"], fields["effective_from"]
             self.retailer_ids.add(pk)
             values = {"status": fields["status"], "note": fields.get("note", "")}
             change = existing.get((pk, day))
@@ -77,9 +82,8 @@ class RetailerStatusImporter(RowImporter):
                 report.updated += 1
             else:
                 report.unchanged += 1
-        if report.ok:
-            RetailerStatusChange.objects.bulk_create(new)
-            RetailerStatusChange.objects.bulk_update(changed, ["status", "note"])
+        RetailerStatusChange.objects.bulk_create(new)
+        RetailerStatusChange.objects.bulk_update(changed, ["status", "note"])
 
     def finish(self, report):
         moved = sum(

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from imports.engine import RowImporter
 from imports.kinds import ImportKind
 from imports.parsing import Column, parse_choice, parse_date, parse_licence, parse_text
-from retailers.models import Retailer, Violation, ViolationSeverity
+from retailers.models import Violation, ViolationSeverity
+
+from .statuses import retailer_lookup
 
 SEVERITY_WORDS = {
     ViolationSeverity.MINOR: ["一般", "轻微"],
@@ -29,6 +31,7 @@ class ViolationImporter(RowImporter):
 
     def prepare(self):
         self.today = timezone.localdate()
+        self.retailers = retailer_lookup()
 
     def natural_key(self, fields):
         return (
@@ -39,6 +42,16 @@ class ViolationImporter(RowImporter):
         )
 
     def check(self, row, values, report):
+        found = self.retailers.get(values["license_no"])
+        if found is None:
+            report.add_error(
+                row,
+                self.header_of("license_no"),
+                values["license_no"],
+                _("No retailer with this licence."),
+            )
+            return None
+        values["retailer_id"] = found[0]
         if values["occurred_on"] > self.today:
             report.add_error(
                 row,
@@ -50,38 +63,31 @@ class ViolationImporter(RowImporter):
         return values
 
     def flush(self, batch, report):
-        licences = {fields["license_no"] for _row, fields in batch}
-        retailers = dict(
-            Retailer.objects.filter(license_no__in=licences).values_list("license_no", "pk")
-        )
+        pks = {fields["retailer_id"] for _row, fields in batch}
         existing = set(
-            Violation.objects.filter(retailer_id__in=retailers.values()).values_list(
+            Violation.objects.filter(retailer_id__in=pks).values_list(
                 "retailer_id", "occurred_on", "severity", "description"
             )
         )
         new = []
-        for row, fields in batch:
-            pk = retailers.get(fields["license_no"])
-            if pk is None:
-                report.add_error(
-                    row,
-                    self.header_of("license_no"),
-                    fields["license_no"],
-                    _("No retailer with this licence."),
-                )
-                continue
-            key = (pk, fields["occurred_on"], fields["severity"], fields["description"])
+        for _row, fields in batch:
+            key = (
+                fields["retailer_id"],
+                fields["occurred_on"],
+                fields["severity"],
+                fields["description"],
+            )
             if key in existing:
                 report.unchanged += 1
                 continue
+            existing.add(key)
             new.append(
                 Violation(
-                    retailer_id=pk,
+                    retailer_id=fields["retailer_id"],
                     occurred_on=fields["occurred_on"],
                     severity=fields["severity"],
                     description=fields["description"],
                 )
             )
             report.created += 1
-        if report.ok:
-            Violation.objects.bulk_create(new)
+        Violation.objects.bulk_create(new)
