@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "health.tasks.heartbeat",
         "schedule": crontab(),  # every minute
     },
+    # Future-dated status changes come into force (before the classification and plans).
+    "apply-retailer-statuses": {
+        "task": "retailers.tasks.apply_retailer_statuses",
+        "schedule": crontab(minute=5, hour=0),
+    },
     "classify-retailers": {
         "task": "retailers.tasks.classify_retailers",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),

@@ -32,10 +32,19 @@ class ImportCommand(BaseCommand):
                 "WGS-84, GCJ-02 or BD-09.",
             )
 
-    def handle(self, *args, file, dry_run=False, effective_date=None, datum=None, **options):
-        extra = {"datum": datum} if datum else {}
+    def import_options(self, options: dict) -> dict:
+        """Importer options from the command's own arguments (subclasses extend)."""
+        return {"datum": options["datum"]} if self.datum and options.get("datum") else {}
+
+    def handle(self, *args, file, dry_run=False, effective_date=None, **options):
         try:
-            report = import_file(self.kind, file, dry_run=dry_run, on=effective_date, **extra)
+            report = import_file(
+                self.kind,
+                file,
+                dry_run=dry_run,
+                on=effective_date,
+                **self.import_options(options),
+            )
         except FileNotFoundError as exc:
             raise CommandError(_("No such file: %(file)s") % {"file": file}) from exc
         for line in report.lines():

@@ -19,6 +19,8 @@ class ImportKind(models.TextChoices):
     ORDERS = "orders", gettext_lazy("Order lines")
     TARGETS = "targets", gettext_lazy("Targets")
     VISITS = "visits", gettext_lazy("Historical visits")
+    RETAILER_STATUSES = "retailer_statuses", gettext_lazy("Retailer status changes")
+    VIOLATIONS = "violations", gettext_lazy("Violations")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -29,6 +31,8 @@ IMPORTERS = {
     ImportKind.ORDERS: "retailers.imports.orders.OrderImporter",
     ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
     ImportKind.VISITS: "visits.imports.visits.VisitImporter",
+    ImportKind.RETAILER_STATUSES: "retailers.imports.statuses.RetailerStatusImporter",
+    ImportKind.VIOLATIONS: "retailers.imports.violations.ViolationImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -39,6 +43,8 @@ SAMPLES = {
     ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
     ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
     ImportKind.VISITS: ["visits.csv"],
+    ImportKind.RETAILER_STATUSES: ["retailer_statuses.csv"],
+    ImportKind.VIOLATIONS: ["violations.csv"],
 }
 
 

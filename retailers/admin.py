@@ -13,6 +13,7 @@ from .models import (
     KeyBrandMonth,
     OrderLine,
     Retailer,
+    RetailerStatusChange,
     SalesTarget,
     ShelfTarget,
     Violation,
@@ -60,14 +61,27 @@ class ViolationInline(admin.TabularInline):
     fields = ["occurred_on", "severity", "description"]
 
 
+class StatusChangeInline(admin.TabularInline):
+    """The status history, read only: changes go through the status service or import."""
+
+    model = RetailerStatusChange
+    extra = 0
+    fields = ["effective_from", "status", "note", "recorded_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Retailer)
 class RetailerAdmin(admin.ModelAdmin):
     list_display = ["license_no", "shop_name", "territory", "abc_class", "status"]
     list_filter = ["status", "abc_class", "market_type", "retail_format"]
     search_fields = ["license_no", "shop_name", "owner_name"]
     list_select_related = ["territory"]
-    readonly_fields = ["abc_class", "class_pinned", "territory"]
-    inlines = [ViolationInline]
+    readonly_fields = ["abc_class", "class_pinned", "territory", "status"]
+    inlines = [StatusChangeInline, ViolationInline]
 
     def has_add_permission(self, request):
         # Retailers come in through imports, which keep the assignment history.

@@ -49,6 +49,14 @@ class ImportForm(forms.Form):
         choices=[("", _("As the file's 坐标系 column says")), *Datum.choices],
         help_text=_("Files with coordinates and no 坐标系 column: the map system they come from."),
     )
+    allow_uncredited = forms.BooleanField(
+        label=_("Allow order lines not to be credited"),
+        required=False,
+        help_text=_(
+            "Retailers only: import even though existing order lines dated before the effective "
+            "date will not be credited to the retailers' new manager."
+        ),
+    )
     dry_run = forms.BooleanField(label=_("Check only, import nothing"), required=False)
 
     def clean(self):
@@ -100,6 +108,11 @@ def import_upload(request):
                 on=data["effective_date"] or timezone.localdate(),
                 company=request.user.company,  # the file limits in force for the city
                 **({"datum": data["datum"]} if data["datum"] else {}),
+                **(
+                    {"allow_uncredited": data["allow_uncredited"]}
+                    if data["kind"] == ImportKind.RETAILERS
+                    else {}
+                ),
             )
     else:
         form = ImportForm(initial={"kind": request.GET.get("kind", ImportKind.RETAILERS)})

@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
@@ -86,12 +87,65 @@ class RetailerClass(models.TextChoices):
     C = "C", "C"
 
 
+def status_on(day: date, retailer_ref: str = "pk"):
+    """The status in force on ``day`` of the retailer at ``OuterRef(retailer_ref)``.
+
+    The latest change dated on or before ``day``; before the first recorded change the
+    first recorded status applies (a retailer's earliest known status extends backwards);
+    a retailer without any recorded change has its cached ``status``.
+    """
+    changes = RetailerStatusChange.objects.filter(retailer_id=OuterRef(retailer_ref))
+    return Coalesce(
+        Subquery(
+            changes.filter(effective_from__lte=day).order_by("-effective_from").values("status")[:1]
+        ),
+        Subquery(changes.order_by("effective_from").values("status")[:1]),
+        F("status" if retailer_ref == "pk" else retailer_ref.replace("_id", "__status")),
+    )
+
+
+def status_on_sql(day: date, retailer: str = "r") -> tuple[str, list]:
+    """``status_on`` as a SQL expression over the retailer table aliased ``retailer``,
+    for the raw-SQL selectors (上柜率). Returns (sql, params)."""
+    table = RetailerStatusChange._meta.db_table
+    sql = (
+        f"COALESCE((SELECT sc.status FROM {table} sc WHERE sc.retailer_id = {retailer}.id "
+        f"AND sc.effective_from <= %s ORDER BY sc.effective_from DESC LIMIT 1), "
+        f"(SELECT sc.status FROM {table} sc WHERE sc.retailer_id = {retailer}.id "
+        f"ORDER BY sc.effective_from ASC LIMIT 1), {retailer}.status)"
+    )
+    return sql, [day]
+
+
 class RetailerQuerySet(ScopedQuerySet):
     org_path_lookup = "territory__department__path"
     manager_lookup = "territory__manager"
 
     def active(self):
+        """Active today (the cached status, kept equal to the status in force today)."""
         return self.filter(status=RetailerStatus.ACTIVE)
+
+    def status_on(self, day: date, status: str):
+        """Retailers whose status in force on ``day`` is ``status`` (DOMAIN §10.2)."""
+        name = f"_status_on_{day:%Y%m%d}"
+        return self.alias(**{name: status_on(day)}).filter(**{name: status})
+
+    def active_on(self, day: date):
+        """Retailers active on ``day``: their status in force that day is 正常."""
+        return self.status_on(day, RetailerStatus.ACTIVE)
+
+    def active_throughout(self, first: date, last: date):
+        """Retailers active on every day from ``first`` to ``last`` (both included): active
+        on ``first`` and without a change to another status dated inside the window."""
+        return self.active_on(first).exclude(
+            Exists(
+                RetailerStatusChange.objects.filter(
+                    retailer_id=OuterRef("pk"),
+                    effective_from__gt=first,
+                    effective_from__lte=last,
+                ).exclude(status=RetailerStatus.ACTIVE)
+            )
+        )
 
 
 class Retailer(models.Model):
@@ -189,6 +243,61 @@ class Retailer(models.Model):
     @property
     def is_active(self):
         return self.status == RetailerStatus.ACTIVE
+
+
+class RetailerStatusChangeQuerySet(ScopedQuerySet):
+    org_path_lookup = "retailer__territory__department__path"
+    manager_lookup = "retailer__territory__manager"
+
+
+class RetailerStatusChange(models.Model):
+    """A dated change of a retailer's status (正常 / 暂停 / 注销).
+
+    The status in force on a day is the latest change effective on or before it; before
+    the first change the first recorded status applies. ``Retailer.status`` caches the
+    status in force today (``retailers.services.retailer_statuses_sync``).
+    """
+
+    retailer = models.ForeignKey(
+        Retailer,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("retailer"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=RetailerStatus.choices)
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = RetailerStatusChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("retailer status change")
+        verbose_name_plural = _("retailer status changes")
+        ordering = ["retailer", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["retailer", "effective_from"], name="status_change_unique_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RetailerStatus.values), name="status_change_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_from__gte=date(1900, 1, 1)),
+                name="status_change_date_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.retailer_id} {self.effective_from}: {self.get_status_display()}"
 
 
 class RetailerAssignmentQuerySet(ScopedQuerySet):

@@ -32,7 +32,7 @@ def rule_set_for(month: date, company=None) -> ClassificationRuleSet:
 def classification_inputs(
     month: date, rule_set: ClassificationRuleSet, company=None
 ) -> dict[int, dict]:
-    """Inputs of every active retailer of a city company for the run on the 1st of
+    """Inputs of every retailer active on the 1st of a city company for the run on the 1st of
     ``month``, in two queries. Scale ranks are taken within the city and market type.
 
     Returns {retailer id: {"inputs": RetailerInputs, "average": Decimal, "class": str,
@@ -42,7 +42,7 @@ def classification_inputs(
     orders_from = add_months(first, -rule_set.scale_months)
     violations_from = add_months(first, -rule_set.violation_months)
     in_window = Q(order_lines__order_date__gte=orders_from, order_lines__order_date__lt=first)
-    retailers = Retailer.objects.active()
+    retailers = Retailer.objects.active_on(first)  # DOMAIN §10.2: active on the 1st
     if company is not None:
         retailers = retailers.filter(territory__department__company=company)
     rows = (

@@ -18,8 +18,11 @@ from .models import (
     Retailer,
     RetailerAssignment,
     RetailerClass,
+    RetailerStatus,
+    RetailerStatusChange,
     Violation,
     month_start,
+    status_on,
 )
 from .selectors import classification_inputs, rule_set_for
 
@@ -60,24 +63,109 @@ def assignments_sync(*, retailer_ids=None, on: date | None = None) -> int:
     return len(new)
 
 
+def retailer_statuses_sync(*, retailer_ids=None, today: date | None = None) -> int:
+    """Make each retailer's cached ``status`` the status in force ``today`` (set-based: one
+    UPDATE per status). Run by the status service, the imports and nightly for future-dated
+    changes that come into force. Returns the number of retailers whose status changed.
+    """
+    today = today or timezone.localdate()
+    retailers = Retailer.objects.all()
+    if retailer_ids is not None:
+        retailers = retailers.filter(pk__in=retailer_ids)
+    changed = 0
+    for status in RetailerStatus.values:
+        stale = retailers.status_on(today, status).exclude(status=status).values("pk")
+        changed += Retailer.objects.filter(pk__in=stale).update(
+            status=status, updated_at=timezone.now()
+        )
+    return changed
+
+
+def status_change_refusal(*, day: date, company_id, locked=None) -> str | None:
+    """Why a status change dated ``day`` may not be recorded in a city, or None."""
+    from assessment.selectors import locked_month_reason  # assessment reads retailers
+
+    return locked_month_reason(day, company_id, locked)
+
+
 @transaction.atomic
-def retailer_create(*, on: date | None = None, **fields) -> Retailer:
+def retailer_status_change(
+    *,
+    retailer: Retailer,
+    status: str,
+    effective_from: date,
+    note: str = "",
+    user: User | None = None,
+) -> RetailerStatusChange:
+    """Record that ``retailer`` has ``status`` from ``effective_from`` on (DOMAIN §9, §10.2).
+
+    One change per retailer and day: a second change on the same day replaces the first.
+    Refused inside a month in review or published of the retailer's city company. The
+    cached status follows when the change is in force today.
+    """
+    if status not in RetailerStatus.values:
+        raise ValidationError({"status": _("Choose a status: active, suspended or cancelled.")})
+    company_id = (
+        Territory.objects.filter(pk=retailer.territory_id)
+        .values_list("department__company_id", flat=True)
+        .first()
+    )
+    reason = status_change_refusal(day=effective_from, company_id=company_id)
+    if reason:
+        raise ValidationError({"effective_from": reason})
+    change = RetailerStatusChange.objects.filter(
+        retailer=retailer, effective_from=effective_from
+    ).first() or RetailerStatusChange(retailer=retailer, effective_from=effective_from)
+    change.status = status
+    change.note = note or ""
+    change.recorded_by = user
+    change.full_clean()
+    change.save()
+    retailer_statuses_sync(retailer_ids=[retailer.pk])
+    retailer.refresh_from_db(fields=["status", "updated_at"])
+    return change
+
+
+@transaction.atomic
+def retailer_create(
+    *, on: date | None = None, user: User | None = None, note: str = "", **fields
+) -> Retailer:
+    """Create a retailer assigned from ``on``; its status is recorded from ``on`` (the first
+    recorded status also holds before it)."""
+    on = on or timezone.localdate()
     retailer = Retailer(**fields)
     retailer.full_clean()
     retailer.save()
+    RetailerStatusChange.objects.create(
+        retailer=retailer, status=retailer.status, effective_from=on, note=note, recorded_by=user
+    )
     assignments_sync(retailer_ids=[retailer.pk], on=on)
     return retailer
 
 
 @transaction.atomic
-def retailer_update(*, retailer: Retailer, on: date | None = None, **fields) -> Retailer:
-    """Change a retailer; a new territory starts a new assignment from ``on``."""
+def retailer_update(
+    *, retailer: Retailer, on: date | None = None, user: User | None = None, **fields
+) -> Retailer:
+    """Change a retailer; a new territory starts a new assignment from ``on``, and a new
+    status is a status change from ``on`` (refused inside a locked month)."""
+    on = on or timezone.localdate()
+    status = fields.pop("status", None)
     for name, value in fields.items():
         setattr(retailer, name, value)
     retailer.full_clean()
     retailer.save()
     if "territory" in fields or "territory_id" in fields:
         assignments_sync(retailer_ids=[retailer.pk], on=on)
+    if status is not None:
+        in_force = (
+            Retailer.objects.filter(pk=retailer.pk)
+            .annotate(in_force=status_on(on))
+            .values_list("in_force", flat=True)
+            .get()
+        )
+        if in_force != status:
+            retailer_status_change(retailer=retailer, status=status, effective_from=on, user=user)
     return retailer
 
 

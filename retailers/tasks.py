@@ -3,7 +3,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from .services import classification_run
+from .services import classification_run, retailer_statuses_sync
 
 
 @shared_task
@@ -14,3 +14,9 @@ def classify_retailers(month: str | None = None):
     """
     day = date.fromisoformat(month) if month else timezone.localdate()
     return classification_run(month=day)
+
+
+@shared_task
+def apply_retailer_statuses():
+    """Nightly: status changes dated today come into force in the cached status."""
+    return retailer_statuses_sync()

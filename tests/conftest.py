@@ -40,6 +40,7 @@ MIGRATION_DATA = [
     ("accounts.migrations.0003_fill_city_company", "fill_company"),
     ("assessment.migrations.0004_months_split_by_company", "split_months_by_company"),
     ("reports.migrations.0004_pay_runs_split_by_company", "split_runs_by_company"),
+    ("retailers.migrations.0005_status_history_from_current", "history_from_current"),
 ]
 
 

@@ -240,9 +240,19 @@ def _no_orders_queryset(ctx: AlertContext):
     cutoff = ctx.by_city(
         RETAILER_CITY, lambda r: ctx.day - timedelta(days=r.no_order_days), DateField()
     )
+    # Active on every day of the last ``no_order_days`` (per city) up to the evaluation day,
+    # by the status history: a retailer back from a suspension is not 断订 at once.
+    lasting = Q(pk__in=[])
+    spans: dict[int, list[int]] = {}
+    for company_id, rules in ctx.rules.items():
+        if rules is not None:
+            spans.setdefault(rules.no_order_days, []).append(company_id)
+    for days, ids in spans.items():
+        active = Retailer.objects.active_throughout(ctx.day - timedelta(days=days), ctx.day)
+        lasting |= Q(**{f"{RETAILER_CITY}__in": ids}, pk__in=active.values("pk"))
     return (
         Retailer.objects.visible_to(ctx.user)
-        .active()
+        .filter(lasting)
         .annotate(
             last_order=Subquery(last_order, output_field=DateField()),
             started=Coalesce(
@@ -362,7 +372,7 @@ def _anomaly_queryset(ctx: AlertContext, this: date, last: date, departments: di
     big = BigIntegerField()
     return (
         Retailer.objects.visible_to(ctx.user)
-        .active()
+        .active_on(ctx.day)
         .annotate(this_net=net(this), last_net=net(last))
         .filter(last_net__gt=0)
         .annotate(
@@ -434,7 +444,7 @@ def _violations_queryset(ctx: AlertContext):
     window &= Q(violations__occurred_on__lte=ctx.day)
     return (
         Retailer.objects.visible_to(ctx.user)
-        .exclude(status=RetailerStatus.CANCELLED)
+        .exclude(pk__in=Retailer.objects.status_on(ctx.day, RetailerStatus.CANCELLED).values("pk"))
         .annotate(
             n_violations=Count("violations", filter=window),
             latest_violation=Max("violations__occurred_on", filter=window),
@@ -497,7 +507,7 @@ def _not_visited_queryset(ctx: AlertContext):
     )
     return (
         Retailer.objects.visible_to(ctx.user)
-        .active()
+        .active_on(ctx.day)
         .filter(territory__manager__isnull=False)
         .filter(~Exists(visited))
     )

@@ -12,7 +12,7 @@ stood then, and a later reorganisation does not move last year's figures.
 """
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -29,6 +29,7 @@ from retailers.models import (
     SalesTarget,
     add_months,
     month_start,
+    status_on,
 )
 from retailers.selectors import credited_sales
 from visits.models import Complaint, ComplaintStatus, InformationItem, SatisfactionSurvey, Validity
@@ -145,14 +146,18 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
     ):
         inspections[row["manager_id"]][row["level"]] = row["n"]
 
+    # Retailers by the status in force at the month's end (today for this month), from the
+    # status history (DOMAIN §10.2).
+    status_day = min(end - timedelta(days=1), timezone.localdate(now))
     statuses = defaultdict(dict)
     for row in (
         Retailer.objects.filter(territory__manager_id__in=ids)
-        .values("territory_id", "status")
+        .annotate(in_force=status_on(status_day))
+        .values("territory_id", "in_force")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        statuses[row["territory_id"]][row["status"]] = row["n"]
+        statuses[row["territory_id"]][row["in_force"]] = row["n"]
     classes = defaultdict(lambda: defaultdict(int))
     for row in (
         ClassificationRecord.objects.filter(month=first)

@@ -33,6 +33,8 @@ def test_imports_print_the_counts(sample_org):
         "8 rows: 8 created, 0 updated, 0 unchanged.",
         "Moved to another territory: 0",
         "Assignments opened: 8",
+        "Status changes recorded: 0",
+        "Retailers whose current status changed: 0",
     ]
     assert set(RetailerAssignment.objects.values_list("valid_from", flat=True)) == {
         date(2026, 10, 1)

@@ -113,3 +113,42 @@ def test_sample_download(client, org):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == (SAMPLES / "brands.csv").read_bytes()
     assert client.get(reverse("retailers:import_sample", args=["secret.csv"])).status_code == 404
+
+
+def test_retailer_upload_takes_the_datum_and_the_uncredited_choice(client, org):
+    from datetime import date
+
+    from retailers.models import Retailer
+    from tests.factories import OrderLineFactory
+
+    header = "许可证号,店铺名称,负责人,经营地址,市场类型,业态,所处环境,片区编码,纬度,经度\n"
+    first = header + "320100000001,甲,张三,一路1号,C,Z,居民区,T-A1,31.95,118.85\n"
+    client.force_login(org.admin)
+    refused = post(client, "retailers", upload("r.csv", first.encode()))
+    assert refused.context["report"].error_count == 1  # no datum
+    created = post(
+        client,
+        "retailers",
+        upload("r.csv", first.encode()),
+        datum="wgs84",
+        effective_date="2026-11-01",
+    )
+    assert created.context["report"].ok
+    OrderLineFactory(retailer=Retailer.objects.get(), order_date=date(2026, 10, 20))
+    moved = first.replace("T-A1", "T-B1").encode()
+    extra = {"datum": "wgs84", "effective_date": "2026-12-01"}
+    assert not post(client, "retailers", upload("r.csv", moved), **extra).context["report"].ok
+    body = client.get(reverse("retailers:import"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="allow_uncredited"' in body and 'name="datum"' in body
+    allowed = post(client, "retailers", upload("r.csv", moved), allow_uncredited="on", **extra)
+    assert allowed.context["report"].ok
+    assert Retailer.objects.get().territory.code == "T-B1"
+
+
+def test_new_kinds_are_listed_with_their_samples(client, org):
+    client.force_login(org.admin)
+    body = client.get(reverse("retailers:import"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="retailer_statuses"' in body and 'value="violations"' in body
+    for name in ("retailer_statuses.csv", "violations.csv"):
+        assert reverse("retailers:import_sample", args=[name]) in body
+        assert client.get(reverse("retailers:import_sample", args=[name])).status_code == 200

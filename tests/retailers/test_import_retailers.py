@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from imports import engine
+from imports.datum import from_wgs84
 from imports.kinds import import_file
 from imports.report import MAX_ERRORS
 from retailers.models import Retailer, RetailerAssignment
@@ -13,7 +14,7 @@ from retailers.models import Retailer, RetailerAssignment
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HEADER = ["许可证号", "店铺名称", "负责人", "经营地址", "市场类型", "业态", "所处环境", "片区编码"]
-EXTRA = ["纬度", "经度", "发展潜力", "状态", "档位", "联系电话"]
+EXTRA = ["纬度", "经度", "发展潜力", "状态", "档位", "联系电话", "坐标系"]
 ROW_1 = ["320100000001", "甲一便利店", "张三", "东江市一路1号", "C", "便利店", "居民区", "T-A1"]
 ROW_2 = ["320100000002", "乙二食杂店", "李四", "东江市二路2号", "乡村", "Z", "偏远乡村", "T-B2"]
 
@@ -35,15 +36,20 @@ def test_creates_retailers_with_every_field_and_assigns_them(org, write_csv):
     path = write_csv(
         [
             HEADER + EXTRA,
-            ROW_1 + ["31.95", "118.8512345", "4", "正常", "12", "13800000000"],
-            ROW_2 + ["", "", "", "暂停", "", ""],
+            ROW_1 + ["31.95", "118.8512345", "4", "正常", "12", "13800000000", "WGS-84"],
+            ROW_2 + ["", "", "", "暂停", "", "", ""],
         ]
     )
     report = import_file("retailers", path, on=date(2026, 11, 1))
 
     assert report.errors == []
     assert counts(report) == (2, 2, 0, 0)
-    assert report.details == [("Moved to another territory", 0), ("Assignments opened", 2)]
+    assert report.details == [
+        ("Moved to another territory", 0),
+        ("Assignments opened", 2),
+        ("Status changes recorded", 0),
+        ("Retailers whose current status changed", 0),
+    ]
     one = Retailer.objects.get(license_no="320100000001")
     assert (one.shop_name, one.owner_name, one.address, one.phone) == (
         "甲一便利店",
@@ -82,7 +88,12 @@ def test_reimport_of_the_same_file_changes_nothing(org, write_csv):
 
     assert again.ok
     assert counts(again) == (2, 0, 0, 2)
-    assert again.details == [("Moved to another territory", 0), ("Assignments opened", 0)]
+    assert again.details == [
+        ("Moved to another territory", 0),
+        ("Assignments opened", 0),
+        ("Status changes recorded", 0),
+        ("Retailers whose current status changed", 0),
+    ]
     assert dict(Retailer.objects.values_list("license_no", "updated_at")) == stamps
     assert len(history()) == 2
 
@@ -103,7 +114,12 @@ def test_update_keeps_empty_cells_and_a_move_starts_a_new_assignment(org, write_
 
     assert report.ok
     assert counts(report) == (2, 0, 2, 0)
-    assert report.details == [("Moved to another territory", 1), ("Assignments opened", 1)]
+    assert report.details == [
+        ("Moved to another territory", 1),
+        ("Assignments opened", 1),
+        ("Status changes recorded", 0),
+        ("Retailers whose current status changed", 0),
+    ]
     one = Retailer.objects.get(license_no="320100000001")
     assert (one.shop_name, one.potential) == ("甲一便利店（新）", 4)
     assert history() == [
@@ -203,7 +219,7 @@ def test_xlsx_with_numeric_cells(org, write_xlsx):
             [320100000001, *ROW_1[1:], 31.95, 118.85, 12.0],
         ]
     )
-    report = import_file("retailers", path)
+    report = import_file("retailers", path, datum="wgs84")
 
     assert report.ok, report.errors
     retailer = Retailer.objects.get()
@@ -257,3 +273,136 @@ def test_unreadable_files(org, tmp_path, name, content, row, reason):
     assert report.error_count == 1
     assert report.errors[0].row == row
     assert report.errors[0].reason.startswith(reason)
+
+
+def test_coordinates_name_their_datum_and_are_stored_in_wgs84(org, write_csv):
+    header = HEADER + ["纬度", "经度"]
+    rows = [ROW_1 + ["31.951200", "118.846500"], ROW_2 + ["31.953100", "118.852300"]]
+    missing = import_file("retailers", write_csv([header, *rows]))
+    assert [(e.row, e.column, e.reason) for e in missing.errors] == [
+        (
+            row,
+            "坐标系",
+            "Name the datum of the coordinates: a 坐标系 column or the datum option "
+            "(WGS-84, GCJ-02 or BD-09).",
+        )
+        for row in (2, 3)
+    ]
+    assert Retailer.objects.count() == 0
+
+    # The column wins over the option; the option serves rows without a datum.
+    report = import_file(
+        "retailers",
+        write_csv([header + ["坐标系"], rows[0] + ["GCJ-02"], rows[1] + [""]]),
+        datum="wgs84",
+    )
+    assert report.ok, report.errors
+    gcj = Retailer.objects.get(license_no=ROW_1[0])
+    # GCJ-02 is WGS-84 shifted by a few hundred metres here: stored shifted back, and the
+    # stored point converts forward to the file's point again.
+    assert (gcj.latitude, gcj.longitude) == (Decimal("31.953331"), Decimal("118.841416"))
+    assert from_wgs84(gcj.latitude, gcj.longitude, "gcj02") == (
+        Decimal("31.951200"),
+        Decimal("118.846500"),
+    )
+    wgs = Retailer.objects.get(license_no=ROW_2[0])
+    assert (wgs.latitude, wgs.longitude) == (Decimal("31.953100"), Decimal("118.852300"))
+
+
+def test_coordinates_outside_china_are_refused(org, write_csv):
+    header = HEADER + ["纬度", "经度", "坐标系"]
+    report = import_file(
+        "retailers",
+        write_csv(
+            [header, ROW_1 + ["60.1", "118.8", "WGS-84"], ROW_2 + ["31.9", "12.5", "WGS-84"]]
+        ),
+    )
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [
+        (2, "纬度", "A latitude lies between 3 and 54 degrees north."),
+        (3, "经度", "A longitude lies between 73 and 136 degrees east."),
+    ]
+
+
+def test_status_column_dates_a_change_by_the_effective_date(org, write_csv):
+    from retailers.models import RetailerStatusChange
+
+    import_file("retailers", write_csv([HEADER + ["状态"], ROW_1 + ["正常"]]), on=date(2026, 10, 1))
+    report = import_file(
+        "retailers", write_csv([HEADER + ["状态"], ROW_1 + ["暂停"]]), on=date(2026, 11, 5)
+    )
+    assert counts(report) == (1, 0, 1, 0)
+    assert ("Status changes recorded", 1) in report.details
+    assert list(
+        RetailerStatusChange.objects.order_by("effective_from").values_list(
+            "effective_from", "status"
+        )
+    ) == [(date(2026, 10, 1), "active"), (date(2026, 11, 5), "suspended")]
+    assert Retailer.objects.get().status == "suspended"
+    again = import_file(
+        "retailers", write_csv([HEADER + ["状态"], ROW_1 + ["暂停"]]), on=date(2026, 11, 5)
+    )
+    assert counts(again) == (1, 0, 0, 1)
+
+
+def test_a_later_effective_date_than_existing_orders_is_refused_without_consent(org, write_csv):
+    from tests.factories import OrderLineFactory
+
+    import_file("retailers", write_csv([HEADER, ROW_1]), on=date(2026, 11, 1))
+    shop = Retailer.objects.get()
+    OrderLineFactory(retailer=shop, order_date=date(2026, 10, 15))  # before any assignment
+    OrderLineFactory(retailer=shop, order_date=date(2026, 11, 5))  # credited to 1A01
+    OrderLineFactory(retailer=shop, order_date=date(2026, 12, 3))  # follows the move
+    moved = write_csv([HEADER, [*ROW_1[:-1], "T-B1"]], name="moved.csv")
+
+    refused = import_file("retailers", moved, on=date(2026, 12, 1))
+
+    new_manager = str(org.b.territory.manager) if org.b.territory.code == "T-B1" else None
+    new_manager = new_manager or str(
+        __import__("accounts.models", fromlist=["Territory"])
+        .Territory.objects.get(code="T-B1")
+        .manager
+    )
+    expected = (
+        f"2 order lines dated before 2026-12-01 of retailers now with {new_manager} will not "
+        "be credited to them: 1 to nobody, 1 to other managers."
+    )
+    assert [(e.row, e.reason) for e in refused.errors] == [
+        (
+            None,
+            expected + " Give an earlier effective date, or allow order lines not to be "
+            "credited (--allow-uncredited-orders).",
+        )
+    ]
+    assert Retailer.objects.get().territory.code == "T-A1"
+    assert len(history()) == 1
+
+    allowed = import_file("retailers", moved, on=date(2026, 12, 1), allow_uncredited=True)
+    assert allowed.ok
+    assert (expected, 2) in allowed.details
+    assert Retailer.objects.get().territory.code == "T-B1"
+    # An unchanged file opens nothing new, so it has nothing to warn about.
+    assert import_file("retailers", moved, on=date(2026, 12, 1)).ok
+
+
+def test_command_flag_allows_uncredited_orders(org, write_csv):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from tests.factories import OrderLineFactory
+
+    import_file("retailers", write_csv([HEADER, ROW_1]), on=date(2026, 11, 1))
+    OrderLineFactory(retailer=Retailer.objects.get(), order_date=date(2026, 10, 15))
+    moved = str(write_csv([HEADER, [*ROW_1[:-1], "T-B1"]], name="moved.csv"))
+    with pytest.raises(CommandError):
+        call_command("import_retailers", moved, "--effective-date", "2026-12-01", stdout=StringIO())
+    call_command(
+        "import_retailers",
+        moved,
+        "--effective-date",
+        "2026-12-01",
+        "--allow-uncredited-orders",
+        stdout=StringIO(),
+    )
+    assert Retailer.objects.get().territory.code == "T-B1"

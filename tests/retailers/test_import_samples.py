@@ -12,8 +12,10 @@ from retailers.models import (
     OrderLine,
     Retailer,
     RetailerAssignment,
+    RetailerStatusChange,
     SalesTarget,
     ShelfTarget,
+    Violation,
 )
 
 from .conftest import SAMPLES
@@ -23,6 +25,8 @@ pytestmark = pytest.mark.django_db
 ORDER = [
     (ImportKind.BRANDS, "brands.csv", 6),
     (ImportKind.RETAILERS, "retailers.csv", 8),
+    (ImportKind.RETAILER_STATUSES, "retailer_statuses.csv", 3),
+    (ImportKind.VIOLATIONS, "violations.csv", 4),
     (ImportKind.ORDERS, "orders.csv", 20),
     (ImportKind.TARGETS, "targets_sales.csv", 6),
     (ImportKind.TARGETS, "targets_shelf.csv", 4),
@@ -62,6 +66,16 @@ def test_samples_import_in_order(sample_org):
     assert sum(OrderLine.objects.values_list("quantity", flat=True)) == 200
     assert sum(OrderLine.objects.values_list("amount", flat=True)) == Decimal("24352.50")
     assert RetailerAssignment.objects.filter(valid_from=date(2026, 10, 1)).count() == 8
+    assert Violation.objects.count() == 4
+    assert RetailerStatusChange.objects.count() == 8 + 3
+    # Today (after 2026-11-25) 329901100003 is cancelled; 329902100008 is active again.
+    assert Retailer.objects.get(license_no="329901100003").status == "cancelled"
+    assert Retailer.objects.get(license_no="329902100008").status == "active"
+    assert (
+        not Retailer.objects.active_on(date(2026, 11, 15))
+        .filter(license_no="329902100008")
+        .exists()
+    )
 
 
 def test_samples_reimport_changes_nothing(sample_org):
@@ -72,6 +86,8 @@ def test_samples_reimport_changes_nothing(sample_org):
         assert (report.created, report.updated, report.unchanged) == (0, 0, rows), name
     assert OrderLine.objects.count() == 20
     assert RetailerAssignment.objects.count() == 8
+    assert RetailerStatusChange.objects.count() == 8 + 3
+    assert Violation.objects.count() == 4
 
 
 def test_xlsx_and_gb18030_samples_match_the_csv_ones(sample_org):
@@ -79,6 +95,8 @@ def test_xlsx_and_gb18030_samples_match_the_csv_ones(sample_org):
     xlsx = import_file(ImportKind.ORDERS, SAMPLES / "orders.xlsx")
     assert xlsx.ok, xlsx.errors
     assert (xlsx.rows, xlsx.created, xlsx.unchanged) == (20, 0, 20)
-    gb = import_file(ImportKind.RETAILERS, SAMPLES / "retailers_gb18030.csv")
+    # The retailer file's statuses are dated by its effective date: the same date as before
+    # (today would re-activate 329901100003, cancelled since 2026-11-25).
+    gb = import_file(ImportKind.RETAILERS, SAMPLES / "retailers_gb18030.csv", on=date(2026, 10, 1))
     assert gb.ok, gb.errors
     assert (gb.rows, gb.created, gb.updated, gb.unchanged) == (8, 0, 0, 8)

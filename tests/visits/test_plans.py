@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from retailers.models import RetailerStatus
+from retailers.services import retailer_status_change
 from tests.factories import RetailerFactory
 from visits.models import Visit, VisitPlan, VisitStatus
 from visits.selectors.plans import plan_completion_counts, route_for
@@ -110,13 +111,15 @@ def test_completion_windows(org, shops):
 @pytest.mark.django_db
 def test_inactive_retailer_drops_out(org, shops):
     plans_generate(month=NOV, today=date(2026, 10, 31))
-    shops["a"].status = RetailerStatus.SUSPENDED
-    shops["a"].save()
+    retailer_status_change(
+        retailer=shops["a"], status=RetailerStatus.SUSPENDED, effective_from=date(2026, 11, 10)
+    )
     summary = plans_generate(month=NOV, today=date(2026, 11, 10))
-    assert summary["dropped"] == 3  # windows 8–14 (today), 15–21, 22–30
+    assert summary["dropped"] == 3  # windows 8–14, 15–21, 22–30
     assert plan_completion_counts(month=NOV)[org.a.cm.pk]["planned"] == 4
-    shops["a"].status = RetailerStatus.ACTIVE
-    shops["a"].save()
+    retailer_status_change(
+        retailer=shops["a"], status=RetailerStatus.ACTIVE, effective_from=date(2026, 11, 12)
+    )
     plans_generate(month=NOV, today=date(2026, 11, 12))
     dropped = VisitPlan.objects.filter(retailer=shops["a"], dropped=True)
     assert [p.window_start.day for p in dropped] == [8]  # not active for the whole window

@@ -10,9 +10,11 @@ and month P:
 
 Decisions taken where DOMAIN.md is silent:
 
-- "Active at the end of P" is the retailer's current ``status == "active"``: there is no
-  status history. A retailer's scope is its current territory (and that territory's
-  department, center and company); the class filter uses its current ``abc_class``.
+- "Active at the end of P" is the retailer's status in force on P's last day, from its
+  status history (DOMAIN §10.4; ``retailers.models.status_on_sql``): a retailer suspended
+  earlier in P and active again by its last day counts. A retailer's scope is its current
+  territory (and that territory's department, center and company); the class filter uses
+  its current ``abc_class``.
 - Numerators count only retailers that are in the denominator: an observation or an order
   of a suspended or cancelled retailer counts nowhere, so a rate never exceeds 1.
 - "Latest" is the greatest ``observed_at`` among the observations of b whose visit is valid
@@ -29,7 +31,7 @@ report page and the API read.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
@@ -45,6 +47,7 @@ from retailers.models import (
     ShelfTarget,
     add_months,
     month_start,
+    status_on_sql,
 )
 
 from ..models import ScopeLevel, ShelfObservation, ShelfRateRollup, Visit, VisitStatus
@@ -171,6 +174,10 @@ def counts_cte(
         brand_set, brand_set_params = _brand_filter("b.id", brand_ids)
         brand_set = "1 = 1 " + brand_set
 
+    last_day = add_months(month_start(month), 1) - timedelta(days=1)
+    status_sql, status_params = status_on_sql(
+        connection.ops.adapt_datefield_value(last_day), retailer="r"
+    )
     sql = f"""
 WITH scoped AS (
     SELECT r.id AS retailer_id, {scope_id} AS scope_id, {org_path} AS org_path
@@ -179,7 +186,7 @@ WITH scoped AS (
     JOIN {_table(OrgUnit)} d ON d.id = t.department_id
     JOIN {_table(OrgUnit)} c ON c.id = d.parent_id
     JOIN {_table(OrgUnit)} co ON co.id = c.parent_id
-    WHERE r.status = %s {class_filter}
+    WHERE {status_sql} = %s {class_filter}
 ),
 facts AS ({facts}
 ),
@@ -198,7 +205,8 @@ pairs AS (
     UNION
     SELECT scope_id, brand_id FROM counts
 )"""
-    params = [RetailerStatus.ACTIVE, *class_params, *facts_params, *brand_set_params]
+    params = [*status_params, RetailerStatus.ACTIVE, *class_params, *facts_params]
+    params += brand_set_params
     return sql, params
 
 
@@ -554,7 +562,8 @@ def shelf_rate_report(
 def retailers_without_brand(
     user, *, scope: RateScope, brand_id: int, month: date, abc_class: str = ""
 ):
-    """The active retailers of ``scope`` (of ``abc_class`` when given) whose latest valid
+    """The retailers of ``scope`` active on the month's last day (of ``abc_class`` when
+    given) whose latest valid
     observation of the brand in ``month`` is not on shelf, or that have none: the
     retailers the observed 上柜率 does not count (active − observed on shelf). One query.
 
@@ -569,7 +578,8 @@ def retailers_without_brand(
         visit__check_in_date__gte=first,
         visit__check_in_date__lt=add_months(first, 1),
     ).order_by("-observed_at", "-pk")
-    retailers = Retailer.objects.visible_to(user).filter(status=RetailerStatus.ACTIVE)
+    last_day = add_months(first, 1) - timedelta(days=1)
+    retailers = Retailer.objects.visible_to(user).active_on(last_day)  # DOMAIN §10.4
     if scope.territory is not None:
         retailers = retailers.filter(territory_id=scope.pk)
     else:

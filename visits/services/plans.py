@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,8 +14,6 @@ from accounts.models import OrgUnit
 from retailers.models import (
     ClassificationRuleSet,
     Retailer,
-    RetailerStatus,
-    add_months,
     month_start,
 )
 
@@ -93,8 +90,9 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     of its class frequency; the visits of a window are spread over its working days by
     direction from the territory centre (so a day covers one part of the territory) and
     ordered within a day by nearest neighbour. Existing rows are kept (re-running creates
-    only missing ones). Plans of retailers that are no longer active are dropped from
-    today on; future windows of reactivated retailers come back.
+    only missing ones). Only retailers active on the 1st are planned (DOMAIN §10.2), and a
+    planned visit whose window holds a day the retailer is not active on is dropped, by
+    the status history (re-evaluated on every run, so later-recorded changes follow).
     """
     first = month_start(month)
     today = today or timezone.localdate()
@@ -103,7 +101,8 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     if None in rule_sets.values():
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
     retailers = (
-        Retailer.objects.filter(status=RetailerStatus.ACTIVE, territory__manager__isnull=False)
+        Retailer.objects.active_on(first)
+        .filter(territory__manager__isnull=False)
         .exclude(abc_class="")
         .values_list(
             "pk",
@@ -169,24 +168,28 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     before = VisitPlan.objects.filter(month=first).count()
     VisitPlan.objects.bulk_create(plans, batch_size=5000, ignore_conflicts=True)
     created = VisitPlan.objects.filter(month=first).count() - before
-    dropped = 0
-    if first <= today < add_months(first, 1):
-        dropped = plans_refresh_dropped(month=first, today=today)
+    dropped = plans_refresh_dropped(month=first)
     return {"month": first.isoformat(), "created": created, "dropped": dropped}
 
 
-def plans_refresh_dropped(*, month: date, today: date) -> int:
-    """A retailer not active for a whole window drops out of it (neither planned nor missed).
+def plans_refresh_dropped(*, month: date, today: date | None = None) -> int:
+    """A planned visit whose window contains a day on which the retailer is not active drops
+    out (neither planned nor missed, DOMAIN §10.2); one that is active throughout comes back.
 
-    Windows that include today are dropped while the retailer is inactive and stay
-    dropped; windows that start later follow the retailer's current status.
+    Decided by the status history, so the result does not depend on the day it runs
+    (``today`` is accepted for older callers and ignored). Set-based: two UPDATEs per
+    distinct window of the month (a handful). Returns the number of plans newly dropped.
     """
-    plans = VisitPlan.objects.filter(month=month_start(month), window_end__gte=today)
-    inactive = ~Q(retailer__status=RetailerStatus.ACTIVE)
-    dropped = plans.filter(inactive, dropped=False).update(dropped=True)
-    plans.filter(
-        window_start__gt=today, dropped=True, retailer__status=RetailerStatus.ACTIVE
-    ).update(dropped=False)
+    plans = VisitPlan.objects.filter(month=month_start(month))
+    windows = plans.values_list("window_start", "window_end").distinct().order_by()
+    dropped = 0
+    for start, end in list(windows):
+        in_window = plans.filter(window_start=start, window_end=end)
+        active = Retailer.objects.active_throughout(start, end).values("pk")
+        dropped += (
+            in_window.filter(dropped=False).exclude(retailer_id__in=active).update(dropped=True)
+        )
+        in_window.filter(dropped=True, retailer_id__in=active).update(dropped=False)
     return dropped
 
 
