@@ -12,6 +12,7 @@ from .kinds import import_file
 class ImportCommand(BaseCommand):
     kind = ""
     effective_date = False  # only retailer imports open assignments
+    datum = False  # files with coordinates may name their datum as an option
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV (UTF-8 or GB18030) or XLSX file")
@@ -24,10 +25,17 @@ class ImportCommand(BaseCommand):
                 type=date.fromisoformat,
                 help="YYYY-MM-DD from which new or moved retailers are assigned (default: today).",
             )
+        if self.datum:
+            parser.add_argument(
+                "--datum",
+                help="Datum of the coordinates when the file has no 坐标系 column: "
+                "WGS-84, GCJ-02 (Amap, Tencent) or BD-09 (Baidu).",
+            )
 
-    def handle(self, *args, file, dry_run=False, effective_date=None, **options):
+    def handle(self, *args, file, dry_run=False, effective_date=None, datum=None, **options):
+        extra = {"datum": datum} if datum else {}
         try:
-            report = import_file(self.kind, file, dry_run=dry_run, on=effective_date)
+            report = import_file(self.kind, file, dry_run=dry_run, on=effective_date, **extra)
         except FileNotFoundError as exc:
             raise CommandError(_("No such file: %(file)s") % {"file": file}) from exc
         for line in report.lines():

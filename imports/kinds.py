@@ -17,6 +17,8 @@ class ImportKind(models.TextChoices):
     BRANDS = "brands", gettext_lazy("Brands")
     ORDERS = "orders", gettext_lazy("Order lines")
     TARGETS = "targets", gettext_lazy("Targets")
+    ORG_UNITS = "org_units", gettext_lazy("Org units")
+    TERRITORIES = "territories", gettext_lazy("Territories")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -26,6 +28,8 @@ IMPORTERS = {
     ImportKind.BRANDS: "retailers.imports.brands.BrandImporter",
     ImportKind.ORDERS: "retailers.imports.orders.OrderImporter",
     ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
+    ImportKind.ORG_UNITS: "accounts.imports.org_units.OrgUnitImporter",
+    ImportKind.TERRITORIES: "accounts.imports.territories.TerritoryImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -35,6 +39,8 @@ SAMPLES = {
     ImportKind.BRANDS: ["brands.csv"],
     ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
     ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
+    ImportKind.ORG_UNITS: ["org_units.csv"],
+    ImportKind.TERRITORIES: ["territories.csv"],
 }
 
 
@@ -59,8 +65,9 @@ def import_file(
 
     ``filename`` is the name the user gave the file (an upload's temp file has another).
     ``options`` go to the importer: ``on`` is the effective date of retailer assignments
-    (default: today); ``method`` forces the order staging path (``copy`` or ``insert``), for
-    tests and benchmarks.
+    (default: today); ``datum`` the datum of a file's coordinates without a 坐标系 column
+    (WGS-84, GCJ-02 or BD-09); ``method`` forces the order staging path (``copy`` or
+    ``insert``), for tests and benchmarks.
     """
     kind = ImportKind(kind)
     report = ImportReport(kind=kind, dry_run=dry_run)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
+from imports.datum import Datum
 from imports.kinds import SAMPLES, SAMPLES_DIR, ImportKind, import_file
 
 MB = 1024 * 1024
@@ -41,6 +42,12 @@ class ImportForm(forms.Form):
         help_text=_("Retailers only: new or moved retailers are assigned from this day."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    datum = forms.ChoiceField(
+        label=_("Coordinate datum"),
+        required=False,
+        choices=[("", _("From the file's 坐标系 column")), *Datum.choices],
+        help_text=_("For a file with coordinates and no 坐标系 column."),
+    )
     dry_run = forms.BooleanField(label=_("Check only, import nothing"), required=False)
 
     def clean(self):
@@ -58,11 +65,16 @@ class ImportForm(forms.Form):
         return data
 
 
-def run_upload(upload, *, kind, dry_run, on):
+def run_upload(upload, *, kind, dry_run, on, **options):
     """Import an uploaded file from a temporary file that is removed afterwards."""
     if hasattr(upload, "temporary_file_path"):  # Django already streamed it to disk
         return import_file(
-            kind, upload.temporary_file_path(), filename=upload.name, dry_run=dry_run, on=on
+            kind,
+            upload.temporary_file_path(),
+            filename=upload.name,
+            dry_run=dry_run,
+            on=on,
+            **options,
         )
     suffix = Path(upload.name).suffix.lower()
     handle, name = tempfile.mkstemp(suffix=suffix, prefix="import-")
@@ -70,7 +82,7 @@ def run_upload(upload, *, kind, dry_run, on):
         with os.fdopen(handle, "wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        return import_file(kind, name, filename=upload.name, dry_run=dry_run, on=on)
+        return import_file(kind, name, filename=upload.name, dry_run=dry_run, on=on, **options)
     finally:
         os.unlink(name)
 
@@ -90,6 +102,7 @@ def import_upload(request):
                 kind=data["kind"],
                 dry_run=data["dry_run"],
                 on=data["effective_date"] or timezone.localdate(),
+                **({"datum": data["datum"]} if data["datum"] else {}),
             )
     else:
         form = ImportForm(initial={"kind": request.GET.get("kind", ImportKind.RETAILERS)})
