@@ -55,10 +55,12 @@ def org_unit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
     unit.save()
     if unit.path != old_path:
         subtree = OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk)
-        subtree.update(path=Concat(Value(unit.path), Substr(F("path"), len(old_path) + 1)))
+        changes = {"path": Concat(Value(unit.path), Substr(F("path"), len(old_path) + 1))}
         if unit.kind != OrgKind.COMPANY:
-            # A center moved to another city takes its departments along.
-            subtree.update(company=unit.company)
+            # A center moved to another city takes its departments along (in the same
+            # UPDATE: once the paths changed, the old prefix no longer finds the subtree).
+            changes["company"] = unit.company
+        subtree.update(**changes)
     return unit
 
 
