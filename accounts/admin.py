@@ -4,27 +4,92 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .forms import UserChangeForm, UserCreationForm
-from .models import OrgUnit, Territory, User
+from .forms import OrgUnitAdminForm, UserChangeForm, UserCreationForm
+from .models import OrgUnit, OrgUnitMove, Territory, User
+
+
+class OrgUnitMoveInline(admin.TabularInline):
+    """A unit's moves to another parent, latest first: the history of the tree."""
+
+    model = OrgUnitMove
+    fk_name = "unit"
+    extra = 0
+    fields = ["effective_from", "from_parent", "to_parent", "recorded_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = _("moves to another parent")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin):
+    form = OrgUnitAdminForm
     list_display = ["name", "code", "kind", "parent", "is_active"]
     list_filter = ["kind", "is_active"]
+    list_select_related = ["parent"]
     search_fields = ["name", "code"]
     readonly_fields = ["path"]
+    inlines = [OrgUnitMoveInline]
 
     def save_model(self, request, obj, form, change):
-        # The materialised path is kept by the services, never by hand.
+        # The materialised path is kept by the services, never by hand; a new parent is a
+        # dated move.
         if change:
-            fields = {name: form.cleaned_data[name] for name in form.changed_data}
-            services.org_unit_update(unit=OrgUnit.objects.get(pk=obj.pk), **fields)
+            unit = OrgUnit.objects.get(pk=obj.pk)
+            fields = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name not in ("parent", "move_effective_from")
+            }
+            if "parent" in form.changed_data:
+                services.org_unit_move(
+                    unit=unit,
+                    parent=form.cleaned_data["parent"],
+                    effective_from=form.cleaned_data["move_effective_from"],
+                    recorded_by=request.user,
+                )
+            if fields:
+                services.org_unit_update(unit=unit, **fields)
         else:
             created = services.org_unit_create(
-                name=obj.name, code=obj.code, kind=obj.kind, parent=obj.parent
+                name=obj.name,
+                code=obj.code,
+                kind=obj.kind,
+                parent=obj.parent,
+                address=obj.address,
             )
             obj.pk, obj.path = created.pk, created.path
+
+
+@admin.register(OrgUnitMove)
+class OrgUnitMoveAdmin(admin.ModelAdmin):
+    """Every move of the tree, read-only (moves are made on the unit or by import)."""
+
+    list_display = [
+        "unit",
+        "effective_from",
+        "from_parent",
+        "to_parent",
+        "recorded_by",
+        "created_at",
+    ]
+    list_select_related = ["unit", "from_parent", "to_parent", "recorded_by"]
+    date_hierarchy = "effective_from"
+    search_fields = ["unit__code", "unit__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Territory)

@@ -9,7 +9,7 @@ all start from ``Model.objects.visible_to(user)``.
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +70,25 @@ SUPERVISOR_ROLES = (
 
 # Roles that read and never write: every write path refuses them (DOMAIN.md §1).
 READ_ONLY_ROLES = (Role.LEADER,)
+
+
+def parent_kind_error(kind: str, parent_kind: str | None) -> str | None:
+    """Why a unit of ``kind`` may not hang under a unit of ``parent_kind`` (None: no parent),
+    or None when it may (PARENT_KINDS)."""
+    allowed = PARENT_KINDS.get(kind, ())
+    if parent_kind in allowed:
+        return None
+    if parent_kind is None:
+        return _("A %(kind)s must sit under a %(parent)s.") % {
+            "kind": OrgKind(kind).label,
+            "parent": OrgKind(allowed[0]).label,
+        }
+    if None in allowed and len(allowed) == 1:
+        return _("A %(kind)s has no parent unit.") % {"kind": OrgKind(kind).label}
+    return _("A %(kind)s must sit under a %(parent)s.") % {
+        "kind": OrgKind(kind).label,
+        "parent": " / ".join(str(OrgKind(k).label) for k in allowed if k),
+    }
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -183,21 +202,8 @@ class OrgUnit(models.Model):
         return self.name
 
     def clean(self):
-        allowed = PARENT_KINDS.get(self.kind, ())
-        parent_kind = self.parent.kind if self.parent_id else None
-        if parent_kind not in allowed:
-            if self.parent_id is None:
-                message = _("A %(kind)s must sit under a %(parent)s.") % {
-                    "kind": OrgKind(self.kind).label,
-                    "parent": OrgKind(allowed[0]).label,
-                }
-            elif None in allowed and len(allowed) == 1:
-                message = _("A %(kind)s has no parent unit.") % {"kind": OrgKind(self.kind).label}
-            else:
-                message = _("A %(kind)s must sit under a %(parent)s.") % {
-                    "kind": OrgKind(self.kind).label,
-                    "parent": " / ".join(str(OrgKind(k).label) for k in allowed if k),
-                }
+        message = parent_kind_error(self.kind, self.parent.kind if self.parent_id else None)
+        if message:
             raise ValidationError({"parent": message})
 
     @property
@@ -207,6 +213,64 @@ class OrgUnit(models.Model):
     def is_within(self, other):
         """True when this unit is ``other`` or lies in its subtree."""
         return self.path.startswith(other.path)
+
+
+class OrgUnitMove(models.Model):
+    """A dated move of an org unit to another parent (DOMAIN §9).
+
+    The current tree (``OrgUnit.parent``, ``path``, ``company``) is the latest move; the moves
+    are its history. A move is never dated after the day it is recorded, nor inside a month in
+    review or published of the old or the new city (``accounts.services.org_unit_move``).
+    """
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="moves"
+    )
+    from_parent = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("from parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_parent = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("to parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    effective_from = models.DateField(_("effective from"))
+    recorded_by = models.ForeignKey(
+        "User",
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: recorded by a file import."),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("org unit move")
+        verbose_name_plural = _("org unit moves")
+        ordering = ["unit", "-effective_from", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(to_parent=F("unit")), name="orgunitmove_not_under_itself"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_parent=F("to_parent")), name="orgunitmove_changes_parent"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "effective_from"], name="orgunitmove_unit_date")]
+
+    def __str__(self):
+        old, new = self.from_parent or "—", self.to_parent or "—"
+        return f"{self.unit} {self.effective_from}: {old} → {new}"
 
 
 class UserQuerySet(ScopedQuerySet):

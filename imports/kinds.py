@@ -21,6 +21,8 @@ class ImportKind(models.TextChoices):
     VISITS = "visits", gettext_lazy("Historical visits")
     RETAILER_STATUSES = "retailer_statuses", gettext_lazy("Retailer status changes")
     VIOLATIONS = "violations", gettext_lazy("Violations")
+    ORG_UNITS = "org_units", gettext_lazy("Org units")
+    TERRITORIES = "territories", gettext_lazy("Territories")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -33,6 +35,8 @@ IMPORTERS = {
     ImportKind.VISITS: "visits.imports.visits.VisitImporter",
     ImportKind.RETAILER_STATUSES: "retailers.imports.statuses.RetailerStatusImporter",
     ImportKind.VIOLATIONS: "retailers.imports.violations.ViolationImporter",
+    ImportKind.ORG_UNITS: "accounts.imports.org_units.OrgUnitImporter",
+    ImportKind.TERRITORIES: "accounts.imports.territories.TerritoryImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -45,6 +49,8 @@ SAMPLES = {
     ImportKind.VISITS: ["visits.csv"],
     ImportKind.RETAILER_STATUSES: ["retailer_statuses.csv"],
     ImportKind.VIOLATIONS: ["violations.csv"],
+    ImportKind.ORG_UNITS: ["org_units.csv"],
+    ImportKind.TERRITORIES: ["territories.csv"],
 }
 
 
@@ -74,6 +80,9 @@ def import_file(
     tests and benchmarks. The file is held to the limits in force for ``company`` (the
     uploader's city company; none: the province default), see ``imports.models.FileLimits``;
     ``datum`` is the coordinate datum of a file without a 坐标系 column.
+    (default: today); ``datum`` the datum of a file's coordinates without a 坐标系 column
+    (WGS-84, GCJ-02 or BD-09); ``method`` forces the order staging path (``copy`` or
+    ``insert``), for tests and benchmarks.
     """
     limits = file_limits(company)
     kind = ImportKind(kind)

@@ -1,0 +1,1 @@
+"""Importers of the org tree, territories and staff (the engine is ``imports``)."""
