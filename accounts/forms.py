@@ -30,3 +30,12 @@ class UserChangeForm(auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form (its password validators, translated messages), phone-friendly inputs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.update({"class": "form-control form-control-lg"})

@@ -58,11 +58,16 @@ class ImportForm(forms.Form):
         return data
 
 
-def run_upload(upload, *, kind, dry_run, on):
+def run_upload(upload, *, kind, dry_run, on, user=None):
     """Import an uploaded file from a temporary file that is removed afterwards."""
     if hasattr(upload, "temporary_file_path"):  # Django already streamed it to disk
         return import_file(
-            kind, upload.temporary_file_path(), filename=upload.name, dry_run=dry_run, on=on
+            kind,
+            upload.temporary_file_path(),
+            filename=upload.name,
+            dry_run=dry_run,
+            on=on,
+            user=user,
         )
     suffix = Path(upload.name).suffix.lower()
     handle, name = tempfile.mkstemp(suffix=suffix, prefix="import-")
@@ -70,7 +75,7 @@ def run_upload(upload, *, kind, dry_run, on):
         with os.fdopen(handle, "wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        return import_file(kind, name, filename=upload.name, dry_run=dry_run, on=on)
+        return import_file(kind, name, filename=upload.name, dry_run=dry_run, on=on, user=user)
     finally:
         os.unlink(name)
 
@@ -90,6 +95,7 @@ def import_upload(request):
                 kind=data["kind"],
                 dry_run=data["dry_run"],
                 on=data["effective_date"] or timezone.localdate(),
+                user=request.user,
             )
     else:
         form = ImportForm(initial={"kind": request.GET.get("kind", ImportKind.RETAILERS)})

@@ -1,0 +1,1 @@
+"""Importers of the org tree, territories and staff (see ``imports.kinds``)."""
