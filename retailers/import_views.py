@@ -38,7 +38,10 @@ class ImportForm(forms.Form):
     effective_date = forms.DateField(
         label=_("Assignments effective from"),
         required=False,
-        help_text=_("Retailers only: new or moved retailers are assigned from this day."),
+        help_text=_(
+            "Retailers: new or moved retailers are assigned from this day. Staff: the import "
+            "date that probation and initial tiers count from. Default: today."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     dry_run = forms.BooleanField(label=_("Check only, import nothing"), required=False)
