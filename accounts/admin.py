@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .forms import OrgUnitAdminForm, UserChangeForm, UserCreationForm
-from .models import OrgUnit, OrgUnitMove, Territory, User
+from .models import InitialCodeSheet, OrgUnit, OrgUnitMove, Territory, User
 
 
 class OrgUnitMoveInline(admin.TabularInline):
@@ -106,8 +107,9 @@ class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     ordering = ["employee_no"]
-    list_display = ["employee_no", "name", "role", "org_unit", "is_active"]
-    list_filter = ["role", "is_active", "org_unit__kind"]
+    list_display = ["employee_no", "name", "role", "org_unit", "is_active", "must_change_password"]
+    list_filter = ["role", "is_active", "must_change_password", "org_unit__kind"]
+    actions = ["reset_passwords"]
     search_fields = ["employee_no", "name", "phone"]
     list_select_related = ["org_unit"]
     fieldsets = (
@@ -116,7 +118,16 @@ class UserAdmin(BaseUserAdmin):
         (_("Position"), {"fields": ("role", "org_unit")}),
         (
             _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {
+                "fields": (
+                    "is_active",
+                    "must_change_password",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -137,6 +148,36 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    @admin.action(description=_("Reset password: give a new one-time code"))
+    def reset_passwords(self, request, queryset):
+        """New one-time codes for the selected people, shown once on the next page."""
+        people = [
+            (person, services.password_reset(user=person, by=request.user))
+            for person in queryset.filter(pk__in=User.objects.visible_to(request.user))
+        ]
+        response = TemplateResponse(
+            request,
+            "admin/accounts/user/password_codes.html",
+            {**self.admin_site.each_context(request), "people": people, "opts": self.model._meta},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@admin.register(InitialCodeSheet)
+class InitialCodeSheetAdmin(admin.ModelAdmin):
+    """Read-only: the codes themselves are never shown here (they are downloaded once)."""
+
+    list_display = ["org_unit", "people", "created_at", "created_by", "downloaded_at"]
+    fields = ["org_unit", "people", "created_at", "created_by", "downloaded_at", "downloaded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class CityRuleAdminMixin:

@@ -184,6 +184,13 @@ NAVIGATION = [
         "group": "system",
     },
     {"url": "retailers:import", "label": _("Imports"), "roles": (Role.ADMIN,), "group": "system"},
+    {"url": "accounts:people", "label": _("People"), "roles": (Role.ADMIN,), "group": "system"},
+    {
+        "url": "accounts:code_sheets",
+        "label": _("Initial codes"),
+        "roles": (Role.ADMIN,),
+        "group": "system",
+    },
     {"url": "admin:index", "label": _("Administration"), "roles": (Role.ADMIN,), "group": "system"},
     {"url": "swagger-ui", "label": _("API"), "roles": (Role.ADMIN,), "group": "system"},
 ]

@@ -74,3 +74,12 @@ class OrgUnitAdminForm(forms.ModelForm):
             if error:
                 self.add_error("move_effective_from", error)
         return data
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form (its password validators, translated messages), phone-friendly inputs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.update({"class": "form-control form-control-lg"})

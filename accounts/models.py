@@ -323,6 +323,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Can log in to the admin site."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "Set for a one-time initial code or a reset: the person must choose their own "
+            "password at the next login."
+        ),
+    )
 
     objects = UserManager()
 
@@ -448,6 +456,64 @@ class Territory(models.Model):
                 raise ValidationError(
                     {"manager": _("The manager must belong to the territory's department.")}
                 )
+
+
+class InitialCodeSheetQuerySet(ScopedQuerySet):
+    org_path_lookup = "org_unit__path"
+    manager_lookup = None
+
+
+class InitialCodeSheet(models.Model):
+    """The one-time initial codes of the people one staff import created (DOMAIN.md §9).
+
+    An admin downloads it once as .xlsx; the codes are then erased (``codes`` emptied,
+    ``downloaded_at`` set). ``org_unit`` is the lowest unit containing every person on the
+    sheet, so only admins of that subtree see it. A person's own password is never stored.
+    """
+
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    people = models.PositiveIntegerField(_("people"))
+    codes = models.JSONField(_("codes"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    downloaded_by = models.ForeignKey(
+        User,
+        verbose_name=_("downloaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    downloaded_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
+
+    objects = InitialCodeSheetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("initial codes sheet")
+        verbose_name_plural = _("initial codes sheets")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(downloaded_at__isnull=True) | Q(codes=[]),
+                name="initial_code_sheet_erased_after_download",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.org_unit} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_downloaded(self) -> bool:
+        return self.downloaded_at is not None
 
 
 def city_company_field(**options):

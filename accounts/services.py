@@ -1,15 +1,17 @@
-"""Writes to the org tree, users and territories."""
+"""Writes to the org tree, users and territories, and people's passwords."""
 
+import secrets
 from datetime import date, timedelta
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth.hashers import get_hasher, make_password
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import OrgKind, OrgUnit, OrgUnitMove, Role, Territory, User
+from .models import InitialCodeSheet, OrgKind, OrgUnit, OrgUnitMove, Role, Territory, User
 
 
 def _path_for(unit: OrgUnit) -> str:
@@ -147,6 +149,13 @@ def org_unit_move(
     return move
 
 
+def _is_root_admin(role: str, org_unit: OrgUnit | None) -> bool:
+    # The admin site is unscoped, so only an admin at the deployment's root (the province,
+    # or a single city company) gets it; a city admin under a province works in the
+    # product's pages, which are scoped to the city.
+    return role == Role.ADMIN and org_unit is not None and org_unit.parent_id is None
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -155,13 +164,14 @@ def user_create(
     role: str,
     org_unit: OrgUnit | None,
     password: str | None = None,
+    initial_code: str | None = None,
     phone: str = "",
     hire_date=None,
+    is_active: bool = True,
 ) -> User:
-    # The admin site is unscoped, so only an admin at the deployment's root (the province,
-    # or a single city company) gets it; a city admin under a province works in the
-    # product's pages, which are scoped to the city.
-    root_admin = role == Role.ADMIN and org_unit is not None and org_unit.parent_id is None
+    """A new person. ``password``: one they chose (tests, the demo); ``initial_code``: a
+    one-time code they must replace at the first login; neither: no usable password."""
+    root_admin = _is_root_admin(role, org_unit)
     user = User(
         employee_no=employee_no,
         name=name,
@@ -169,16 +179,169 @@ def user_create(
         org_unit=org_unit,
         phone=phone,
         hire_date=hire_date,
+        is_active=is_active,
         is_staff=root_admin,
         is_superuser=root_admin,
     )
-    if password:
+    if initial_code:
+        user.password = initial_code_hash(initial_code)
+        user.must_change_password = True
+    elif password:
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.full_clean()
     user.save()
     return user
+
+
+USER_UPDATE_FIELDS = ("name", "role", "org_unit", "phone", "hire_date", "is_active")
+
+
+@transaction.atomic
+def user_update(*, user: User, **fields) -> list[str]:
+    """Change a person's fields (``USER_UPDATE_FIELDS``); return the names that changed.
+
+    A new role or unit recomputes the admin-site flags as ``user_create`` sets them. A
+    customer manager who holds a territory keeps the role, the department and stays active
+    until the territory is handed over.
+    """
+    unknown = set(fields) - set(USER_UPDATE_FIELDS)
+    if unknown:
+        raise TypeError(f"user_update() cannot change {sorted(unknown)}")
+    changed = []
+    for name, value in fields.items():
+        current = user.org_unit_id if name == "org_unit" else getattr(user, name)
+        wanted = value.pk if name == "org_unit" and value is not None else value
+        if current != wanted:
+            setattr(user, name, value)
+            changed.append(name)
+    if not changed:
+        return []
+    if {"role", "org_unit", "is_active"} & set(changed):
+        territory = Territory.objects.filter(manager=user).first()
+        if territory is not None and (
+            not user.is_active
+            or user.role != Role.CUSTOMER_MANAGER
+            or user.org_unit_id != territory.department_id
+        ):
+            raise ValidationError(territory_held_message(territory))
+    if {"role", "org_unit"} & set(changed) and not (user.is_superuser and not user.org_unit_id):
+        root_admin = _is_root_admin(user.role, user.org_unit)
+        if (user.is_staff, user.is_superuser) != (root_admin, root_admin):
+            user.is_staff = user.is_superuser = root_admin
+            changed += ["is_staff", "is_superuser"]
+    user.full_clean()
+    user.save(update_fields=changed)
+    return changed
+
+
+def territory_held_message(territory: Territory) -> str:
+    return _(
+        "This customer manager still holds territory %(code)s: hand it over first "
+        "(the handovers file or manager_leave), then deactivate or move them."
+    ) % {"code": territory.code}
+
+
+# --- Passwords ---------------------------------------------------------------------------
+
+# No 0/O, 1/l/I: a code is read off a sheet and typed on a phone.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+CODE_LENGTH = 10
+# A one-time code is random (about 58 bits) and replaced at the first login, where Django
+# re-hashes it with the full work factor; a lighter PBKDF2 lets an import of a few thousand
+# people finish in seconds instead of minutes.
+INITIAL_CODE_ITERATIONS = 20_000
+
+
+def one_time_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def initial_code_hash(code: str) -> str:
+    hasher = get_hasher()
+    if hasher.algorithm.startswith("pbkdf2"):
+        return hasher.encode(code, hasher.salt(), iterations=INITIAL_CODE_ITERATIONS)
+    return make_password(code)
+
+
+def can_manage_people(user) -> bool:
+    """Admins reset passwords and take the initial-codes sheets of their subtree."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role == Role.ADMIN)
+    )
+
+
+@transaction.atomic
+def password_change(*, user: User, password: str) -> User:
+    """The person sets their own password (validated by the form's password validators)."""
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    return user
+
+
+@transaction.atomic
+def password_reset(*, user: User, by: User) -> str:
+    """An admin gives a person a new one-time code; return it (shown once, never stored)."""
+    if not can_manage_people(by) or not User.objects.visible_to(by).filter(pk=user.pk).exists():
+        raise PermissionDenied(_("Only an administrator of this person's unit resets passwords."))
+    code = one_time_code()
+    user.set_password(code)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    return code
+
+
+def _common_unit(units: list[OrgUnit]) -> OrgUnit:
+    """The lowest unit containing all of ``units``."""
+    parts = [unit.path.strip("/").split("/") for unit in units]
+    common = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) > 1:
+            break
+        common.append(level[0])
+    return OrgUnit.objects.get(pk=common[-1])
+
+
+@transaction.atomic
+def initial_code_sheet_create(*, codes: list[dict], units: list[OrgUnit], created_by=None):
+    """Keep the one-time codes of the people an import created until an admin takes them.
+
+    ``codes``: one dict per person with ``employee_no``, ``name``, ``unit`` and ``code``.
+    """
+    sheet = InitialCodeSheet(
+        org_unit=_common_unit(units),
+        people=len(codes),
+        codes=codes,
+        created_by=created_by if getattr(created_by, "pk", None) else None,
+    )
+    sheet.full_clean()
+    sheet.save()
+    return sheet
+
+
+@transaction.atomic
+def initial_code_sheet_take(*, sheet: InitialCodeSheet, user=None) -> list[dict]:
+    """Return the sheet's codes once and erase them; a second call is refused."""
+    sheet = InitialCodeSheet.objects.select_for_update().get(pk=sheet.pk)
+    if sheet.downloaded_at is not None:
+        raise ValidationError(
+            _(
+                "This sheet was already downloaded on %(when)s; its codes are gone. "
+                "Reset the password of anyone who did not receive theirs."
+            )
+            % {"when": timezone.localtime(sheet.downloaded_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    codes = sheet.codes
+    sheet.codes = []
+    sheet.downloaded_at = timezone.now()
+    sheet.downloaded_by = user if getattr(user, "pk", None) else None
+    sheet.save(update_fields=["codes", "downloaded_at", "downloaded_by"])
+    return codes
 
 
 @transaction.atomic

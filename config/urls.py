@@ -7,7 +7,6 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
-from accounts.forms import LoginForm
 from assessment import api as assessment_api
 from reports import api as reports_api
 from retailers import api as retailers_api
@@ -25,13 +24,7 @@ admin.site.site_title = _("Customer manager system")
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
     path("", include("retailers.urls")),

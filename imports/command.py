@@ -50,11 +50,15 @@ class ImportCommand(BaseCommand):
         for line in report.lines():
             self.stdout.write(line)
         if not report.ok:
-            raise CommandError(
-                ngettext(
-                    "%(count)s error; nothing was imported.",
-                    "%(count)s errors; nothing was imported.",
-                    report.error_count,
-                )
-                % {"count": report.error_count}
+            self.fail(report)
+
+    def fail(self, report):
+        """Stop with the error count (the report's lines are already printed)."""
+        raise CommandError(
+            ngettext(
+                "%(count)s error; nothing was imported.",
+                "%(count)s errors; nothing was imported.",
+                report.error_count,
             )
+            % {"count": report.error_count}
+        )

@@ -23,6 +23,7 @@ class ImportKind(models.TextChoices):
     VIOLATIONS = "violations", gettext_lazy("Violations")
     ORG_UNITS = "org_units", gettext_lazy("Org units")
     TERRITORIES = "territories", gettext_lazy("Territories")
+    STAFF = "staff", gettext_lazy("Staff")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -37,6 +38,7 @@ IMPORTERS = {
     ImportKind.VIOLATIONS: "retailers.imports.violations.ViolationImporter",
     ImportKind.ORG_UNITS: "accounts.imports.org_units.OrgUnitImporter",
     ImportKind.TERRITORIES: "accounts.imports.territories.TerritoryImporter",
+    ImportKind.STAFF: "accounts.imports.staff.StaffImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -51,6 +53,7 @@ SAMPLES = {
     ImportKind.VIOLATIONS: ["violations.csv"],
     ImportKind.ORG_UNITS: ["org_units.csv"],
     ImportKind.TERRITORIES: ["territories.csv"],
+    ImportKind.STAFF: ["staff.csv"],
 }
 
 

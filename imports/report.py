@@ -33,6 +33,9 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     details: list[tuple[str, int]] = field(default_factory=list)
+    # What the import made for its caller beyond rows (e.g. ``code_sheet``: the id of the
+    # staff import's initial-codes sheet).
+    results: dict[str, Any] = field(default_factory=dict)
     max_errors: int = MAX_ERRORS
 
     @property
@@ -58,6 +61,7 @@ class ImportReport:
         """Nothing was imported: the counts of a failed file would only mislead."""
         self.created = self.updated = self.unchanged = 0
         self.details = []
+        self.results = {}
 
     def summary(self) -> str:
         if not self.ok:

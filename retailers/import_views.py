@@ -40,7 +40,10 @@ class ImportForm(forms.Form):
     effective_date = forms.DateField(
         label=_("Assignments effective from"),
         required=False,
-        help_text=_("Retailers only: new or moved retailers are assigned from this day."),
+        help_text=_(
+            "Retailers: new or moved retailers are assigned from this day. Staff: the import "
+            "date that probation and initial tiers count from. Default: today."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     datum = forms.ChoiceField(
@@ -113,6 +116,7 @@ def import_upload(request):
                     if data["kind"] == ImportKind.RETAILERS
                     else {}
                 ),
+                user=request.user,
             )
     else:
         form = ImportForm(initial={"kind": request.GET.get("kind", ImportKind.RETAILERS)})

@@ -159,3 +159,48 @@ def tier_set(*, manager: User, tier: str, effective_from: date, user, reason: st
         user=user,
         reason=reason.strip(),
     )
+
+
+INITIAL_TIER_REASON = "初始等级（人员导入）"
+
+
+@transaction.atomic
+def initial_tiers_record(*, tiers: dict[int, tuple[str, date]]) -> dict[int, str]:
+    """Record each manager's initial tier from a month on: ``{manager id: (tier, month)}``.
+
+    Set-wise (one read, one insert, one update). A manager with no tier on record gets the
+    row; a manager whose only row is an earlier initial tier has it corrected; a manager
+    with a tier history (reviews, an admin's assignment) keeps it. Returns ``{manager id:
+    "created" | "updated" | "unchanged" | "kept"}``.
+    """
+    for tier, month in tiers.values():
+        if tier not in Tier.values or month.day != 1:
+            raise ValidationError(_("Unknown tier."))
+    rows: dict[int, list[ManagerTier]] = {}
+    for row in ManagerTier.objects.filter(manager_id__in=list(tiers)).order_by("effective_from"):
+        rows.setdefault(row.manager_id, []).append(row)
+    outcome, create, update = {}, [], []
+    for manager_id, (tier, month) in tiers.items():
+        history = rows.get(manager_id, [])
+        if not history:
+            create.append(
+                ManagerTier(
+                    manager_id=manager_id,
+                    tier=tier,
+                    effective_from=month,
+                    reason=INITIAL_TIER_REASON,
+                )
+            )
+            outcome[manager_id] = "created"
+        elif (history[0].tier, history[0].effective_from) == (tier, month):
+            outcome[manager_id] = "unchanged"
+        elif len(history) == 1 and history[0].reason == INITIAL_TIER_REASON:
+            history[0].tier, history[0].effective_from = tier, month
+            update.append(history[0])
+            outcome[manager_id] = "updated"
+        else:
+            outcome[manager_id] = "kept"
+    ManagerTier.objects.bulk_create(create)
+    if update:
+        ManagerTier.objects.bulk_update(update, ["tier", "effective_from"])
+    return outcome

@@ -48,6 +48,8 @@ PUBLIC = {
 # (the object lacks what the route serves, e.g. an inspection without a photo).
 OBJECTS = {
     "accounts:territory_detail": ("territory", "a.dept_supervisor", False),
+    "accounts:person_password_reset": ("cm", "admin", False),
+    "accounts:code_sheet_download": ("code_sheet", None, False),  # none in the world
     "retailers:detail": ("shop", "a.cm", False),
     "retailers:override": ("shop", "a.dept_supervisor", False),
     "retailers:register": ("territory", "a.dept_supervisor", False),
@@ -155,6 +157,7 @@ def targets(org, world):
         "territory": org.a.territory.pk,
         "department": org.a.department.pk,
         "cm": org.a.cm.pk,
+        "code_sheet": 1,
         "shop": world.shop_a.pk,
         "sample": "retailers.csv",
         "plan": world.plan.pk,
