@@ -13,6 +13,7 @@ from .models import (
     ClassificationRuleSet,
     OrderLine,
     Retailer,
+    RetailerAssignment,
     Violation,
     ViolationSeverity,
     add_months,
@@ -185,3 +186,46 @@ def credited_cartons(*, start: date, end: date, lines=None) -> dict[int, int]:
         .order_by()
     )
     return {row["manager_id"]: row["cartons"] for row in rows}
+
+
+def assignment_in_force(day: date, prefix: str = "") -> Q:
+    """Assignments (reached through ``prefix``, e.g. ``"assignments__"``) in force on ``day``."""
+    return Q(**{f"{prefix}valid_from__lte": day}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})
+    )
+
+
+def territories_held_on(day: date) -> dict[int, int]:
+    """{manager id: territory id} held on ``day``, from the assignments in force then (one
+    query). A manager covering another territory as well keeps their own (the territory they
+    manage, else the one with most retailers)."""
+    rows = (
+        RetailerAssignment.objects.filter(assignment_in_force(day), manager__isnull=False)
+        .values("manager_id", "territory_id", "territory__manager_id")
+        .annotate(n=Count("pk"))
+        .order_by("manager_id", "-n", "territory_id")
+    )
+    held: dict[int, int] = {}
+    for row in rows:
+        own = row["territory__manager_id"] == row["manager_id"]
+        if row["manager_id"] not in held or own:
+            held[row["manager_id"]] = row["territory_id"]
+    return held
+
+
+def managers_assigned_between(start: date, end: date) -> set[int]:
+    """Managers assigned to any retailer on any day of [start, end) (one query)."""
+    return set(
+        RetailerAssignment.objects.filter(valid_from__lt=end, manager__isnull=False)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start))
+        .values_list("manager_id", flat=True)
+        .distinct()
+    )
+
+
+def current_manager_ids(retailer_ids=None, *, day: date) -> dict[int, int | None]:
+    """{retailer id: manager id} assigned on ``day`` (a covering manager during a covering)."""
+    rows = RetailerAssignment.objects.filter(assignment_in_force(day))
+    if retailer_ids is not None:
+        rows = rows.filter(retailer_id__in=retailer_ids)
+    return dict(rows.values_list("retailer_id", "manager_id"))

@@ -7,14 +7,15 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import OrgUnit
+from accounts.models import OrgUnit, Territory
 from retailers.models import (
     ClassificationRuleSet,
     Retailer,
+    RetailerAssignment,
     RetailerStatus,
     add_months,
     month_start,
@@ -78,6 +79,15 @@ def nearest_neighbour(stops: list, start, position=lambda stop: stop) -> list:
     return route + unlocated
 
 
+def _assigned(periods, day: date):
+    """(territory id, manager id) of the assignment in force on ``day``, or None when the
+    retailer has no manager that day."""
+    for valid_from, valid_to, territory_id, manager_id in periods:
+        if valid_from <= day and (valid_to is None or valid_to > day):
+            return (territory_id, manager_id) if manager_id is not None else None
+    return None
+
+
 def _point(latitude, longitude):
     if latitude is None or longitude is None:
         return None
@@ -102,21 +112,32 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     rule_sets = ClassificationRuleSet.objects.in_force_by_company(first, companies)
     if None in rule_sets.values():
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
+    last = add_months(first, 1) - timedelta(days=1)
     retailers = (
-        Retailer.objects.filter(status=RetailerStatus.ACTIVE, territory__manager__isnull=False)
+        Retailer.objects.filter(status=RetailerStatus.ACTIVE)
         .exclude(abc_class="")
         .values_list(
             "pk",
             "abc_class",
             "latitude",
             "longitude",
-            "territory_id",
-            "territory__manager_id",
-            "territory__latitude",
-            "territory__longitude",
             "territory__department__company_id",
         )
     )
+    # Each planned visit belongs to the manager assigned to the retailer on the last day of
+    # its window (DOMAIN §10.3): the month's assignments, in one query.
+    assignments = defaultdict(list)
+    for retailer_id, territory_id, manager_id, valid_from, valid_to in (
+        RetailerAssignment.objects.filter(valid_from__lte=last)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=first))
+        .values_list("retailer_id", "territory_id", "manager_id", "valid_from", "valid_to")
+        .iterator(chunk_size=5000)
+    ):
+        assignments[retailer_id].append((valid_from, valid_to, territory_id, manager_id))
+    territories = {
+        pk: _point(lat, lng)
+        for pk, lat, lng in Territory.objects.values_list("pk", "latitude", "longitude")
+    }
     # Visit frequencies are per city company (its classification rules).
     windows = {
         (company_id, klass): plan_windows(first, rule_set.visits_per_month(klass))
@@ -125,19 +146,13 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     }
     groups = defaultdict(list)  # (territory, window) → stops
     centres = {}
-    for (
-        pk,
-        klass,
-        lat,
-        lng,
-        territory_id,
-        manager_id,
-        t_lat,
-        t_lng,
-        company_id,
-    ) in retailers.iterator(chunk_size=5000):
-        centres[territory_id] = _point(t_lat, t_lng)
+    for pk, klass, lat, lng, company_id in retailers.iterator(chunk_size=5000):
         for window in windows.get((company_id, klass), ()):
+            held = _assigned(assignments.get(pk, ()), window[1])
+            if held is None:
+                continue
+            territory_id, manager_id = held
+            centres[territory_id] = territories.get(territory_id)
             groups[(territory_id, window)].append((pk, klass, _point(lat, lng), manager_id))
     plans = []
     for (territory_id, (start, end)), stops in groups.items():
@@ -173,6 +188,25 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     if first <= today < add_months(first, 1):
         dropped = plans_refresh_dropped(month=first, today=today)
     return {"month": first.isoformat(), "created": created, "dropped": dropped}
+
+
+def plans_follow_assignments(*, retailer_ids, since: date) -> int:
+    """After a handover or covering: the planned visits of ``retailer_ids`` whose window ends
+    on or after ``since`` go to the manager (and territory) assigned on the window's last
+    day (DOMAIN §10.3). Two UPDATEs; returns the number of plans that changed hands."""
+    on_end = RetailerAssignment.objects.filter(
+        retailer_id=OuterRef("retailer_id"),
+        valid_from__lte=OuterRef("window_end"),
+        manager__isnull=False,
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef("window_end")))
+    plans = VisitPlan.objects.filter(retailer_id__in=retailer_ids, window_end__gte=since).filter(
+        Exists(on_end)
+    )
+    changed = plans.exclude(manager_id=Subquery(on_end.values("manager_id")[:1])).update(
+        manager_id=Subquery(on_end.values("manager_id")[:1])
+    )
+    plans.update(territory_id=Subquery(on_end.values("territory_id")[:1]))
+    return changed
 
 
 def plans_refresh_dropped(*, month: date, today: date) -> int:
