@@ -3,7 +3,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from .services import classification_run
+from .services import classification_run, handovers_apply
 
 
 @shared_task
@@ -14,3 +14,9 @@ def classify_retailers(month: str | None = None):
     """
     day = date.fromisoformat(month) if month else timezone.localdate()
     return classification_run(month=day)
+
+
+@shared_task
+def apply_handovers():
+    """Nightly: apply the handovers and coverings whose date has come (beat: 00:20)."""
+    return [record.pk for record in handovers_apply()]

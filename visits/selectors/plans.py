@@ -12,13 +12,13 @@ from ..models import Visit, VisitPlan, VisitStatus
 def completing_visits():
     """Valid visits by the manager assigned to the retailer on the visit's day (one join to
     ``RetailerAssignment``): only those complete a planned visit (DOMAIN §10.3)."""
+    # One filter() call: every condition is on the same assignment row.
     return Visit.objects.filter(
+        Q(retailer__assignments__valid_to__isnull=True)
+        | Q(retailer__assignments__valid_to__gt=F("check_in_date")),
         status=VisitStatus.VALID,
         retailer__assignments__manager_id=F("manager_id"),
         retailer__assignments__valid_from__lte=F("check_in_date"),
-    ).filter(
-        Q(retailer__assignments__valid_to__isnull=True)
-        | Q(retailer__assignments__valid_to__gt=F("check_in_date"))
     )
 
 
