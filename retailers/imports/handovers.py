@@ -11,15 +11,18 @@ same content is unchanged.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Territory, User
+from assessment.selectors import locked_month_reason, locked_months
 from imports.engine import RowImporter
 from imports.kinds import ImportKind
 from imports.parsing import Column, parse_choice, parse_date, parse_licence, parse_text
-from retailers.models import HandoverKind, Retailer, TerritoryHandover
+from retailers.models import HandoverKind, Retailer, RetailerAssignment, TerritoryHandover
 from retailers.services import territory_cover, territory_handover
 
 KIND_WORDS = {HandoverKind.HANDOVER: ["交接", "移交"], HandoverKind.COVERING: ["代管", "临时代管"]}
@@ -59,6 +62,12 @@ class HandoverImporter(RowImporter):
                 "license_no", "pk", "territory_id"
             )
         }
+        self.locked = locked_months()
+        self.first_days = dict(
+            RetailerAssignment.objects.values("territory_id")
+            .annotate(first=Min("valid_from"))
+            .values_list("territory_id", "first")
+        )
         self.groups: dict[tuple, dict] = {}
 
     def natural_key(self, fields):
@@ -105,6 +114,21 @@ class HandoverImporter(RowImporter):
                 row, self.header_of("until"), until, _("The end date is before the start date.")
             )
             ok = False
+        start = values["effective_from"]
+        if territory is not None:
+            reason = locked_month_reason(start, territory.department.company_id, self.locked)
+            if reason is None and until is not None:
+                returns = until + timedelta(days=1)
+                reason = locked_month_reason(returns, territory.department.company_id, self.locked)
+            first = self.first_days.get(territory.pk)
+            if reason is None and first is not None and start < first:
+                reason = _("%(code)s exists from %(first)s: a handover cannot be dated before.") % {
+                    "code": code,
+                    "first": first,
+                }
+            if reason:
+                report.add_error(row, self.header_of("effective_from"), start, reason)
+                ok = False
         licence = values.get("license_no")
         retailer_id = None
         if licence:
