@@ -167,9 +167,7 @@ class TerritoryHandoverAdmin(admin.ModelAdmin):
     raw_id_fields = ["retailers"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in TerritoryHandover._meta.fields if f.name != "note"] + [
-            "retailers"
-        ]
+        return [f.name for f in TerritoryHandover._meta.fields if f.name != "note"] + ["retailers"]
 
     def has_add_permission(self, request):
         return False

@@ -6,14 +6,18 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import Coalesce, PercentRank, TruncMonth
 
+from accounts.models import Territory
+
 from .classification import RetailerInputs
 from .models import (
     CARTONS_PER_BOX,
     ClassificationRecord,
     ClassificationRuleSet,
+    HandoverKind,
     OrderLine,
     Retailer,
     RetailerAssignment,
+    TerritoryHandover,
     Violation,
     ViolationSeverity,
     add_months,
@@ -210,6 +214,20 @@ def territories_held_on(day: date) -> dict[int, int]:
         own = row["territory__manager_id"] == row["manager_id"]
         if row["manager_id"] not in held or own:
             held[row["manager_id"]] = row["territory_id"]
+    # A territory held only as a covering is not the manager's own: they keep theirs.
+    covering = TerritoryHandover.objects.filter(
+        kind=HandoverKind.COVERING, effective_from__lte=day
+    ).filter(Q(until__isnull=True) | Q(until__gte=day))
+    covered = set(covering.values_list("to_manager_id", "territory_id"))
+    if covered:
+        own = dict(
+            Territory.objects.filter(manager_id__in={m for m, _t in covered}).values_list(
+                "manager_id", "pk"
+            )
+        )
+        for manager_id, territory_id in list(held.items()):
+            if (manager_id, territory_id) in covered and manager_id in own:
+                held[manager_id] = own[manager_id]
     return held
 
 
