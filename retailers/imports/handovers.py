@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Territory, User
@@ -62,6 +63,10 @@ class HandoverImporter(RowImporter):
                 "license_no", "pk", "territory_id"
             )
         }
+        # A retailer belongs to a territory it is in now or was assigned to (a moved one too).
+        self.served = set(
+            RetailerAssignment.objects.values_list("retailer_id", "territory_id").distinct()
+        )
         self.locked = locked_months()
         self.first_days = dict(
             RetailerAssignment.objects.values("territory_id")
@@ -138,7 +143,9 @@ class HandoverImporter(RowImporter):
                     row, self.header_of("license_no"), licence, _("No retailer has this licence.")
                 )
                 ok = False
-            elif territory is not None and retailer[1] != territory.pk:
+            elif territory is not None and (
+                retailer[1] != territory.pk and (retailer[0], territory.pk) not in self.served
+            ):
                 report.add_error(
                     row,
                     self.header_of("license_no"),
@@ -232,7 +239,7 @@ class HandoverImporter(RowImporter):
                         effective_from=group["effective_from"],
                         retailers=retailers,
                         note=group["note"],
-                        today=self.on,
+                        today=timezone.localdate(),
                     )
                 else:
                     territory_cover(
@@ -242,7 +249,7 @@ class HandoverImporter(RowImporter):
                         end=group["until"],
                         retailers=retailers,
                         note=group["note"],
-                        today=self.on,
+                        today=timezone.localdate(),
                     )
             except ValidationError as exc:
                 for field, message in _messages(exc):

@@ -105,7 +105,11 @@ def test_licence_rows_move_only_those_retailers(company, write_csv):
         (b.pk, "100001", "3299-01-01-01"),
     ]
     assert not RetailerAssignment.objects.filter(retailer=c, valid_from=date(2026, 11, 10)).exists()
+    # Dated before today: applied, the two retailers are now in 100001's territory.
+    a.refresh_from_db()
+    assert a.territory.code == "3299-01-01-01"
     again = import_file(ImportKind.HANDOVERS, path, on=TODAY)
+    assert again.errors == []
     assert (again.created, again.unchanged) == (0, 2)
 
 

@@ -99,12 +99,14 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     """Plan every manager's visits of ``month`` from the classes retailers have now.
 
     Runs on the 1st after the classification (and daily: idempotent). Each active,
-    classified retailer of a territory with a manager gets one planned visit per window
-    of its class frequency; the visits of a window are spread over its working days by
-    direction from the territory centre (so a day covers one part of the territory) and
-    ordered within a day by nearest neighbour. Existing rows are kept (re-running creates
-    only missing ones). Plans of retailers that are no longer active are dropped from
-    today on; future windows of reactivated retailers come back.
+    classified retailer gets one planned visit per window of its class frequency, owned by
+    the manager assigned to it on the window's last day (DOMAIN §10.3: a handover or covering
+    dated inside the month splits its windows; no manager that day → no plan); the visits
+    of a window are spread over its working days by direction from the territory centre (so
+    a day covers one part of the territory) and ordered within a day by nearest neighbour.
+    Existing rows are kept (re-running creates only missing ones). Plans of retailers that
+    are no longer active are dropped from today on; future windows of reactivated retailers
+    come back.
     """
     first = month_start(month)
     today = today or timezone.localdate()
