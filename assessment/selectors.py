@@ -6,11 +6,11 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -24,11 +24,15 @@ from retailers.models import (
     month_start,
     parse_month,
 )
-from retailers.selectors import credited_cartons
+from retailers.selectors import (
+    credited_cartons,
+    managers_assigned_between,
+    territories_held_on,
+)
 from visits.selectors.feedback import (
     complaint_counts,
     information_counts,
-    satisfaction_means,
+    satisfaction_by_manager,
     work_plan_counts,
 )
 from visits.selectors.plans import plan_completion_counts
@@ -119,19 +123,36 @@ def locked_month_reason(day: date, company_id, locked=None) -> str | None:
 def gather_inputs(
     month: date, *, company=None, closed_at: datetime | None = None
 ) -> dict[int, ManagerInputs]:
-    """Every active customer manager's inputs for ``month`` (a fixed number of queries),
-    of one city company when ``company`` is given."""
+    """The inputs of every customer manager assessed in ``month`` (a fixed number of
+    queries), of one city company when ``company`` is given.
+
+    Assessed: every active customer manager, and every one (active or not) who held a
+    territory or was credited with any fact on any day of the month (DOMAIN §4). Facts count
+    for the manager assigned to the retailer on their date (DOMAIN §10.1); the territory is
+    the one held on the month's last day (§10.4; none → 新品上柜率 不适用).
+    """
     first = month_start(month)
     end = add_months(first, 1)
-    managers = User.objects.filter(role=Role.CUSTOMER_MANAGER, is_active=True)
-    if company is not None:
-        managers = managers.filter(org_unit__company=company)
-    managers = dict(managers.values_list("pk", "territory__pk"))
     sales = credited_cartons(start=first, end=end)
     key_brands = KeyBrandMonth.objects.filter(month=first).values("brand_id")
     key_sales = credited_cartons(
         start=first, end=end, lines=OrderLine.objects.filter(brand_id__in=key_brands)
     )
+    plans = plan_completion_counts(month=first)
+    info = information_counts(month=first, closed_at=closed_at)
+    satisfaction = satisfaction_by_manager(month=first)
+    work_plans = work_plan_counts(month=first, closed_at=closed_at)
+    complaints = complaint_counts(month=first, closed_at=closed_at)
+    credited = managers_assigned_between(first, end).union(
+        sales, key_sales, plans, info, satisfaction, work_plans, complaints
+    )
+    managers = User.objects.filter(role=Role.CUSTOMER_MANAGER).filter(
+        Q(is_active=True) | Q(pk__in=credited)
+    )
+    if company is not None:
+        managers = managers.filter(org_unit__company=company)
+    held = territories_held_on(end - timedelta(days=1))
+    managers = {pk: held.get(pk) for pk in managers.values_list("pk", flat=True)}
     targets = {
         t.manager_id: t for t in SalesTarget.objects.filter(month=first, manager_id__in=managers)
     }
@@ -141,11 +162,6 @@ def gather_inputs(
             pk__in={rate["brand_id"] for rates in new_rates.values() for rate in rates}
         ).values_list("pk", "name")
     )
-    plans = plan_completion_counts(month=first)
-    info = information_counts(month=first, closed_at=closed_at)
-    satisfaction = satisfaction_means(month=first)
-    work_plans = work_plan_counts(month=first, closed_at=closed_at)
-    complaints = complaint_counts(month=first, closed_at=closed_at)
 
     deductions = defaultdict(lambda: defaultdict(Decimal))
     deduction_ids = defaultdict(lambda: defaultdict(list))
@@ -170,7 +186,7 @@ def gather_inputs(
     inputs = {}
     for manager_id, territory_id in managers.items():
         target = targets.get(manager_id)
-        mean, count = satisfaction.get(territory_id, (None, 0))
+        mean, count = satisfaction.get(manager_id, (None, 0))
         plan = plans.get(manager_id, {})
         late_missing = work_plans.get(manager_id, {})
         complaint = complaints.get(manager_id, {})

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Role, User
-from retailers.models import month_start
+from retailers.models import add_months, month_start
+from retailers.selectors import territories_held_on
 
 from .models import (
     ROLE_LEVEL,
@@ -53,7 +54,9 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     inputs = gather_inputs(assessment.month, company=assessment.company, closed_at=now)
     if manager_ids is not None:
         inputs = {pk: value for pk, value in inputs.items() if pk in set(manager_ids)}
+    # The territory held on the month's last day (DOMAIN §10.4), else the one held now.
     territories = dict(User.objects.filter(pk__in=inputs).values_list("pk", "territory__pk"))
+    territories.update(territories_held_on(add_months(assessment.month, 1) - timedelta(days=1)))
     old = ManagerScore.objects.filter(assessment=assessment)
     if manager_ids is not None:
         old = old.filter(manager_id__in=manager_ids)

@@ -269,6 +269,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "retailers.tasks.apply_retailer_statuses",
         "schedule": crontab(minute=5, hour=0),
     },
+    # A handover or covering dated in the future changes the territory's manager on its day
+    # (its assignments are written when it is recorded).
+    "apply-handovers": {
+        "task": "retailers.tasks.apply_handovers",
+        "schedule": crontab(minute=20, hour=0),
+    },
     "classify-retailers": {
         "task": "retailers.tasks.classify_retailers",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),

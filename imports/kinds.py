@@ -24,6 +24,7 @@ class ImportKind(models.TextChoices):
     ORG_UNITS = "org_units", gettext_lazy("Org units")
     TERRITORIES = "territories", gettext_lazy("Territories")
     STAFF = "staff", gettext_lazy("Staff")
+    HANDOVERS = "handovers", gettext_lazy("Territory handovers and coverings")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -39,6 +40,7 @@ IMPORTERS = {
     ImportKind.ORG_UNITS: "accounts.imports.org_units.OrgUnitImporter",
     ImportKind.TERRITORIES: "accounts.imports.territories.TerritoryImporter",
     ImportKind.STAFF: "accounts.imports.staff.StaffImporter",
+    ImportKind.HANDOVERS: "retailers.imports.handovers.HandoverImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -54,6 +56,7 @@ SAMPLES = {
     ImportKind.ORG_UNITS: ["org_units.csv"],
     ImportKind.TERRITORIES: ["territories.csv"],
     ImportKind.STAFF: ["staff.csv"],
+    ImportKind.HANDOVERS: ["handovers.csv"],
 }
 
 

@@ -21,6 +21,7 @@ from .models import (
     RetailerStatusChange,
     SalesTarget,
     ShelfTarget,
+    TerritoryHandover,
     Violation,
     add_months,
 )
@@ -213,6 +214,36 @@ class ClassOverrideAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TerritoryHandover)
+class TerritoryHandoverAdmin(admin.ModelAdmin):
+    """Handovers are recorded through the services (the import, a manager's leave), which
+    write the dated assignments; here they are read, and only the note can be changed."""
+
+    list_display = [
+        "territory",
+        "kind",
+        "from_manager",
+        "to_manager",
+        "effective_from",
+        "until",
+        "applied_at",
+        "recorded_by",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["territory__code", "to_manager__employee_no", "from_manager__employee_no"]
+    date_hierarchy = "effective_from"
+    raw_id_fields = ["retailers"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in TerritoryHandover._meta.fields if f.name != "note"] + ["retailers"]
+
+    def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):

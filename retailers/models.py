@@ -3,7 +3,7 @@
 Quantities are integer 条 (cartons); 1 箱 = 250 条. Money is Decimal 元.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -354,6 +354,114 @@ class RetailerAssignment(models.Model):
 
     def __str__(self):
         return f"{self.retailer_id} → {self.territory_id} ({self.valid_from}–{self.valid_to or ''})"
+
+
+class HandoverKind(models.TextChoices):
+    HANDOVER = "handover", _("Handover (交接)")
+    COVERING = "covering", _("Covering (代管)")
+
+
+class TerritoryHandoverQuerySet(ScopedQuerySet):
+    org_path_lookup = "territory__department__path"
+    manager_lookup = "to_manager"
+
+
+class TerritoryHandover(models.Model):
+    """A dated change of hands of a territory, or of some of its retailers (DOMAIN §9, §10).
+
+    A handover (交接) gives the retailers to ``to_manager`` from ``effective_from`` on. A
+    covering (代管) gives them to ``to_manager`` from ``effective_from`` to ``until``
+    (inclusive; null: until a handover ends it), after which they return to ``from_manager``.
+    ``retailers`` empty means the whole territory. The assignments (``RetailerAssignment``)
+    are written when the record is made; ``applied_at`` says when the territory's manager (or
+    the retailers' territory) was changed to match, which for a future date the nightly
+    ``handovers_apply`` does on the day.
+    """
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("territory")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=HandoverKind.choices)
+    from_manager = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from manager"),
+    )
+    to_manager = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("to manager")
+    )
+    effective_from = models.DateField(_("effective from"))
+    until = models.DateField(
+        _("until (inclusive)"),
+        null=True,
+        blank=True,
+        help_text=_("Last day of a covering; the territory returns the day after."),
+    )
+    retailers = models.ManyToManyField(
+        Retailer,
+        blank=True,
+        related_name="handovers",
+        verbose_name=_("retailers"),
+        help_text=_("Only these retailers move; none means the whole territory."),
+    )
+    from_manager_leaves = models.BooleanField(
+        _("from manager leaves"),
+        default=False,
+        help_text=_("The previous manager is deactivated on the effective date."),
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    objects = TerritoryHandoverQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("territory handover")
+        verbose_name_plural = _("territory handovers")
+        ordering = ["territory", "effective_from", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "effective_from", "kind"], name="handover_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=HandoverKind.values), name="handover_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=F("effective_from")),
+                name="handover_until_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=HandoverKind.COVERING) | Q(until__isnull=True),
+                name="handover_until_only_covering",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_manager__isnull=True) | ~Q(from_manager=F("to_manager")),
+                name="handover_changes_hands",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["applied_at", "effective_from"], name="handover_pending"),
+        ]
+
+    def __str__(self):
+        end = f"–{self.until}" if self.until else ""
+        return f"{self.territory_id} {self.get_kind_display()} {self.effective_from}{end}"
+
+    @property
+    def returns_on(self) -> date | None:
+        """The day a covering ends: the retailers go back to ``from_manager``."""
+        return self.until + timedelta(days=1) if self.until else None
 
 
 class ViolationSeverity(models.TextChoices):

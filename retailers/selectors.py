@@ -6,13 +6,18 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import Coalesce, PercentRank, TruncMonth
 
+from accounts.models import Territory
+
 from .classification import RetailerInputs
 from .models import (
     CARTONS_PER_BOX,
     ClassificationRecord,
     ClassificationRuleSet,
+    HandoverKind,
     OrderLine,
     Retailer,
+    RetailerAssignment,
+    TerritoryHandover,
     Violation,
     ViolationSeverity,
     add_months,
@@ -185,3 +190,60 @@ def credited_cartons(*, start: date, end: date, lines=None) -> dict[int, int]:
         .order_by()
     )
     return {row["manager_id"]: row["cartons"] for row in rows}
+
+
+def assignment_in_force(day: date, prefix: str = "") -> Q:
+    """Assignments (reached through ``prefix``, e.g. ``"assignments__"``) in force on ``day``."""
+    return Q(**{f"{prefix}valid_from__lte": day}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})
+    )
+
+
+def territories_held_on(day: date) -> dict[int, int]:
+    """{manager id: territory id} held on ``day``, from the assignments in force then (one
+    query). A manager covering another territory as well keeps their own (the territory they
+    manage, else the one with most retailers)."""
+    rows = (
+        RetailerAssignment.objects.filter(assignment_in_force(day), manager__isnull=False)
+        .values("manager_id", "territory_id", "territory__manager_id")
+        .annotate(n=Count("pk"))
+        .order_by("manager_id", "-n", "territory_id")
+    )
+    held: dict[int, int] = {}
+    for row in rows:
+        own = row["territory__manager_id"] == row["manager_id"]
+        if row["manager_id"] not in held or own:
+            held[row["manager_id"]] = row["territory_id"]
+    # A territory held only as a covering is not the manager's own: they keep theirs.
+    covering = TerritoryHandover.objects.filter(
+        kind=HandoverKind.COVERING, effective_from__lte=day
+    ).filter(Q(until__isnull=True) | Q(until__gte=day))
+    covered = set(covering.values_list("to_manager_id", "territory_id"))
+    if covered:
+        own = dict(
+            Territory.objects.filter(manager_id__in={m for m, _t in covered}).values_list(
+                "manager_id", "pk"
+            )
+        )
+        for manager_id, territory_id in list(held.items()):
+            if (manager_id, territory_id) in covered and manager_id in own:
+                held[manager_id] = own[manager_id]
+    return held
+
+
+def managers_assigned_between(start: date, end: date) -> set[int]:
+    """Managers assigned to any retailer on any day of [start, end) (one query)."""
+    return set(
+        RetailerAssignment.objects.filter(valid_from__lt=end, manager__isnull=False)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start))
+        .values_list("manager_id", flat=True)
+        .distinct()
+    )
+
+
+def current_manager_ids(retailer_ids=None, *, day: date) -> dict[int, int | None]:
+    """{retailer id: manager id} assigned on ``day`` (a covering manager during a covering)."""
+    rows = RetailerAssignment.objects.filter(assignment_in_force(day))
+    if retailer_ids is not None:
+        rows = rows.filter(retailer_id__in=retailer_ids)
+    return dict(rows.values_list("retailer_id", "manager_id"))

@@ -1,6 +1,6 @@
 """Writes for retailers, their assignment history, violations and class overrides."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,11 +15,13 @@ from .models import (
     ClassificationRecord,
     ClassificationRuleSet,
     ClassOverride,
+    HandoverKind,
     Retailer,
     RetailerAssignment,
     RetailerClass,
     RetailerStatus,
     RetailerStatusChange,
+    TerritoryHandover,
     Violation,
     month_start,
     status_on,
@@ -38,14 +40,26 @@ def assignments_sync(*, retailer_ids=None, on: date | None = None) -> int:
     retailers = Retailer.objects.all()
     if retailer_ids is not None:
         retailers = retailers.filter(pk__in=retailer_ids)
-    stale = RetailerAssignment.objects.filter(
-        valid_to__isnull=True, retailer__in=retailers
-    ).exclude(
-        Q(territory_id=F("retailer__territory_id"))
-        & (
-            Q(manager_id=F("retailer__territory__manager_id"))
-            | Q(manager__isnull=True, retailer__territory__manager__isnull=True)
+    # An open assignment written by a handover or an open-ended covering stands as recorded
+    # (a future one has not taken effect yet; a covering manager is not the territory's).
+    recorded = Exists(
+        TerritoryHandover.objects.filter(
+            to_manager_id=OuterRef("manager_id"),
+            effective_from=OuterRef("valid_from"),
+            until__isnull=True,
         )
+    )
+    stale = (
+        RetailerAssignment.objects.filter(valid_to__isnull=True, retailer__in=retailers)
+        .exclude(
+            Q(territory_id=F("retailer__territory_id"))
+            & (
+                Q(manager_id=F("retailer__territory__manager_id"))
+                | Q(manager__isnull=True, retailer__territory__manager__isnull=True)
+                | recorded
+            )
+        )
+        .exclude(valid_from__gt=on)
     )
     # An assignment that would end on or before its own start is simply replaced.
     stale.filter(valid_from__gte=on).delete()
@@ -351,3 +365,427 @@ def _classify_city(
         "retailers": len(records),
         "changed": changed,
     }
+
+
+# --- Handovers (交接) and coverings (代管) ------------------------------------------------------
+
+
+def assigned_on(day: date, prefix: str = "") -> Q:
+    """Assignments (reached through ``prefix``) in force on ``day``."""
+    return Q(**{f"{prefix}valid_from__lte": day}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})
+    )
+
+
+def _assign_period(
+    *, retailer_ids: list[int], territory_id: int, manager_id, start: date, stop: date | None
+) -> None:
+    """Give ``retailer_ids`` to ``manager_id`` over [start, stop) (``stop`` None: from then on).
+
+    Set-based: existing assignments are cut at ``start`` (and, for a bounded period, resume
+    at ``stop`` with what they were); assignments wholly inside the period are replaced.
+    """
+    rows = RetailerAssignment.objects.filter(retailer_id__in=retailer_ids)
+    tails = []
+    if stop is not None:
+        # What was in force on ``stop`` resumes from ``stop`` (the covering ends).
+        spanning = rows.filter(assigned_on(stop))
+        tails = [
+            RetailerAssignment(
+                retailer_id=retailer_id,
+                territory_id=t_id,
+                manager_id=m_id,
+                valid_from=stop,
+                valid_to=valid_to,
+            )
+            for retailer_id, t_id, m_id, valid_to in spanning.filter(
+                valid_from__lt=stop
+            ).values_list("retailer_id", "territory_id", "manager_id", "valid_to")
+        ]
+        inside = rows.filter(valid_from__gte=start, valid_from__lt=stop)
+    else:
+        inside = rows.filter(valid_from__gte=start)
+    inside.delete()
+    rows.filter(valid_from__lt=start).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=start)
+    ).update(valid_to=start)
+    RetailerAssignment.objects.bulk_create(
+        [
+            RetailerAssignment(
+                retailer_id=pk,
+                territory_id=territory_id,
+                manager_id=manager_id,
+                valid_from=start,
+                valid_to=stop,
+            )
+            for pk in retailer_ids
+        ]
+        + tails,
+        batch_size=5000,
+    )
+
+
+def _check_change_date(*, territory: Territory, day: date, field: str) -> None:
+    """A handover may not take effect inside a month in review or published, nor before the
+    territory existed (its first assignment)."""
+    from assessment.selectors import locked_month_reason
+
+    reason = locked_month_reason(day, territory.department.company_id)
+    if reason:
+        raise ValidationError({field: reason})
+    first = (
+        RetailerAssignment.objects.filter(territory=territory)
+        .order_by("valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    if first is not None and day < first:
+        raise ValidationError(
+            {
+                field: _("%(code)s exists from %(first)s: a handover cannot be dated before.")
+                % {"code": territory.code, "first": first}
+            }
+        )
+
+
+def _check_customer_manager(manager: User, field: str) -> None:
+    if manager is None or manager.role != Role.CUSTOMER_MANAGER or not manager.is_active:
+        raise ValidationError({field: _("Choose an active customer manager.")})
+
+
+def _handover_retailer_ids(territory: Territory, day: date, retailers) -> list[int]:
+    """The retailers that move: the given ones, else those of the territory on ``day``
+    (assigned to it then, or in it now)."""
+    if retailers is not None:
+        ids = [r.pk if isinstance(r, Retailer) else r for r in retailers]
+        if not ids:
+            raise ValidationError({"retailers": _("Name at least one retailer.")})
+        return sorted(set(ids))
+    on_day = RetailerAssignment.objects.filter(assigned_on(day), territory=territory)
+    return sorted(
+        set(on_day.values_list("retailer_id", flat=True))
+        | set(territory.retailers.values_list("pk", flat=True))
+    )
+
+
+def _manager_on(territory: Territory, day: date, retailer_ids) -> User | None:
+    """The manager the retailers were assigned to on ``day`` (the territory's manager when
+    none is recorded)."""
+    manager_id = (
+        RetailerAssignment.objects.filter(
+            assigned_on(day), retailer_id__in=retailer_ids, manager__isnull=False
+        )
+        .values_list("manager_id", flat=True)
+        .first()
+    )
+    if manager_id is None:
+        return territory.manager
+    return User.objects.get(pk=manager_id)
+
+
+def _overlapping_coverings(territory: Territory, start: date, end: date | None):
+    coverings = TerritoryHandover.objects.filter(
+        territory=territory, kind=HandoverKind.COVERING
+    ).filter(Q(until__isnull=True) | Q(until__gte=start))
+    if end is not None:
+        coverings = coverings.filter(effective_from__lte=end)
+    return coverings
+
+
+@transaction.atomic
+def territory_handover(
+    *,
+    territory: Territory,
+    to_manager: User,
+    effective_from: date,
+    retailers=None,
+    user: User | None = None,
+    note: str = "",
+    leaves: bool = False,
+    today: date | None = None,
+) -> TerritoryHandover:
+    """Hand a territory (or some of its retailers) to ``to_manager`` from ``effective_from``.
+
+    The old manager's assignments close at ``effective_from`` and the new manager's open
+    (``RetailerAssignment``; facts follow the date, DOMAIN §10). An open-ended covering of
+    the territory ends the day before. The territory's manager (or, for some retailers, their
+    territory: the one ``to_manager`` holds) changes now when the date is today or earlier,
+    else on the day (``handovers_apply``). Visit plans whose window ends on or after the date
+    follow the new manager.
+    """
+    today = today or timezone.localdate()
+    territory = Territory.objects.select_for_update().get(pk=territory.pk)
+    _check_customer_manager(to_manager, "to_manager")
+    _check_change_date(territory=territory, day=effective_from, field="effective_from")
+    ids = _handover_retailer_ids(territory, effective_from, retailers)
+    whole = retailers is None
+    if whole:
+        elsewhere = (
+            RetailerAssignment.objects.filter(assigned_on(effective_from), manager=to_manager)
+            .exclude(territory=territory)
+            .values_list("territory__code", flat=True)
+            .first()
+        )
+        if elsewhere is None:
+            elsewhere = (
+                Territory.objects.filter(manager=to_manager, retailers__isnull=True)
+                .exclude(pk=territory.pk)
+                .values_list("code", flat=True)
+                .first()
+            )
+        if elsewhere:
+            raise ValidationError(
+                {
+                    "to_manager": _(
+                        "%(manager)s holds territory %(code)s on %(day)s: hand that one over first."
+                    )
+                    % {"manager": to_manager, "code": elsewhere, "day": effective_from}
+                }
+            )
+    later = TerritoryHandover.objects.filter(territory=territory, effective_from__gt=effective_from)
+    if later.exists():
+        raise ValidationError(
+            {
+                "effective_from": _(
+                    "A later handover or covering of %(code)s is already recorded; record "
+                    "them in date order."
+                )
+                % {"code": territory.code}
+            }
+        )
+    covering = _overlapping_coverings(territory, effective_from, effective_from).first()
+    if covering is not None:
+        if covering.until is not None or covering.effective_from >= effective_from:
+            raise ValidationError(
+                {
+                    "effective_from": _(
+                        "%(code)s is covered from %(start)s to %(end)s: date the handover "
+                        "after the covering."
+                    )
+                    % {
+                        "code": territory.code,
+                        "start": covering.effective_from,
+                        "end": covering.until or "—",
+                    }
+                }
+            )
+        covering.until = effective_from - timedelta(days=1)
+        covering.save(update_fields=["until"])
+    from_manager = _manager_on(territory, effective_from, ids)
+    if from_manager is not None and from_manager.pk == to_manager.pk:
+        raise ValidationError(
+            {
+                "to_manager": _("%(manager)s already serves these retailers.")
+                % {"manager": to_manager}
+            }
+        )
+    target = territory
+    if not whole:
+        target = Territory.objects.filter(manager=to_manager).first() or territory
+    record = TerritoryHandover(
+        territory=territory,
+        kind=HandoverKind.HANDOVER,
+        from_manager=from_manager,
+        to_manager=to_manager,
+        effective_from=effective_from,
+        from_manager_leaves=leaves,
+        note=note,
+        recorded_by=user,
+    )
+    record.full_clean()
+    record.save()
+    if not whole:
+        record.retailers.set(ids)
+    _assign_period(
+        retailer_ids=ids,
+        territory_id=target.pk,
+        manager_id=to_manager.pk,
+        start=effective_from,
+        stop=None,
+    )
+    _plans_follow(ids, effective_from)
+    if effective_from <= today:
+        _apply(record)
+    return record
+
+
+@transaction.atomic
+def territory_cover(
+    *,
+    territory: Territory,
+    manager: User,
+    start: date,
+    end: date | None = None,
+    retailers=None,
+    user: User | None = None,
+    note: str = "",
+    leaves: bool = False,
+    today: date | None = None,
+) -> TerritoryHandover:
+    """``manager`` covers a territory (or some of its retailers) from ``start`` to ``end``
+    (inclusive; None: until a handover), then the retailers return to whom they had.
+
+    Plans, alerts and facts of that period go to the covering manager (DOMAIN §9). The
+    territory's manager does not change (a covering manager keeps their own territory).
+    """
+    today = today or timezone.localdate()
+    territory = Territory.objects.select_for_update().get(pk=territory.pk)
+    _check_customer_manager(manager, "manager")
+    if end is not None and end < start:
+        raise ValidationError({"end": _("A covering ends on or after its start.")})
+    _check_change_date(territory=territory, day=start, field="start")
+    if end is not None:
+        _check_change_date(territory=territory, day=end + timedelta(days=1), field="end")
+    overlapping = _overlapping_coverings(territory, start, end).first()
+    if overlapping is not None:
+        raise ValidationError(
+            {
+                "start": _("%(code)s is already covered from %(start)s to %(end)s.")
+                % {
+                    "code": territory.code,
+                    "start": overlapping.effective_from,
+                    "end": overlapping.until or "—",
+                }
+            }
+        )
+    later = TerritoryHandover.objects.filter(
+        territory=territory, kind=HandoverKind.HANDOVER, effective_from__gt=start
+    )
+    if later.exists():
+        raise ValidationError(
+            {
+                "start": _("A later handover of %(code)s is already recorded.")
+                % {"code": territory.code}
+            }
+        )
+    ids = _handover_retailer_ids(territory, start, retailers)
+    from_manager = _manager_on(territory, start, ids)
+    if from_manager is not None and from_manager.pk == manager.pk:
+        raise ValidationError(
+            {"manager": _("%(manager)s already serves these retailers.") % {"manager": manager}}
+        )
+    record = TerritoryHandover(
+        territory=territory,
+        kind=HandoverKind.COVERING,
+        from_manager=from_manager,
+        to_manager=manager,
+        effective_from=start,
+        until=end,
+        from_manager_leaves=leaves,
+        note=note,
+        recorded_by=user,
+    )
+    record.full_clean()
+    record.save()
+    if retailers is not None:
+        record.retailers.set(ids)
+    _assign_period(
+        retailer_ids=ids,
+        territory_id=territory.pk,
+        manager_id=manager.pk,
+        start=start,
+        stop=record.returns_on,
+    )
+    _plans_follow(ids, start)
+    if start <= today:
+        _apply(record)
+    return record
+
+
+def _plans_follow(retailer_ids, since: date) -> None:
+    from visits.services.plans import plans_follow_assignments
+
+    plans_follow_assignments(retailer_ids=retailer_ids, since=since)
+
+
+def _apply(record: TerritoryHandover) -> None:
+    """Bring the territory's manager (or the moved retailers' territory) in line with a
+    record in force, and deactivate a leaving manager."""
+    whole = not record.retailers.exists()
+    if record.kind == HandoverKind.HANDOVER:
+        if whole:
+            Territory.objects.filter(pk=record.territory_id).update(manager=record.to_manager)
+        else:
+            target = Territory.objects.filter(manager=record.to_manager).first()
+            if target is not None:
+                record.retailers.update(territory=target)
+    elif record.from_manager_leaves and whole:
+        # The covered manager leaves: the territory has no manager of its own until handed over.
+        Territory.objects.filter(pk=record.territory_id, manager=record.from_manager_id).update(
+            manager=None
+        )
+    if record.from_manager_leaves and record.from_manager_id:
+        User.objects.filter(pk=record.from_manager_id).update(is_active=False)
+    record.applied_at = timezone.now()
+    record.save(update_fields=["applied_at"])
+
+
+@transaction.atomic
+def handovers_apply(*, today: date | None = None) -> list[TerritoryHandover]:
+    """Apply the handovers and coverings whose date has come (the nightly task)."""
+    today = today or timezone.localdate()
+    due = list(
+        TerritoryHandover.objects.filter(applied_at__isnull=True, effective_from__lte=today)
+        .select_related("territory", "to_manager", "from_manager")
+        .order_by("effective_from", "pk")
+    )
+    for record in due:
+        _apply(record)
+    return due
+
+
+@transaction.atomic
+def manager_leave(
+    *,
+    manager: User,
+    on: date,
+    successor: User | None = None,
+    covering: User | None = None,
+    user: User | None = None,
+    today: date | None = None,
+) -> list[TerritoryHandover]:
+    """A customer manager leaves on ``on``: their territory is handed to ``successor`` or
+    covered by ``covering`` from that day, and they are deactivated on it.
+
+    Nothing they earned is removed: scores, pay lines and the assignments of the days they
+    served stay, so the months they worked still assess them (DOMAIN §4).
+    """
+    today = today or timezone.localdate()
+    if successor is not None and covering is not None:
+        raise ValidationError(_("Name a successor or a covering manager, not both."))
+    territories = list(Territory.objects.filter(manager=manager))
+    if territories and successor is None and covering is None:
+        raise ValidationError(
+            _("%(manager)s holds territory %(code)s: name a successor or a covering manager.")
+            % {"manager": manager, "code": territories[0].code}
+        )
+    records = []
+    for territory in territories:
+        if successor is not None:
+            records.append(
+                territory_handover(
+                    territory=territory,
+                    to_manager=successor,
+                    effective_from=on,
+                    user=user,
+                    leaves=True,
+                    note=_("%(manager)s leaves") % {"manager": manager},
+                    today=today,
+                )
+            )
+        else:
+            records.append(
+                territory_cover(
+                    territory=territory,
+                    manager=covering,
+                    start=on,
+                    user=user,
+                    leaves=True,
+                    note=_("%(manager)s leaves") % {"manager": manager},
+                    today=today,
+                )
+            )
+    if not territories and on <= today:
+        User.objects.filter(pk=manager.pk).update(is_active=False)
+    manager.refresh_from_db()
+    return records

@@ -3,7 +3,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from .services import classification_run, retailer_statuses_sync
+from .services import classification_run, handovers_apply, retailer_statuses_sync
 
 
 @shared_task
@@ -20,3 +20,9 @@ def classify_retailers(month: str | None = None):
 def apply_retailer_statuses():
     """Nightly: status changes dated today come into force in the cached status."""
     return retailer_statuses_sync()
+
+
+@shared_task
+def apply_handovers():
+    """Nightly: apply the handovers and coverings whose date has come (beat: 00:20)."""
+    return [record.pk for record in handovers_apply()]

@@ -58,6 +58,7 @@ from retailers.models import (
     add_months,
     month_start,
 )
+from retailers.selectors import assignment_in_force
 from visits.models import Complaint, Visit, VisitPlan, VisitStatus
 from visits.selectors.feedback import (
     COMPLAINT_RELATED,
@@ -505,10 +506,14 @@ def _not_visited_queryset(ctx: AlertContext):
         check_in_date__gte=ctx.month,
         check_in_date__lte=ctx.day,
     )
+    # A retailer someone was assigned to on the evaluation day (a covering manager too).
+    served = RetailerAssignment.objects.filter(
+        assignment_in_force(ctx.day), retailer=OuterRef("pk"), manager__isnull=False
+    )
     return (
         Retailer.objects.visible_to(ctx.user)
         .active_on(ctx.day)
-        .filter(territory__manager__isnull=False)
+        .filter(Exists(served))
         .filter(~Exists(visited))
     )
 

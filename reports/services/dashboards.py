@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, User
@@ -31,9 +31,14 @@ from retailers.models import (
     month_start,
     status_on,
 )
-from retailers.selectors import credited_sales
+from retailers.selectors import (
+    assignment_in_force,
+    credited_sales,
+    managers_assigned_between,
+    territories_held_on,
+)
 from visits.models import Complaint, ComplaintStatus, InformationItem, SatisfactionSurvey, Validity
-from visits.selectors.feedback import complaint_counts, month_bounds
+from visits.selectors.feedback import assigned_on_day, complaint_counts, month_bounds
 from visits.selectors.plans import plan_completion_counts
 
 from ..models import ManagerMonthKpi
@@ -80,9 +85,10 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
         return {"month": first.isoformat(), "companies": [], "managers": 0}
 
     scored = ManagerScore.objects.filter(assessment__month=first).values("manager_id")
+    assigned = managers_assigned_between(first, end)
     managers = list(
         User.objects.filter(role=Role.CUSTOMER_MANAGER, org_unit__company__in=companies)
-        .filter(Q(is_active=True) | Q(pk__in=scored))
+        .filter(Q(is_active=True) | Q(pk__in=scored) | Q(pk__in=assigned))
         .values(
             "pk",
             "territory__pk",
@@ -93,6 +99,12 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
         )
     )
     ids = [m["pk"] for m in managers]
+    # Facts follow the assignment on their date (DOMAIN §10.1); a manager's territory is the
+    # one held on the month's last day (or today, for the current month).
+    as_of = min(end - timedelta(days=1), timezone.localtime(cutoff).date())
+    held = territories_held_on(as_of)
+    for m in managers:
+        m["territory__pk"] = held.get(m["pk"], m["territory__pk"])
 
     sales = _floored_cartons(credited_sales(start=first, end=end))
     key_lines = OrderLine.objects.filter(
@@ -120,18 +132,27 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
     open_now = Q(opened_at__lt=cutoff) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=cutoff))
     open_now &= ~Q(status=ComplaintStatus.CLOSED, closed_at__lt=cutoff)
     complaints_open = dict(
-        Complaint.objects.filter(open_now, territory__manager__isnull=False)
-        .values("territory__manager")
+        Complaint.objects.filter(
+            open_now,
+            assignment_in_force(as_of, "retailer__assignments__"),
+            retailer__assignments__manager__isnull=False,
+        )
+        .values(manager=F("retailer__assignments__manager"))
         .annotate(n=Count("pk"))
         .order_by()
-        .values_list("territory__manager", "n")
+        .values_list("manager", "n")
     )
     overdue = complaint_counts(month=first, closed_at=now)
 
     surveys = {
-        row["retailer__territory"]: row
-        for row in SatisfactionSurvey.objects.filter(surveyed_on__gte=first, surveyed_on__lt=end)
-        .values("retailer__territory")
+        row["manager"]: row
+        for row in SatisfactionSurvey.objects.filter(
+            assigned_on_day("surveyed_on"),
+            retailer__assignments__manager__isnull=False,
+            surveyed_on__gte=first,
+            surveyed_on__lt=end,
+        )
+        .values(manager=F("retailer__assignments__manager"))
         .annotate(total=Sum("score"), n=Count("pk"))
         .order_by()
     }
@@ -151,7 +172,7 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
     status_day = min(end - timedelta(days=1), timezone.localdate(now))
     statuses = defaultdict(dict)
     for row in (
-        Retailer.objects.filter(territory__manager_id__in=ids)
+        Retailer.objects.filter(territory_id__in={m["territory__pk"] for m in managers})
         .annotate(in_force=status_on(status_day))
         .values("territory_id", "in_force")
         .annotate(n=Count("pk"))
@@ -186,7 +207,7 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
         target = targets.get(pk, {})
         plan = plans.get(pk, {})
         kinds = info.get(pk, {})
-        survey = surveys.get(territory, {})
+        survey = surveys.get(pk, {})
         status = statuses.get(territory, {})
         klass = classes.get(territory, {})
         done = inspections.get(pk, {})

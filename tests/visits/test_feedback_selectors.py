@@ -111,7 +111,7 @@ def test_complaint_counts(org, shops, django_assert_num_queries):
     open_complaint(org, shops["b2"], local(2026, 11, 29, 9))
 
     closed_at = local(2026, 12, 1, 18)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         counts = complaint_counts(month=NOV, closed_at=closed_at)
     assert counts == {
         a.pk: {"overdue": 1, "substantiated": 0},

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import django_filters
 from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -75,13 +76,24 @@ def information_counts(*, month: date, closed_at: datetime | None = None) -> dic
     return {row["reported_by"]: row["n"] for row in rows}
 
 
+def assigned_on_day(day_field: str) -> Q:
+    """Rows joined to their retailer's assignment in force on ``day_field`` (a date, or an
+    annotation of one)."""
+    return Q(retailer__assignments__valid_from__lte=F(day_field)) & (
+        Q(retailer__assignments__valid_to__isnull=True)
+        | Q(retailer__assignments__valid_to__gt=F(day_field))
+    )
+
+
 def complaint_counts(*, month: date, closed_at: datetime | None = None) -> dict[int, dict]:
-    """{manager id: {"overdue": n, "substantiated": n}}, charged to the manager of the
-    complaint's territory (the retailer's territory when it was opened).
+    """{manager id: {"overdue": n, "substantiated": n}}, charged to the manager assigned to
+    the complaint's retailer on the day of the event that decides it (DOMAIN §10.1): the
+    72 h deadline for an overdue one, the closing day for a substantiated one.
 
     Overdue: its 72 h deadline (``resolve_by``) falls in ``month`` and had passed by the
     month close (``closed_at``, else now) without a resolution by that deadline; once per
     complaint. Substantiated: closed in ``month`` (by the month close) and judged 属实.
+    One aggregate query each.
     """
     start, end = month_bounds(month)
     cutoff = min(end, closed_at or timezone.now())
@@ -89,22 +101,23 @@ def complaint_counts(*, month: date, closed_at: datetime | None = None) -> dict[
         Q(resolved_at__isnull=True) | Q(resolved_at__gt=F("resolve_by"))
     )
     substantiated = Q(substantiated=True, closed_at__gte=start, closed_at__lt=cutoff)
-    rows = (
-        Complaint.objects.filter(overdue | substantiated, territory__manager__isnull=False)
-        .values("territory__manager")
-        .annotate(
-            overdue=Count("pk", filter=overdue),
-            substantiated=Count("pk", filter=substantiated),
+    result: dict[int, dict] = {}
+    for key, condition, field in (
+        ("overdue", overdue, "resolve_by"),
+        ("substantiated", substantiated, "closed_at"),
+    ):
+        rows = (
+            Complaint.objects.filter(condition)
+            .annotate(day=TruncDate(field, tzinfo=LOCAL_TZ))
+            .filter(assigned_on_day("day"), retailer__assignments__manager__isnull=False)
+            .values(manager=F("retailer__assignments__manager"))
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .order_by()
-    )
-    return {
-        row["territory__manager"]: {
-            "overdue": row["overdue"],
-            "substantiated": row["substantiated"],
-        }
-        for row in rows
-    }
+        for row in rows:
+            counts = result.setdefault(row["manager"], {"overdue": 0, "substantiated": 0})
+            counts[key] = row["n"]
+    return result
 
 
 def work_plan_counts(*, month: date, closed_at: datetime | None = None) -> dict[int, dict]:
@@ -144,6 +157,25 @@ def satisfaction_means(*, month: date) -> dict[int, tuple[Decimal, int]]:
         row["retailer__territory"]: (Decimal(row["total"]) / Decimal(row["n"]), row["n"])
         for row in rows
     }
+
+
+def satisfaction_by_manager(*, month: date) -> dict[int, tuple[Decimal, int]]:
+    """{manager id: (mean score, number of answers)} of the survey answers dated in
+    ``month``, each for the manager assigned to its retailer on its date (DOMAIN §10.1), in
+    one aggregate query. The mean is the exact quotient, not rounded."""
+    first = month_start(month)
+    rows = (
+        SatisfactionSurvey.objects.filter(
+            assigned_on_day("surveyed_on"),
+            retailer__assignments__manager__isnull=False,
+            surveyed_on__gte=first,
+            surveyed_on__lt=add_months(first, 1),
+        )
+        .values(manager=F("retailer__assignments__manager"))
+        .annotate(total=Sum("score"), n=Count("pk"))
+        .order_by()
+    )
+    return {row["manager"]: (Decimal(row["total"]) / Decimal(row["n"]), row["n"]) for row in rows}
 
 
 # --- Pages and API ----------------------------------------------------------------------------

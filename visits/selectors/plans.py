@@ -2,20 +2,33 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from retailers.models import month_start
 
 from ..models import Visit, VisitPlan, VisitStatus
 
 
+def completing_visits():
+    """Valid visits by the manager assigned to the retailer on the visit's day (one join to
+    ``RetailerAssignment``): only those complete a planned visit (DOMAIN §10.3)."""
+    # One filter() call: every condition is on the same assignment row.
+    return Visit.objects.filter(
+        Q(retailer__assignments__valid_to__isnull=True)
+        | Q(retailer__assignments__valid_to__gt=F("check_in_date")),
+        status=VisitStatus.VALID,
+        retailer__assignments__manager_id=F("manager_id"),
+        retailer__assignments__valid_from__lte=F("check_in_date"),
+    )
+
+
 def completed_visit_exists():
-    """True when a valid visit by the plan's manager checked in inside the plan's window."""
+    """True when a valid visit to the plan's retailer checked in inside the plan's window,
+    made by the manager assigned to the retailer on that day: a visit by the previous manager
+    before a handover counts, one by them after it does not (DOMAIN §10.3)."""
     return Exists(
-        Visit.objects.filter(
-            manager_id=OuterRef("manager_id"),
+        completing_visits().filter(
             retailer_id=OuterRef("retailer_id"),
-            status=VisitStatus.VALID,
             check_in_date__gte=OuterRef("window_start"),
             check_in_date__lte=OuterRef("window_end"),
         )

@@ -7,13 +7,16 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import OrgUnit
+from accounts.models import OrgUnit, Territory
 from retailers.models import (
     ClassificationRuleSet,
     Retailer,
+    RetailerAssignment,
+    add_months,
     month_start,
 )
 
@@ -75,6 +78,15 @@ def nearest_neighbour(stops: list, start, position=lambda stop: stop) -> list:
     return route + unlocated
 
 
+def _assigned(periods, day: date):
+    """(territory id, manager id) of the assignment in force on ``day``, or None when the
+    retailer has no manager that day."""
+    for valid_from, valid_to, territory_id, manager_id in periods:
+        if valid_from <= day and (valid_to is None or valid_to > day):
+            return (territory_id, manager_id) if manager_id is not None else None
+    return None
+
+
 def _point(latitude, longitude):
     if latitude is None or longitude is None:
         return None
@@ -86,13 +98,15 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     """Plan every manager's visits of ``month`` from the classes retailers have now.
 
     Runs on the 1st after the classification (and daily: idempotent). Each active,
-    classified retailer of a territory with a manager gets one planned visit per window
-    of its class frequency; the visits of a window are spread over its working days by
-    direction from the territory centre (so a day covers one part of the territory) and
-    ordered within a day by nearest neighbour. Existing rows are kept (re-running creates
-    only missing ones). Only retailers active on the 1st are planned (DOMAIN §10.2), and a
-    planned visit whose window holds a day the retailer is not active on is dropped, by
-    the status history (re-evaluated on every run, so later-recorded changes follow).
+    classified retailer gets one planned visit per window of its class frequency, owned by
+    the manager assigned to it on the window's last day (DOMAIN §10.3: a handover or covering
+    dated inside the month splits its windows; no manager that day → no plan); the visits
+    of a window are spread over its working days by direction from the territory centre (so
+    a day covers one part of the territory) and ordered within a day by nearest neighbour.
+    Existing rows are kept (re-running creates only missing ones). Only retailers active on
+    the 1st are planned (DOMAIN §10.2), and a planned visit whose window holds a day the
+    retailer is not active on is dropped, by the status history (re-evaluated on every run,
+    so later-recorded changes follow).
     """
     first = month_start(month)
     today = today or timezone.localdate()
@@ -100,22 +114,32 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     rule_sets = ClassificationRuleSet.objects.in_force_by_company(first, companies)
     if None in rule_sets.values():
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
+    last = add_months(first, 1) - timedelta(days=1)
     retailers = (
         Retailer.objects.active_on(first)
-        .filter(territory__manager__isnull=False)
         .exclude(abc_class="")
         .values_list(
             "pk",
             "abc_class",
             "latitude",
             "longitude",
-            "territory_id",
-            "territory__manager_id",
-            "territory__latitude",
-            "territory__longitude",
             "territory__department__company_id",
         )
     )
+    # Each planned visit belongs to the manager assigned to the retailer on the last day of
+    # its window (DOMAIN §10.3): the month's assignments, in one query.
+    assignments = defaultdict(list)
+    for retailer_id, territory_id, manager_id, valid_from, valid_to in (
+        RetailerAssignment.objects.filter(valid_from__lte=last)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=first))
+        .values_list("retailer_id", "territory_id", "manager_id", "valid_from", "valid_to")
+        .iterator(chunk_size=5000)
+    ):
+        assignments[retailer_id].append((valid_from, valid_to, territory_id, manager_id))
+    territories = {
+        pk: _point(lat, lng)
+        for pk, lat, lng in Territory.objects.values_list("pk", "latitude", "longitude")
+    }
     # Visit frequencies are per city company (its classification rules).
     windows = {
         (company_id, klass): plan_windows(first, rule_set.visits_per_month(klass))
@@ -124,19 +148,13 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     }
     groups = defaultdict(list)  # (territory, window) → stops
     centres = {}
-    for (
-        pk,
-        klass,
-        lat,
-        lng,
-        territory_id,
-        manager_id,
-        t_lat,
-        t_lng,
-        company_id,
-    ) in retailers.iterator(chunk_size=5000):
-        centres[territory_id] = _point(t_lat, t_lng)
+    for pk, klass, lat, lng, company_id in retailers.iterator(chunk_size=5000):
         for window in windows.get((company_id, klass), ()):
+            held = _assigned(assignments.get(pk, ()), window[1])
+            if held is None:
+                continue
+            territory_id, manager_id = held
+            centres[territory_id] = territories.get(territory_id)
             groups[(territory_id, window)].append((pk, klass, _point(lat, lng), manager_id))
     plans = []
     for (territory_id, (start, end)), stops in groups.items():
@@ -170,6 +188,25 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     created = VisitPlan.objects.filter(month=first).count() - before
     dropped = plans_refresh_dropped(month=first)
     return {"month": first.isoformat(), "created": created, "dropped": dropped}
+
+
+def plans_follow_assignments(*, retailer_ids, since: date) -> int:
+    """After a handover or covering: the planned visits of ``retailer_ids`` whose window ends
+    on or after ``since`` go to the manager (and territory) assigned on the window's last
+    day (DOMAIN §10.3). Two UPDATEs; returns the number of plans that changed hands."""
+    on_end = RetailerAssignment.objects.filter(
+        retailer_id=OuterRef("retailer_id"),
+        valid_from__lte=OuterRef("window_end"),
+        manager__isnull=False,
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef("window_end")))
+    plans = VisitPlan.objects.filter(retailer_id__in=retailer_ids, window_end__gte=since).filter(
+        Exists(on_end)
+    )
+    changed = plans.exclude(manager_id=Subquery(on_end.values("manager_id")[:1])).update(
+        manager_id=Subquery(on_end.values("manager_id")[:1])
+    )
+    plans.update(territory_id=Subquery(on_end.values("territory_id")[:1]))
+    return changed
 
 
 def plans_refresh_dropped(*, month: date, today: date | None = None) -> int:
