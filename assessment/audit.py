@@ -19,6 +19,7 @@ AUDITED_MODELS = (
     "reports.ManagerTier",
     "reports.PayScheme",
     "reports.PayRun",
+    "jobs.JobRun",  # queued by beat or a user, run again by a user (the job page's button)
 )
 
 

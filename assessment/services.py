@@ -106,11 +106,12 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
 
 
 @transaction.atomic
-def month_close(*, month: date, company: OrgUnit | None = None, now=None) -> dict:
+def month_close(*, month: date, company: OrgUnit | None = None, now=None, step=None) -> dict:
     """Compute the score of ``month`` of every manager of a city company into its draft.
     Re-running on the same inputs gives the same scores and never duplicates rows; a month
     in review or published is refused; a second close of the same month at the same time
-    is refused. Each city company has its own month."""
+    is refused. Each city company has its own month. ``step()`` (a background job's
+    heartbeat) is called once the scores are written, before the commit."""
     assessment = _lock_month(month_start(month), city(company))
     if assessment.state != MonthState.DRAFT:
         raise ValidationError(
@@ -118,6 +119,8 @@ def month_close(*, month: date, company: OrgUnit | None = None, now=None) -> dic
             % {"month": assessment.month.strftime("%Y-%m"), "state": assessment.get_state_display()}
         )
     count = _compute(assessment, now=now)
+    if step is not None:
+        step()
     return {
         "month": assessment.month.isoformat(),
         "company": assessment.company.code,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role, User
 from accounts.private_files import private_file_response
 from accounts.selectors import companies_visible_to, company_chosen
+from jobs.models import JobKind, JobRun
 from reports.selectors import dashboards
 from retailers.models import parse_month
 
@@ -56,6 +57,7 @@ INSPECTOR_ROLES = tuple(services.ROLE_LEVEL)
 # Rankings, score details, inspections and coverage: a leader (领导) reads them too.
 SCORE_VIEWER_ROLES = (*INSPECTOR_ROLES, Role.HR, Role.ADMIN, Role.LEADER)
 MONTH_ROLES = (Role.ASSESSMENT_CENTER, Role.ADMIN)
+JOBS_SHOWN = 5  # the latest background closes (beat) on the months page
 AUDIT_ROLES = (Role.ASSESSMENT_CENTER, Role.ADMIN)
 
 
@@ -447,6 +449,7 @@ def months(request):
         "assessment/months.html",
         {
             "rows": rows,
+            "jobs": JobRun.objects.filter(kind=JobKind.CLOSE, company=company)[:JOBS_SHOWN],
             "default_month": today.replace(day=1),
             "states": MonthState,
             "company": company,

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "assessment",
     "reports",
     "imports",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -256,10 +257,32 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+# Long jobs and dead workers (README "When a worker dies"). JOB_LONGEST_SECONDS is the budget
+# of the longest real job (a province's exports and closes take minutes; see "Performance"):
+# a task past it gets SoftTimeLimitExceeded (its job fails with that error), and the broker
+# redelivers an unacknowledged message only after twice that, so it never hands a running
+# job to a second worker. A job's row gets a heartbeat at each step; the watchdog (every
+# JOB_WATCH_SECONDS) re-queues a running job whose heartbeat is older than
+# JOB_HEARTBEAT_STALE_SECONDS (longer than its longest step) up to JOB_MAX_ATTEMPTS starts,
+# then marks it failed with the reason.
+JOB_LONGEST_SECONDS = env.int("JOB_LONGEST_SECONDS", default=1800)
+JOB_HEARTBEAT_STALE_SECONDS = env.int("JOB_HEARTBEAT_STALE_SECONDS", default=300)
+JOB_WATCH_SECONDS = env.int("JOB_WATCH_SECONDS", default=60)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# Tests only: sleep after a job's first step, so that a test can kill its worker mid-job.
+JOB_TEST_PAUSE_AFTER_FIRST_STEP_SECONDS = env.float(
+    "JOB_TEST_PAUSE_AFTER_FIRST_STEP_SECONDS", default=0
+)
+CELERY_TASK_SOFT_TIME_LIMIT = JOB_LONGEST_SECONDS
+CELERY_TASK_TIME_LIMIT = JOB_LONGEST_SECONDS + 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * JOB_LONGEST_SECONDS}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "watch-jobs": {
+        "task": "jobs.tasks.watch_jobs",
+        "schedule": timedelta(seconds=JOB_WATCH_SECONDS),
+    },
     "worker-heartbeat": {
         "task": "health.tasks.heartbeat",
         "schedule": crontab(),  # every minute

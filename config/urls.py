@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("assessment.urls")),
     path("", include("reports.urls")),
     path("", include("health.urls")),
+    path("", include("jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

@@ -300,6 +300,10 @@ class ExportJob(models.Model):
     file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A worker that stops (killed, out of memory) is noticed by the watchdog (jobs.services).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

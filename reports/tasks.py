@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import OrgUnit, User
+from jobs.models import JobKind
+from jobs.services import job_execute, job_request
 from retailers.models import add_months
 
 from .services.alerts import orders_rollup_refresh
 from .services.dashboards import kpi_refresh, kpi_refresh_recent
 from .services.exports import export_run
-from .services.pay import pay_run_prepare
+from .services.pay import city_of
 from .services.tiers import tiers_review
 from .tiers import last_complete_quarter, parse_quarter, quarter_label
 
@@ -23,11 +25,16 @@ def run_pay(month: str, user_id: int, company_id: int | None = None):
     a city company (default: the user's own).
 
     Queue it after the request's transaction commits (``run_pay.delay_on_commit``).
+    A background job: a ``JobRun`` (kind pay) with its heartbeat, run here and, if this
+    worker stops, queued again by the watchdog. Returns the run's summary, or None when the
+    same pay run is already queued or running, or failed (the job row has the reason).
     """
     user = User.objects.get(pk=user_id)
-    company = OrgUnit.objects.get(pk=company_id) if company_id else None
-    run = pay_run_prepare(month=date.fromisoformat(month), user=user, company=company)
-    return {"month": run.month.isoformat(), "run": run.pk, "lines": run.lines.count()}
+    company = OrgUnit.objects.get(pk=company_id) if company_id else city_of(user, None)
+    job, created = job_request(
+        kind=JobKind.PAY, company=company, month=date.fromisoformat(month), user=user
+    )
+    return job_execute(job.pk) if created else None
 
 
 @shared_task

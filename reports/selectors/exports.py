@@ -30,3 +30,18 @@ def export_jobs_visible_to(user):
     if not can_export_bonus_sheet(user):
         return jobs.filter(own_reports)
     return jobs.filter(own_reports | Q(run__company__in=companies_visible_to(user)))
+
+
+def can_retry_export(user, job: ExportJob) -> bool:
+    """Whether ``user`` may run a (visible) export job again: the bonus sheet for HR and
+    admins, a report for its requester while the report is still open to them."""
+    from .tables import ReportNotFound, report_table
+
+    if job.run_id:
+        return can_export_bonus_sheet(user)
+    if job.requested_by_id != user.pk:
+        return False
+    try:
+        return report_table(job.report).allowed(user)
+    except ReportNotFound:
+        return False

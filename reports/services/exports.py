@@ -18,8 +18,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from jobs.services import Heartbeat, job_claim, job_requeue_failed
+
 from ..models import ExportJob, ExportStatus, PayRun
-from ..selectors.exports import can_export_bonus_sheet
+from ..selectors.exports import can_export_bonus_sheet, can_retry_export
 from ..selectors.tables import report_table
 from ..sheets import write_bonus_sheet_csv, write_bonus_sheet_xlsx, write_table_xlsx
 from ..tables import ReportTable, Table, params_from_json, params_to_json
@@ -92,21 +94,24 @@ def table_write(table: Table, target, *, progress=None) -> None:
 
 
 def export_run(job_id: int) -> ExportJob | None:
-    """Write the job's file: running → done (progress 100, file saved) or failed (the error).
+    """Write the job's file: queued → running (claimed: one more attempt, a heartbeat) →
+    done (progress 100, file saved) or failed (the error). Each progress step is a
+    heartbeat (``jobs.services``: the watchdog re-queues a job whose worker stopped).
 
-    Safe to run again (a redelivered task): a finished job is left as it is.
+    Safe to run again (a redelivered or duplicated task): a job that is running elsewhere
+    or finished is left as it is.
     """
+    if not job_claim(ExportJob, job_id):
+        return ExportJob.objects.filter(pk=job_id).first()
     job = ExportJob.objects.select_related(
         "run__company", "run__prepared_by", "run__approved_by", "requested_by__org_unit"
-    ).filter(pk=job_id)
-    job = job.first()
-    if job is None or job.status in (ExportStatus.DONE, ExportStatus.FAILED):
-        return job
+    ).get(pk=job_id)
     jobs = ExportJob.objects.filter(pk=job.pk)
-    jobs.update(status=ExportStatus.RUNNING, progress=0, error="")
+    jobs.update(progress=0)
+    beat = Heartbeat(ExportJob, job.pk)
 
     def progress(percent: int) -> None:
-        jobs.update(progress=max(0, min(int(percent), 99)))
+        beat(progress=max(0, min(int(percent), 99)))
 
     try:
         buffer = io.BytesIO()
@@ -114,10 +119,12 @@ def export_run(job_id: int) -> ExportJob | None:
         job.file.save(stored_name, ContentFile(buffer.getvalue()), save=False)
     except Exception as exc:
         logger.exception("export %s (%s) failed", job.pk, job.report or "bonus sheet")
-        job.status = ExportStatus.FAILED
-        job.error = f"{type(exc).__name__}: {exc}"
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
+        jobs.update(
+            status=ExportStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            finished_at=timezone.now(),
+        )
+        job.refresh_from_db()
         return job
     job.status = ExportStatus.DONE
     job.progress = 100
@@ -125,3 +132,14 @@ def export_run(job_id: int) -> ExportJob | None:
     job.finished_at = timezone.now()
     job.save(update_fields=["file", "filename", "status", "progress", "error", "finished_at"])
     return job
+
+
+def export_retry(*, job: ExportJob, user) -> bool:
+    """Queue a failed export again (its page's button), for a user who may still run it:
+    HR and admins for a bonus sheet, the requester (if the report is still theirs to see)
+    for a report. False when it was no longer failed."""
+    if not can_retry_export(user, job):
+        raise PermissionDenied(_("You may not run this export."))
+    return job_requeue_failed(
+        ExportJob, job.pk, "reports.tasks.export_job_task", progress=0, file=""
+    )

@@ -47,7 +47,7 @@ def _require(user, roles):
         raise PermissionDenied(_("You may not do this."))
 
 
-def _city_of(user, company: OrgUnit | None) -> OrgUnit:
+def city_of(user, company: OrgUnit | None) -> OrgUnit:
     """The city company a pay job runs for: the one named, which the user must see, or the
     user's own (the only one of a single-city deployment)."""
     visible = companies_visible_to(user)
@@ -93,7 +93,7 @@ def pay_run_prepare(*, month: date, user: User, company: OrgUnit | None = None, 
     of the province). Re-running a prepared run replaces its lines; an approved run is final.
     The number of queries does not depend on the number of managers."""
     _require(user, PAY_ADMIN_ROLES)
-    company = _city_of(user, company)
+    company = city_of(user, company)
     first = month_start(month)
     label = f"{company.name} {first:%Y-%m}"
     published = AssessmentMonth.objects.filter(
@@ -177,7 +177,7 @@ def what_if(*, month: date, user: User, draft: PayRules, company: OrgUnit | None
     """
     _require(user, WHAT_IF_ROLES)
     first = month_start(month)
-    run = PayRun.objects.filter(company=_city_of(user, company), month=first).first()
+    run = PayRun.objects.filter(company=city_of(user, company), month=first).first()
     if run is None:
         raise ValidationError(
             _("There is no pay run for %(month)s yet: prepare it first.")

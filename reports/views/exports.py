@@ -11,6 +11,8 @@ URLs (app name ``reports``):
   for at most ``DIRECT_LIMIT`` rows, else as an export job like the bonus sheet's;
 - ``reports:export_job``: the job's progress (the page reloads itself every 2 s) and the
   download link when done; ``reports:export_job_status`` the same as JSON;
+- ``reports:export_retry`` (POST): a failed job queued again (the watchdog's "the worker
+  stopped" or any error), for users who may still run it (else 403);
 - ``reports:export_download``: the job's file. A user sees their own report jobs, and HR
   and admins the bonus-sheet jobs of their cities.
 """
@@ -18,19 +20,21 @@ URLs (app name ``reports``):
 import io
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.private_files import private_file_response
 from accounts.selectors import companies_visible_to, company_chosen
 from retailers.models import parse_month
 
 from ..models import ExportStatus, PayRun
-from ..selectors.exports import can_export_bonus_sheet, export_jobs_visible_to
+from ..selectors.exports import can_export_bonus_sheet, can_retry_export, export_jobs_visible_to
 from ..selectors.tables import report_table
 from ..services.exports import (
     FORMATS,
@@ -38,6 +42,7 @@ from ..services.exports import (
     bonus_sheet_write,
     export_filename,
     export_request,
+    export_retry,
     report_export_request,
     table_write,
 )
@@ -148,6 +153,7 @@ def _job_status(job) -> dict:
         "status": job.status,
         "status_label": str(job.get_status_display()),
         "progress": job.progress,
+        "attempts": job.attempts,
         "error": job.error,
         "download_url": reverse("reports:export_download", args=[job.pk]) if done else None,
     }
@@ -168,6 +174,7 @@ def export_job(request, pk):
             "back": back,
             "state": _job_status(job),
             "refresh": None if finished else REFRESH_SECONDS,
+            "can_retry": job.status == ExportStatus.FAILED and can_retry_export(request.user, job),
         },
     )
 
@@ -177,6 +184,15 @@ def export_job(request, pk):
 def export_job_status(request, pk):
     job = get_object_or_404(export_jobs_visible_to(request.user), pk=pk)
     return JsonResponse(_job_status(job))
+
+
+@login_required
+@require_POST
+def export_job_retry(request, pk):
+    job = get_object_or_404(export_jobs_visible_to(request.user), pk=pk)
+    if export_retry(job=job, user=request.user):  # PermissionDenied → 403
+        messages.success(request, _("The export was queued again."))
+    return redirect("reports:export_job", pk=job.pk)
 
 
 @login_required
@@ -192,6 +208,7 @@ urlpatterns = [
     path("pay/bonus-sheet/", bonus_sheet, name="bonus_sheet"),
     path("pay/exports/<int:pk>/", export_job, name="export_job"),
     path("pay/exports/<int:pk>/status/", export_job_status, name="export_job_status"),
+    path("pay/exports/<int:pk>/retry/", export_job_retry, name="export_retry"),
     path("pay/exports/<int:pk>/download/", export_download, name="export_download"),
     path("reports/<slug:code>/export/", report_export, name="report_export"),
 ]

@@ -18,17 +18,15 @@ from health.tasks import heartbeat
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def worker():
-    """Start ``celery worker`` on a private queue, pointed at the test database."""
+def start_worker(queue: str, hostname: str, **env) -> subprocess.Popen:
+    """Start ``celery worker`` (solo pool) on a private queue, pointed at the test database,
+    with ``env`` added to its environment (e.g. the job settings of tests/jobs)."""
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
     database_url = f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    hostname = f"{queue}@pytest"
-    env = {**os.environ, "DATABASE_URL": database_url, "CONN_MAX_AGE": "0"}
-    process = subprocess.Popen(
+    environment = {**os.environ, "DATABASE_URL": database_url, "CONN_MAX_AGE": "0", **env}
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -48,17 +46,29 @@ def worker():
             "--loglevel=WARNING",
         ],
         cwd=Path(settings.BASE_DIR),
-        env=env,
+        env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    yield queue, hostname, process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@pytest.fixture
+def worker():
+    """A worker on a private queue (stale messages of other tests never reach it)."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    hostname = f"{queue}@pytest"
+    process = start_worker(queue, hostname)
+    yield queue, hostname, process
+    stop_worker(process)
 
 
 def test_worker_runs_task_and_result_lands_in_database(worker, client):

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 import pytest
 from rest_framework.test import APIClient
 
+from jobs.models import JobRun
 from tests.accounts import test_leader
 from tests.routes import product_routes
 from visits.models import VisitPhoto
@@ -73,6 +74,9 @@ OBJECTS = {
     "reports:export_job": ("job", "hr", False),
     "reports:export_job_status": ("job", "hr", False),
     "reports:export_download": ("job", None, False),  # the job of the world has no file
+    "reports:export_retry": ("job", "hr", False),
+    "jobs:job": ("job_run", "assessor", False),
+    "jobs:job_retry": ("job_run", "assessor", False),
     # API details and actions.
     "orgunit-detail": ("department", "a.dept_supervisor", False),
     "territory-detail": ("territory", "a.dept_supervisor", False),
@@ -158,6 +162,9 @@ def targets(org, world):
         "department": org.a.department.pk,
         "cm": org.a.cm.pk,
         "code_sheet": 1,
+        "job_run": JobRun.objects.create(
+            kind="close", company=org.company, month=world.score_a.assessment.month
+        ).pk,
         "shop": world.shop_a.pk,
         "sample": "retailers.csv",
         "plan": world.plan.pk,

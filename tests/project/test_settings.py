@@ -108,4 +108,4 @@ def test_every_beat_entry_names_a_registered_task():
         if entry["task"] not in app.tasks
     ]
     assert missing == []
-    assert len(settings.CELERY_BEAT_SCHEDULE) == 11  # + apply-retailer-statuses, apply-handovers
+    assert len(settings.CELERY_BEAT_SCHEDULE) == 12  # + statuses, handovers, watch-jobs

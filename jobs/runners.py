@@ -1,0 +1,22 @@
+"""What each kind of ``JobRun`` does: a function of the job row and its heartbeat, returning
+the job's result (JSON). Each is idempotent: running it twice gives the same rows."""
+
+from assessment.services import month_close
+from reports.services.pay import pay_run_prepare
+
+from .models import JobKind
+
+
+def close(job, beat) -> dict:
+    """One city's month close: scores computed and written in one transaction (a worker
+    killed before its commit leaves nothing written), the heartbeat after the scores."""
+    return month_close(month=job.month, company=job.company, step=beat)
+
+
+def pay(job, beat) -> dict:
+    """A city's pay run (one transaction; the heartbeat is the claim's)."""
+    run = pay_run_prepare(month=job.month, user=job.requested_by, company=job.company)
+    return {"month": run.month.isoformat(), "run": run.pk, "lines": run.lines.count()}
+
+
+RUNNERS = {JobKind.CLOSE: close, JobKind.PAY: pay}

@@ -1,0 +1,45 @@
+"""A background job's page (status, attempts, last heartbeat, the reason it failed) and its
+retry button. Outsiders get 404; a user who sees the job but may not run it gets 403."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import services
+from .models import JobRun
+
+REFRESH_SECONDS = 3
+
+
+@login_required
+@require_GET
+def job(request, pk):
+    job = get_object_or_404(
+        JobRun.objects.visible_to(request.user).select_related("company"), pk=pk
+    )
+    return render(
+        request,
+        "jobs/job.html",
+        {
+            "job": job,
+            "can_retry": job.status == "failed" and services.can_run_job(request.user, job),
+            "refresh": None if job.finished else REFRESH_SECONDS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def job_retry(request, pk):
+    job = get_object_or_404(JobRun.objects.visible_to(request.user), pk=pk)
+    try:
+        services.job_retry(job=job, user=request.user)  # PermissionDenied → 403
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The job was queued again."))
+    return redirect("jobs:job", pk=pk)
