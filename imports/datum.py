@@ -123,3 +123,33 @@ def parse_datum(value: str) -> str:
     from .parsing import parse_choice
 
     return parse_choice(DATUM_WORDS)(value)
+
+
+def coordinate_errors(lat, lng, limits) -> list[tuple[str, object, str]]:
+    """``[(column key, value, reason)]`` for coordinates outside the file limits (DOMAIN §9:
+    by default 3–54° N, 73–136° E); empty when both lie inside."""
+    from django.utils.translation import gettext as _
+
+    def shown(value):
+        return format(Decimal(value).normalize(), "f")
+
+    errors = []
+    if not limits.latitude_min <= Decimal(lat) <= limits.latitude_max:
+        errors.append(
+            (
+                "latitude",
+                lat,
+                _("A latitude lies between %(min)s and %(max)s degrees north.")
+                % {"min": shown(limits.latitude_min), "max": shown(limits.latitude_max)},
+            )
+        )
+    if not limits.longitude_min <= Decimal(lng) <= limits.longitude_max:
+        errors.append(
+            (
+                "longitude",
+                lng,
+                _("A longitude lies between %(min)s and %(max)s degrees east.")
+                % {"min": shown(limits.longitude_min), "max": shown(limits.longitude_max)},
+            )
+        )
+    return errors

@@ -15,18 +15,18 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.models import OrgKind, OrgUnit, Role, Territory, User
-from imports.datum import parse_datum, to_wgs84
+from imports.datum import coordinate_errors, parse_datum, to_wgs84
 from imports.engine import RowImporter
 from imports.kinds import ImportKind
 from imports.parsing import CellError, Column, parse_decimal, parse_text
 from imports.reading import FileError
 
-# DOMAIN §9: coordinates inside 3–54° N, 73–136° E.
+# Degrees; the range of DOMAIN §9 (3–54° N, 73–136° E) is data: FileLimits, checked in check_centre.
 LATITUDE = parse_decimal(
-    max_digits=9, places=6, minimum=Decimal(3), maximum=Decimal(54), round_extra=True
+    max_digits=9, places=6, minimum=Decimal(-90), maximum=Decimal(90), round_extra=True
 )
 LONGITUDE = parse_decimal(
-    max_digits=9, places=6, minimum=Decimal(73), maximum=Decimal(136), round_extra=True
+    max_digits=9, places=6, minimum=Decimal(-180), maximum=Decimal(180), round_extra=True
 )
 
 
@@ -230,6 +230,10 @@ class TerritoryImporter(RowImporter):
                     "(WGS-84, GCJ-02 or BD-09)."
                 ),
             )
+            return False
+        if errors := coordinate_errors(values["latitude"], values["longitude"], self.limits):
+            for key, value, reason in errors:
+                self.error(report, row, key, value, reason)
             return False
         return to_wgs84(values["latitude"], values["longitude"], datum)
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Territory, User
-from imports.datum import Datum, parse_datum, to_wgs84
+from imports.datum import Datum, coordinate_errors, parse_datum, to_wgs84
 from imports.engine import CHUNK_SIZE, RowImporter, chunks
 from imports.kinds import ImportKind
 from imports.parsing import (
@@ -56,8 +56,6 @@ from .words import (
 )
 
 # DOMAIN §9: coordinates of a file must lie in China's box.
-LATITUDE_RANGE = (Decimal(3), Decimal(54))
-LONGITUDE_RANGE = (Decimal(73), Decimal(136))
 
 
 class RetailerImporter(RowImporter):
@@ -186,21 +184,9 @@ class RetailerImporter(RowImporter):
             )
             return False
         lat, lng = to_wgs84(values["latitude"], values["longitude"], datum)
-        if not (LATITUDE_RANGE[0] <= lat <= LATITUDE_RANGE[1]):
-            report.add_error(
-                row,
-                self.header_of("latitude"),
-                values["latitude"],
-                _("A latitude lies between 3 and 54 degrees north."),
-            )
-            return False
-        if not (LONGITUDE_RANGE[0] <= lng <= LONGITUDE_RANGE[1]):
-            report.add_error(
-                row,
-                self.header_of("longitude"),
-                values["longitude"],
-                _("A longitude lies between 73 and 136 degrees east."),
-            )
+        if errors := coordinate_errors(lat, lng, self.limits):
+            for key, _value, reason in errors:
+                report.add_error(row, self.header_of(key), values[key], reason)
             return False
         values["latitude"], values["longitude"] = lat, lng
         return True

@@ -278,7 +278,7 @@ def test_one_manager_for_two_territories_is_refused(write_csv, city):
         ),
         (
             ["3299-01-01-01", "中山路片区", "3299-01-01", "100001", "2.5", "118.85", "WGS-84"],
-            RowError(2, "中心纬度", "2.5", "Must be at least 3."),
+            RowError(2, "中心纬度", "2.500000", "A latitude lies between 3 and 54 degrees north."),
         ),
         (
             ["3299-01-01-01", "中山路片区", "3299-01-01", "100001", "31.95", "", "WGS-84"],

@@ -339,8 +339,8 @@ def test_bad_rows_are_refused_whole_with_reasons(company, write_csv, english):
         (8, "来源编号", f"V-1 / {NEW_BRAND}", "Duplicate of row 2."),
         (9, "备注", "另一次", "Rows of one source id describe one visit; row 2 says “”."),
         (10, "签到时间", report.errors[7].value, "The visit is in the future."),
-        (11, "纬度", "2.500000", "Latitude must be between 3 and 54 (° N)."),
-        (12, "经度", "140.000000", "Longitude must be between 73 and 136 (° E)."),
+        (11, "纬度", "2.500000", "A latitude lies between 3 and 54 degrees north."),
+        (12, "经度", "140.000000", "A longitude lies between 73 and 136 degrees east."),
         (13, "零售价", "21.00", "A shelf observation needs the brand code (规格编码)."),
         (
             14,

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from imports.datum import parse_datum, to_wgs84
+from imports.datum import coordinate_errors, parse_datum, to_wgs84
 from imports.engine import RowImporter
 from imports.kinds import ImportKind
 from imports.parsing import (
@@ -47,8 +47,6 @@ from ..services.visits import distance_m
 from ..tasks import refresh_shelf_rates
 
 # DOMAIN.md §9: coordinates in a file must lie inside China's box.
-LATITUDE_RANGE = (Decimal(3), Decimal(54))
-LONGITUDE_RANGE = (Decimal(73), Decimal(136))
 
 STOCK_WORDS = {
     StockLevel.NONE: ["缺货", "无货", "断货", "无"],
@@ -198,12 +196,8 @@ class VisitImporter(RowImporter):
             missing = "longitude" if latitude is not None else "latitude"
             error(missing, "", _("Give both latitude and longitude, or neither."))
         elif latitude is not None:
-            low, high = LATITUDE_RANGE
-            if not low <= latitude <= high:
-                error("latitude", latitude, _("Latitude must be between 3 and 54 (° N)."))
-            low, high = LONGITUDE_RANGE
-            if not low <= longitude <= high:
-                error("longitude", longitude, _("Longitude must be between 73 and 136 (° E)."))
+            for key, value, reason in coordinate_errors(latitude, longitude, self.limits):
+                error(key, value, reason)
             datum = values.get("datum") or self.datum
             if datum is None:
                 error(
