@@ -395,7 +395,7 @@ def test_the_admin_moves_a_unit_with_a_date(client, province, today):
     move = OrgUnitMove.objects.get()
     assert (move.from_parent.code, move.to_parent.code, move.recorded_by) == ("3201", "3202", admin)
     assert OrgUnit.objects.get(code="3201-01-01").company.code == "3202"
-    page = client.get(url)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert (
         "2026" in page.content.decode()
         and "moves to another parent" in page.content.decode().lower()
