@@ -17,6 +17,7 @@ class ImportKind(models.TextChoices):
     BRANDS = "brands", gettext_lazy("Brands")
     ORDERS = "orders", gettext_lazy("Order lines")
     TARGETS = "targets", gettext_lazy("Targets")
+    HOLIDAYS = "holidays", gettext_lazy("Holiday calendar")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -26,6 +27,7 @@ IMPORTERS = {
     ImportKind.BRANDS: "retailers.imports.brands.BrandImporter",
     ImportKind.ORDERS: "retailers.imports.orders.OrderImporter",
     ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
+    ImportKind.HOLIDAYS: "visits.imports.holidays.HolidayImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -35,6 +37,7 @@ SAMPLES = {
     ImportKind.BRANDS: ["brands.csv"],
     ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
     ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
+    ImportKind.HOLIDAYS: ["holidays.csv"],
 }
 
 

@@ -21,8 +21,7 @@ from retailers.models import (
 )
 
 from ..models import VisitPlan
-
-SUNDAY = 6
+from ..selectors.calendar import working_days
 
 
 def plan_windows(month: date, visits: int) -> list[tuple[date, date]]:
@@ -45,10 +44,11 @@ def plan_windows(month: date, visits: int) -> list[tuple[date, date]]:
     return [(first.replace(day=s), first.replace(day=e)) for s, e in zip(starts, ends, strict=True)]
 
 
-def _working_days(start: date, end: date) -> list[date]:
+def _working_days(start: date, end: date, working: set[date]) -> list[date]:
+    """The days of a window that are working days (``working``: the month's, from the
+    holiday calendar); a window without any (a holiday week) keeps all its days."""
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-    working = [d for d in days if d.weekday() != SUNDAY]
-    return working or days
+    return [d for d in days if d in working] or days
 
 
 def _distance(a, b) -> float:
@@ -90,11 +90,12 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
 
     Runs on the 1st after the classification (and daily: idempotent). Each active,
     classified retailer of a territory with a manager gets one planned visit per window
-    of its class frequency; the visits of a window are spread over its working days by
-    direction from the territory centre (so a day covers one part of the territory) and
-    ordered within a day by nearest neighbour. Existing rows are kept (re-running creates
-    only missing ones). Plans of retailers that are no longer active are dropped from
-    today on; future windows of reactivated retailers come back.
+    of its class frequency; the visits of a window are spread over its working days (Monday
+    to Friday, by the city's holiday calendar) by direction from the territory centre (so a
+    day covers one part of the territory) and ordered within a day by nearest neighbour.
+    Existing rows are kept (re-running creates only missing ones). Plans of retailers that
+    are no longer active are dropped from today on; future windows of reactivated retailers
+    come back.
     """
     first = month_start(month)
     today = today or timezone.localdate()
@@ -123,8 +124,11 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
         for company_id, rule_set in rule_sets.items()
         for klass in "ABC"
     }
+    # Plans are spread over each city's working days (its holiday calendar).
+    last = add_months(first, 1) - timedelta(days=1)
+    working = {pk: set(working_days(first, last, pk)) for pk in rule_sets}
     groups = defaultdict(list)  # (territory, window) → stops
-    centres = {}
+    centres, cities = {}, {}
     for (
         pk,
         klass,
@@ -137,6 +141,7 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
         company_id,
     ) in retailers.iterator(chunk_size=5000):
         centres[territory_id] = _point(t_lat, t_lng)
+        cities[territory_id] = company_id
         for window in windows.get((company_id, klass), ()):
             groups[(territory_id, window)].append((pk, klass, _point(lat, lng), manager_id))
     plans = []
@@ -146,7 +151,7 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
             stops.sort(
                 key=lambda s: math.atan2(s[2][0] - centre[0], s[2][1] - centre[1]) if s[2] else 9
             )
-        days = _working_days(start, end)
+        days = _working_days(start, end, working.get(cities[territory_id], set()))
         per_day = math.ceil(len(stops) / len(days))
         for index, day in enumerate(days):
             chunk = stops[index * per_day : (index + 1) * per_day]

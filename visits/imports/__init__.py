@@ -1,0 +1,1 @@
+"""Importers of the visits app: the holiday calendar."""
