@@ -118,16 +118,18 @@ def _upcoming_plans(today: date, company=None) -> list[tuple[str, date, datetime
 
 
 @transaction.atomic
-def work_plans_generate(*, today: date) -> dict:
+def work_plans_generate(*, today: date, company=None) -> dict:
     """Open next week's weekly plan and this and next month's monthly plans of every active
-    customer manager. Idempotent: existing plans are left alone (unique constraint).
+    customer manager (of one city company, or every city). Idempotent: existing plans are
+    left alone (unique constraint).
 
     Returns the number of plans created by kind, e.g. ``{"weekly": 12, "monthly": 0}``.
     """
     by_company = defaultdict(list)  # due times follow each city company's visit rules
-    for pk, company_id in User.objects.filter(
-        role=Role.CUSTOMER_MANAGER, is_active=True
-    ).values_list("pk", "org_unit__company_id"):
+    managers = User.objects.filter(role=Role.CUSTOMER_MANAGER, is_active=True)
+    if company is not None:
+        managers = managers.filter(org_unit__company=company)
+    for pk, company_id in managers.values_list("pk", "org_unit__company_id"):
         by_company[company_id].append(pk)
     plans = []
     periods = set()
@@ -139,12 +141,13 @@ def work_plans_generate(*, today: date) -> dict:
                 for pk in managers
             )
     created = {}
+    existing = WorkPlan.objects.filter(manager__in=managers)
     for kind, period_start in sorted(periods):
         created.setdefault(str(kind), 0)
-        created[str(kind)] -= WorkPlan.objects.filter(kind=kind, period_start=period_start).count()
+        created[str(kind)] -= existing.filter(kind=kind, period_start=period_start).count()
     WorkPlan.objects.bulk_create(plans, batch_size=1000, ignore_conflicts=True)
     for kind, period_start in sorted(periods):
-        created[str(kind)] += WorkPlan.objects.filter(kind=kind, period_start=period_start).count()
+        created[str(kind)] += existing.filter(kind=kind, period_start=period_start).count()
     return created
 
 

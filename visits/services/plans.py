@@ -85,7 +85,7 @@ def _point(latitude, longitude):
 
 
 @transaction.atomic
-def plans_generate(*, month: date, today: date | None = None) -> dict:
+def plans_generate(*, month: date, today: date | None = None, company=None) -> dict:
     """Plan every manager's visits of ``month`` from the classes retailers have now.
 
     Runs on the 1st after the classification (and daily: idempotent). Each active,
@@ -96,15 +96,19 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     Existing rows are kept (re-running creates only missing ones). Plans of retailers that
     are no longer active are dropped from today on; future windows of reactivated retailers
     come back.
+
+    ``company``: one city company only (default: every city).
     """
     first = month_start(month)
     today = today or timezone.localdate()
-    companies = list(OrgUnit.objects.companies())
+    companies = [company] if company is not None else list(OrgUnit.objects.companies())
     rule_sets = ClassificationRuleSet.objects.in_force_by_company(first, companies)
     if None in rule_sets.values():
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
+    in_city = Q(territory__department__company__in=companies)
     retailers = (
         Retailer.objects.filter(status=RetailerStatus.ACTIVE, territory__manager__isnull=False)
+        .filter(in_city)
         .exclude(abc_class="")
         .values_list(
             "pk",
@@ -171,22 +175,25 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
                         route_position=position + 1,
                     )
                 )
-    before = VisitPlan.objects.filter(month=first).count()
+    month_plans = VisitPlan.objects.filter(month=first).filter(in_city)
+    before = month_plans.count()
     VisitPlan.objects.bulk_create(plans, batch_size=5000, ignore_conflicts=True)
-    created = VisitPlan.objects.filter(month=first).count() - before
+    created = month_plans.count() - before
     dropped = 0
     if first <= today < add_months(first, 1):
-        dropped = plans_refresh_dropped(month=first, today=today)
+        dropped = plans_refresh_dropped(month=first, today=today, companies=companies)
     return {"month": first.isoformat(), "created": created, "dropped": dropped}
 
 
-def plans_refresh_dropped(*, month: date, today: date) -> int:
+def plans_refresh_dropped(*, month: date, today: date, companies=None) -> int:
     """A retailer not active for a whole window drops out of it (neither planned nor missed).
 
     Windows that include today are dropped while the retailer is inactive and stay
     dropped; windows that start later follow the retailer's current status.
     """
     plans = VisitPlan.objects.filter(month=month_start(month), window_end__gte=today)
+    if companies is not None:
+        plans = plans.filter(territory__department__company__in=companies)
     inactive = ~Q(retailer__status=RetailerStatus.ACTIVE)
     dropped = plans.filter(inactive, dropped=False).update(dropped=True)
     plans.filter(
