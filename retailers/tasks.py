@@ -3,6 +3,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
+from .inbox import order_inbox_import
 from .services import classification_run
 
 
@@ -14,3 +15,13 @@ def classify_retailers(month: str | None = None):
     """
     day = date.fromisoformat(month) if month else timezone.localdate()
     return classification_run(month=day)
+
+
+@shared_task
+def import_order_inbox():
+    """Beat: every 10 minutes. Import the order files waiting in ORDERS_INBOX_DIR (off when
+    it is empty); each is moved to done/ or failed/ with its report."""
+    return [
+        {"file": drop.name, "status": drop.status, "rows": drop.rows}
+        for drop in order_inbox_import()
+    ]
