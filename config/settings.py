@@ -332,12 +332,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_order_rollup",
         "schedule": crontab(minute=0, hour=1),
     },
+    # Order files dropped into ORDERS_INBOX_DIR (does nothing when it is empty).
+    "import-order-inbox": {
+        "task": "retailers.tasks.import_order_inbox",
+        "schedule": crontab(minute="*/10"),
+    },
     # The dashboards' rollup (this month and the two before); pages show "数据截至".
     "refresh-dashboards": {
         "task": "reports.tasks.refresh_dashboards",
         "schedule": crontab(minute="*/30"),
     },
 }
+# The order inbox (DOMAIN.md §9): a folder the ordering system drops order files into,
+# imported by the beat task above; empty = off. A file modified less than
+# ORDERS_INBOX_STABLE_SECONDS ago may still be being written and waits for the next run.
+ORDERS_INBOX_DIR = env.str("ORDERS_INBOX_DIR", default="")
+ORDERS_INBOX_STABLE_SECONDS = env.int("ORDERS_INBOX_STABLE_SECONDS", default=60)
+if ORDERS_INBOX_STABLE_SECONDS < 0:
+    raise ImproperlyConfigured("ORDERS_INBOX_STABLE_SECONDS must be 0 or more.")
 # A worker heartbeat older than this makes /healthz report the worker as stale.
 HEALTH_WORKER_STALE_SECONDS = env.int("HEALTH_WORKER_STALE_SECONDS", default=180)
 

@@ -25,6 +25,7 @@ class ImportKind(models.TextChoices):
     TERRITORIES = "territories", gettext_lazy("Territories")
     STAFF = "staff", gettext_lazy("Staff")
     HANDOVERS = "handovers", gettext_lazy("Territory handovers and coverings")
+    HOLIDAYS = "holidays", gettext_lazy("Holiday calendar")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
@@ -41,6 +42,7 @@ IMPORTERS = {
     ImportKind.TERRITORIES: "accounts.imports.territories.TerritoryImporter",
     ImportKind.STAFF: "accounts.imports.staff.StaffImporter",
     ImportKind.HANDOVERS: "retailers.imports.handovers.HandoverImporter",
+    ImportKind.HOLIDAYS: "visits.imports.holidays.HolidayImporter",
 }
 
 # The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
@@ -57,6 +59,7 @@ SAMPLES = {
     ImportKind.TERRITORIES: ["territories.csv"],
     ImportKind.STAFF: ["staff.csv"],
     ImportKind.HANDOVERS: ["handovers.csv"],
+    ImportKind.HOLIDAYS: ["holidays.csv"],
 }
 
 

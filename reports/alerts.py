@@ -77,3 +77,11 @@ def deadline_missed(*, deadline: date, done_on: date | None, day: date) -> bool:
     """On ``day``, a step due by the end of ``deadline`` was missed: the deadline has passed
     and the step was not done by it (``done_on``: when it was done, or None)."""
     return day > deadline and (done_on is None or done_on > deadline)
+
+
+def order_file_overdue(*, last_received: date | None, day: date, expected_days: int) -> bool:
+    """On ``day``, no order file has arrived for ``expected_days`` days or more (never any
+    file counts too); ``expected_days`` 0 turns the alert off."""
+    if expected_days <= 0:
+        return False
+    return last_received is None or (day - last_received).days >= expected_days

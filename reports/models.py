@@ -353,6 +353,11 @@ class AlertRules(models.Model):
     publish_by_day = models.PositiveSmallIntegerField(
         _("month published by day of the next month"), default=15
     )
+    order_file_expected_days = models.PositiveSmallIntegerField(
+        _("no order file received for (days)"),
+        default=2,
+        help_text=_("The order inbox alert; 0: off."),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -16,6 +16,7 @@ from .models import (
     ClassificationRuleSet,
     ClassOverride,
     KeyBrandMonth,
+    OrderFileDrop,
     OrderLine,
     Retailer,
     RetailerStatusChange,
@@ -244,6 +245,26 @@ class TerritoryHandoverAdmin(admin.ModelAdmin):
         return [f.name for f in TerritoryHandover._meta.fields if f.name != "note"] + ["retailers"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrderFileDrop)
+class OrderFileDropAdmin(admin.ModelAdmin):
+    """The order files the inbox task took (read-only: the task writes them)."""
+
+    list_display = ["received_at", "name", "status", "rows", "created", "moved_to"]
+    list_filter = ["status"]
+    date_hierarchy = "received_at"
+    search_fields = ["name"]
+    readonly_fields = [f.name for f in OrderFileDrop._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -970,3 +970,36 @@ class ClassOverride(models.Model):
 
     def __str__(self):
         return f"{self.retailer_id}: {self.old_class or '-'} → {self.new_class}"
+
+
+class OrderFileStatus(models.TextChoices):
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Refused")
+
+
+class OrderFileDrop(models.Model):
+    """One order file taken from the order inbox folder (DOMAIN.md §9) by the scheduled
+    import: moved to ``done/`` or ``failed/`` with its report written beside it."""
+
+    name = models.CharField(_("file"), max_length=255)
+    moved_to = models.CharField(_("moved to"), max_length=500)
+    received_at = models.DateTimeField(_("received at"), help_text=_("When the file arrived."))
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=OrderFileStatus.choices)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("lines created"), default=0)
+    report = models.TextField(_("report"), blank=True)
+
+    class Meta:
+        verbose_name = _("order file")
+        verbose_name_plural = _("order files received")
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OrderFileStatus.values), name="order_file_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="order_file_received")]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_status_display()})"

@@ -3,6 +3,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
+from .inbox import order_inbox_import
 from .services import classification_run, handovers_apply, retailer_statuses_sync
 
 
@@ -26,3 +27,13 @@ def apply_retailer_statuses():
 def apply_handovers():
     """Nightly: apply the handovers and coverings whose date has come (beat: 00:20)."""
     return [record.pk for record in handovers_apply()]
+
+
+@shared_task
+def import_order_inbox():
+    """Beat: every 10 minutes. Import the order files waiting in ORDERS_INBOX_DIR (off when
+    it is empty); each is moved to done/ or failed/ with its report."""
+    return [
+        {"file": drop.name, "status": drop.status, "rows": drop.rows}
+        for drop in order_inbox_import()
+    ]

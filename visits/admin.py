@@ -3,6 +3,7 @@ from django.contrib import admin
 from accounts.admin import CityRuleAdminMixin
 
 from .models import (
+    CalendarDay,
     Complaint,
     InformationItem,
     SatisfactionSurvey,
@@ -25,6 +26,15 @@ class VisitRulesAdmin(CityRuleAdminMixin, admin.ModelAdmin):
         "complaint_response_hours",
         "complaint_resolve_hours",
     ]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name", "company"]
+    list_filter = ["kind", "company"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+    list_select_related = ["company"]
 
 
 @admin.register(VisitPlan)

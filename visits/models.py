@@ -87,6 +87,47 @@ class VisitRules(models.Model):
         return rules
 
 
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday (休息日)")
+    WORKDAY = "workday", _("Make-up working day (调休上班)")
+
+
+class CalendarDay(models.Model):
+    """One day of the holiday calendar (DOMAIN.md §9), imported yearly: a statutory holiday
+    on a weekday, or a weekend day worked in exchange (调休上班). Other days follow the week:
+    Monday to Friday work, Saturday and Sunday rest.
+
+    Without a company, the day holds for every city (the national calendar); a city
+    company's own row for the same date overrides it for that city.
+    """
+
+    company = rule_company_field()
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"], condition=Q(company__isnull=True), name="calendar_day_default"
+            ),
+            models.UniqueConstraint(
+                fields=["company", "date"],
+                condition=Q(company__isnull=False),
+                name="calendar_day_city",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=DayKind.values), name="calendar_day_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
 class VisitPlanQuerySet(ScopedQuerySet):
     org_path_lookup = "territory__department__path"
     manager_lookup = "manager"

@@ -1,16 +1,13 @@
 """Thin Celery tasks: each takes plain values and calls one service."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
 from django.utils import timezone
 
 from .services.feedback import work_plans_generate
 from .services.plans import plans_generate
-from .services.rates import shelf_rates_refresh
-
-# Orders of a month keep arriving for a few days after it ends.
-LATE_DATA_DAYS = 5
+from .services.rates import shelf_rate_months, shelf_rates_refresh
 
 
 def _day(value: str | None) -> date:
@@ -36,10 +33,5 @@ def refresh_shelf_rates(month: str | None = None):
     Without a month: this month, and in the first days of a month last month too, so
     orders imported late still count in last month's figures.
     """
-    if month:
-        return [shelf_rates_refresh(month=_day(month))]
-    today = timezone.localdate()
-    months = [today]
-    if today.day <= LATE_DATA_DAYS:
-        months.insert(0, today.replace(day=1) - timedelta(days=1))
+    months = [_day(month)] if month else shelf_rate_months(timezone.localdate())
     return [shelf_rates_refresh(month=day) for day in months]

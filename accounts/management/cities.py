@@ -4,6 +4,7 @@ and failing at the end if any city failed."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Sum
 
 from accounts.models import OrgUnit
 from accounts.selectors import city_companies
@@ -30,3 +31,19 @@ class CityCommand(BaseCommand):
                 failed.append(f"{city.code} {city.name}: {messages}")
         if failed:
             raise CommandError("\n".join(failed))
+
+
+def city_figures(queryset, path_lookup: str, fields: tuple[str, ...], companies) -> dict:
+    """{city pk: (rows, Σ field, …)} of ``queryset`` in each city company's subtree
+    (``path_lookup``: the rows' lookup ending at an org path), one aggregate query a city:
+    what a refresh command compares before and after to say whether anything changed."""
+    aggregates = {"rows": Count("pk"), **{f: Sum(f) for f in fields}}
+    figures = {}
+    for city in companies:
+        row = queryset.filter(**{f"{path_lookup}__startswith": city.path}).aggregate(**aggregates)
+        figures[city.pk] = tuple(row[key] for key in aggregates)
+    return figures
+
+
+def changed_text(before, after) -> str:
+    return "changed" if before != after else "nothing changed"

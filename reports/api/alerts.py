@@ -139,6 +139,14 @@ class TierProposalWaitingSerializer(serializers.Serializer):
     flag = serializers.CharField()
 
 
+class OrderFileAlertSerializer(serializers.Serializer):
+    company = serializers.IntegerField(source="company.pk")
+    company_name = serializers.CharField(source="company.name")
+    expected_days = serializers.IntegerField()
+    last_received = serializers.DateField(allow_null=True)
+    last_file = serializers.CharField(source="last_file.name", default=None)
+
+
 ROW_SERIALIZERS = {
     selectors.NO_ORDERS: NoOrderAlertSerializer,
     selectors.ORDER_ANOMALY: OrderAnomalySerializer,
@@ -152,6 +160,7 @@ ROW_SERIALIZERS = {
     selectors.LATE_MONTHS: LateMonthSerializer,
     selectors.PAY_RUNS: PayRunWaitingSerializer,
     selectors.TIER_PROPOSALS: TierProposalWaitingSerializer,
+    selectors.ORDER_FILES: OrderFileAlertSerializer,
 }
 
 # Sections a user does not see are absent from ``counts`` and ``alerts``.

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -52,6 +53,8 @@ from accounts.selectors import companies_visible_to
 from assessment.coverage import coverage_report
 from assessment.models import AssessmentMonth, ManagerScore, MonthState
 from retailers.models import (
+    OrderFileDrop,
+    OrderFileStatus,
     Retailer,
     RetailerAssignment,
     RetailerStatus,
@@ -74,6 +77,7 @@ from ..alerts import (
     deadline_missed,
     evaluation_day,
     months_before,
+    order_file_overdue,
     ratio_hundredths,
     score_flags,
 )
@@ -99,6 +103,7 @@ COVERAGE_GAPS = "coverage_gaps"
 LATE_MONTHS = "late_months"
 PAY_RUNS = "pay_runs"
 TIER_PROPOSALS = "tier_proposals"
+ORDER_FILES = "order_files"
 
 SECTION_LABELS = {
     NO_ORDERS: _("No orders (断订)"),
@@ -113,6 +118,7 @@ SECTION_LABELS = {
     LATE_MONTHS: _("Months not closed or published in time"),
     PAY_RUNS: _("Pay runs waiting for approval"),
     TIER_PROPOSALS: _("Tier proposals waiting for a decision"),
+    ORDER_FILES: _("No order file received"),
 }
 
 # A customer manager: the retailer alerts of their own territory (they are the one to visit).
@@ -138,10 +144,12 @@ def sections_for(user) -> tuple[str, ...]:
         return ()
     leader = getattr(Role, "LEADER", None)
     if user.is_superuser or user.role == Role.ADMIN:
-        return (*CITY_SECTIONS, PAY_RUNS, TIER_PROPOSALS)
+        return (*CITY_SECTIONS, ORDER_FILES, PAY_RUNS, TIER_PROPOSALS)
     if user.role == Role.CUSTOMER_MANAGER:
         return MANAGER_SECTIONS
-    if user.role == Role.ASSESSMENT_CENTER or (leader and user.role == leader):
+    if leader and user.role == leader:
+        return (*CITY_SECTIONS, ORDER_FILES)
+    if user.role == Role.ASSESSMENT_CENTER:
         return CITY_SECTIONS
     if user.role in (Role.SERVICE_DEPT_SUPERVISOR, Role.MARKETING_CENTER_SUPERVISOR):
         return SUBTREE_SECTIONS
@@ -733,6 +741,45 @@ def late_months(ctx: AlertContext, limit=None) -> list[LateMonth]:
     return rows if limit is None else rows[:limit]
 
 
+# --- The order inbox (DOMAIN.md §9) ----------------------------------------------------------
+
+
+@dataclass
+class OrderFileAlert:
+    company: OrgUnit
+    expected_days: int
+    last_file: OrderFileDrop | None  # the last file imported by the evaluation day
+
+    @property
+    def last_received(self) -> date | None:
+        return timezone.localdate(self.last_file.received_at) if self.last_file else None
+
+
+def order_files_missing(ctx: AlertContext, limit=None) -> list[OrderFileAlert]:
+    """Each city company the user sees for which no order file was imported from the order
+    inbox for ``order_file_expected_days`` days (admins and leaders; one query). Nothing when
+    the inbox is off (``ORDERS_INBOX_DIR`` empty): orders then come by hand."""
+    if not settings.ORDERS_INBOX_DIR:
+        return []
+    last = (
+        OrderFileDrop.objects.filter(status=OrderFileStatus.DONE, received_at__lt=ctx.moment)
+        .order_by("-received_at")
+        .first()
+    )
+    last_received = timezone.localdate(last.received_at) if last else None
+    rows = [
+        OrderFileAlert(
+            company=company, expected_days=rules.order_file_expected_days, last_file=last
+        )
+        for company in ctx.companies
+        if (rules := ctx.rules.get(company.pk)) is not None
+        and order_file_overdue(
+            last_received=last_received, day=ctx.day, expected_days=rules.order_file_expected_days
+        )
+    ]
+    return rows if limit is None else rows[:limit]
+
+
 # --- Pay runs and tier proposals waiting --------------------------------------------------------
 
 
@@ -779,6 +826,7 @@ ROWS = {
     LATE_MONTHS: late_months,
     PAY_RUNS: pay_runs_waiting,
     TIER_PROPOSALS: tier_proposals_waiting,
+    ORDER_FILES: order_files_missing,
 }
 
 

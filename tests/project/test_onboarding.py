@@ -17,7 +17,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import OrgUnit, Territory, User
 from retailers.models import OrderLine, Retailer, RetailerStatus, Violation
@@ -54,8 +54,10 @@ def today(monkeypatch):
 
 
 def run(command, *args):
+    """A command's output, in English whatever the last request activated."""
     out = io.StringIO()
-    call_command(command, *args, stdout=out)
+    with translation.override("en"):
+        call_command(command, *args, stdout=out)
     return out.getvalue()
 
 

@@ -108,4 +108,30 @@ def test_every_beat_entry_names_a_registered_task():
         if entry["task"] not in app.tasks
     ]
     assert missing == []
-    assert len(settings.CELERY_BEAT_SCHEDULE) == 12  # + statuses, handovers, watch-jobs
+    assert len(settings.CELERY_BEAT_SCHEDULE) == 13  # + statuses, handovers, watch, inbox
+
+
+# The command that runs (or backfills) each scheduled job by hand; the heartbeat is the
+# worker's own sign of life and has none.
+BEAT_COMMANDS = {
+    "retailers.tasks.classify_retailers": "classify_retailers",
+    "visits.tasks.generate_visit_plans": "generate_plans",
+    "visits.tasks.generate_work_plans": "generate_work_plans",
+    "visits.tasks.refresh_shelf_rates": "refresh_shelf_rates",
+    "reports.tasks.review_tiers_task": "review_tiers",
+    "assessment.tasks.close_month": "close_month",
+    "reports.tasks.refresh_order_rollup": "refresh_order_rollup",
+    "reports.tasks.refresh_dashboards": "refresh_kpis",
+    "retailers.tasks.import_order_inbox": "import_order_inbox",
+    "retailers.tasks.apply_retailer_statuses": "apply_retailer_statuses",
+    "retailers.tasks.apply_handovers": "apply_handovers",
+    "jobs.tasks.watch_jobs": "watch_jobs",
+}
+
+
+def test_every_scheduled_job_has_a_command():
+    from django.core.management import get_commands
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert tasks - {"health.tasks.heartbeat"} == set(BEAT_COMMANDS)
+    assert [name for name in BEAT_COMMANDS.values() if name not in get_commands()] == []

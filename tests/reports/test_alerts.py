@@ -781,7 +781,7 @@ def test_each_city_uses_its_own_thresholds(brand):
 @pytest.mark.skipif(not hasattr(Role, "LEADER"), reason="the leader role is not there yet")
 def test_a_leader_reads_the_alerts_of_their_subtree(org, quiet):
     leader = UserFactory(role=Role.LEADER, org_unit=org.a.center)
-    assert sections_for(leader) == selectors.CITY_SECTIONS
+    assert sections_for(leader) == (*selectors.CITY_SECTIONS, selectors.ORDER_FILES)
     assert [a.retailer for a in rows(leader, "no_orders")] == [quiet.d28, quiet.new28]
 
 

@@ -163,7 +163,7 @@ def test_plan_windows_and_completion_across_a_handover(org_h):
     assert plan_completion_counts(month=NOV)[new.pk] == {"planned": 4, "completed": 2}
 
 
-def test_future_handover_applies_on_its_day(org_h, capsys):
+def test_future_handover_applies_on_its_day(org_h, capsys, english):
     old, new = org_h.a.cm, org_h.newcomer
     territory_handover(
         territory=org_h.a.territory, to_manager=new, effective_from=HANDOVER_DAY, today=day(2)

@@ -173,9 +173,10 @@ def test_work_plan_counts(org, django_assert_num_queries):
         a2.pk: {"late": 0, "missing": 2},
         b.pk: {"late": 0, "missing": 2},
     }
-    # December's monthly plan (due 5 Dec) is not missing before its due time.
-    assert work_plan_counts(month=DEC, closed_at=local(2026, 12, 5, 17)) == {}
-    assert work_plan_counts(month=DEC, closed_at=local(2026, 12, 5, 17, 1)) == {
+    # December's monthly plan (the 5th is a Saturday: due Friday 4 Dec) is not missing
+    # before its due time.
+    assert work_plan_counts(month=DEC, closed_at=local(2026, 12, 4, 17)) == {}
+    assert work_plan_counts(month=DEC, closed_at=local(2026, 12, 4, 17, 1)) == {
         a.pk: {"late": 0, "missing": 1},
         a2.pk: {"late": 0, "missing": 1},
         b.pk: {"late": 0, "missing": 1},

@@ -229,7 +229,8 @@ def test_generation_due_times_and_idempotency(org):
     for manager in (org.a.cm, org.a.cm2, org.b.cm):
         expected += [
             (manager.employee_no, "monthly", date(2026, 11, 1), local(2026, 11, 5, 17)),
-            (manager.employee_no, "monthly", date(2026, 12, 1), local(2026, 12, 5, 17)),
+            # 5 December is a Saturday: due on Friday the 4th (the previous working day).
+            (manager.employee_no, "monthly", date(2026, 12, 1), local(2026, 12, 4, 17)),
             (manager.employee_no, "weekly", date(2026, 11, 30), local(2026, 11, 27, 17)),
         ]
     assert plans() == sorted(expected)
@@ -267,7 +268,8 @@ def test_due_times_come_from_the_rules(org):
         ("weekly", date(2026, 12, 7)): local(2026, 12, 4, 17),
         ("weekly", date(2026, 12, 14)): local(2026, 12, 10, 18),  # Thursday 18:00
         ("monthly", date(2026, 12, 1)): local(2026, 12, 3, 12),
-        ("monthly", date(2027, 1, 1)): local(2027, 1, 3, 12),
+        # 3 January 2027 is a Sunday: due Friday the 1st (no holiday calendar here).
+        ("monthly", date(2027, 1, 1)): local(2027, 1, 1, 12),
     }
 
 

@@ -43,6 +43,7 @@ from ..models import (
     WorkPlan,
     WorkPlanKind,
 )
+from ..selectors.calendar import working_day_on_or_before
 from ..selectors.feedback import LOCAL_TZ, local_datetime
 
 # Who reviews information, closes complaints and records surveys.
@@ -82,18 +83,19 @@ def _append(log: str, line: str) -> str:
 # --- Work plans ---------------------------------------------------------------------------
 
 
-def weekly_plan_due(period_start: date, rules: VisitRules) -> datetime:
+def weekly_plan_due(period_start: date, rules: VisitRules, company=None) -> datetime:
     """Due time of the weekly plan of the week starting ``period_start`` (a Monday):
-    the due weekday and hour of the week before (default Friday 17:00)."""
+    the due weekday and hour of the week before (default Friday 17:00). A due day that is
+    not a working day in the city's holiday calendar moves to the working day before it."""
     day = period_start - timedelta(days=7 - rules.weekly_plan_due_weekday)
-    return local_datetime(day, rules.weekly_plan_due_hour)
+    return local_datetime(working_day_on_or_before(day, company), rules.weekly_plan_due_hour)
 
 
-def monthly_plan_due(month: date, rules: VisitRules) -> datetime:
-    """Due time of the monthly plan of ``month``: the due day and hour of that month."""
-    return local_datetime(
-        month.replace(day=rules.monthly_plan_due_day), rules.monthly_plan_due_hour
-    )
+def monthly_plan_due(month: date, rules: VisitRules, company=None) -> datetime:
+    """Due time of the monthly plan of ``month``: the due day and hour of that month (default
+    the 5th at 17:00), moved like the weekly one off a non-working day."""
+    day = month.replace(day=rules.monthly_plan_due_day)
+    return local_datetime(working_day_on_or_before(day, company), rules.monthly_plan_due_hour)
 
 
 def _upcoming_plans(today: date, company=None) -> list[tuple[str, date, datetime]]:
@@ -103,29 +105,31 @@ def _upcoming_plans(today: date, company=None) -> list[tuple[str, date, datetime
     next_monday = this_monday + timedelta(weeks=1)
     # The rules in force in the week the plan is due.
     week_rules = VisitRules.for_day(this_monday, company)
-    plans = [(WorkPlanKind.WEEKLY, next_monday, weekly_plan_due(next_monday, week_rules))]
+    plans = [(WorkPlanKind.WEEKLY, next_monday, weekly_plan_due(next_monday, week_rules, company))]
     for month in (month_start(today), add_months(today, 1)):
         plans.append(
             (
                 WorkPlanKind.MONTHLY,
                 month,
-                monthly_plan_due(month, VisitRules.for_day(month, company)),
+                monthly_plan_due(month, VisitRules.for_day(month, company), company),
             )
         )
     return plans
 
 
 @transaction.atomic
-def work_plans_generate(*, today: date) -> dict:
+def work_plans_generate(*, today: date, company=None) -> dict:
     """Open next week's weekly plan and this and next month's monthly plans of every active
-    customer manager. Idempotent: existing plans are left alone (unique constraint).
+    customer manager (of one city company, or every city). Idempotent: existing plans are
+    left alone (unique constraint).
 
     Returns the number of plans created by kind, e.g. ``{"weekly": 12, "monthly": 0}``.
     """
     by_company = defaultdict(list)  # due times follow each city company's visit rules
-    for pk, company_id in User.objects.filter(
-        role=Role.CUSTOMER_MANAGER, is_active=True
-    ).values_list("pk", "org_unit__company_id"):
+    managers = User.objects.filter(role=Role.CUSTOMER_MANAGER, is_active=True)
+    if company is not None:
+        managers = managers.filter(org_unit__company=company)
+    for pk, company_id in managers.values_list("pk", "org_unit__company_id"):
         by_company[company_id].append(pk)
     plans = []
     periods = set()
@@ -137,12 +141,13 @@ def work_plans_generate(*, today: date) -> dict:
                 for pk in managers
             )
     created = {}
+    existing = WorkPlan.objects.filter(manager__in=managers)
     for kind, period_start in sorted(periods):
         created.setdefault(str(kind), 0)
-        created[str(kind)] -= WorkPlan.objects.filter(kind=kind, period_start=period_start).count()
+        created[str(kind)] -= existing.filter(kind=kind, period_start=period_start).count()
     WorkPlan.objects.bulk_create(plans, batch_size=1000, ignore_conflicts=True)
     for kind, period_start in sorted(periods):
-        created[str(kind)] += WorkPlan.objects.filter(kind=kind, period_start=period_start).count()
+        created[str(kind)] += existing.filter(kind=kind, period_start=period_start).count()
     return created
 
 

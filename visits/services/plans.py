@@ -21,8 +21,7 @@ from retailers.models import (
 )
 
 from ..models import VisitPlan
-
-SUNDAY = 6
+from ..selectors.calendar import working_days
 
 
 def plan_windows(month: date, visits: int) -> list[tuple[date, date]]:
@@ -45,10 +44,11 @@ def plan_windows(month: date, visits: int) -> list[tuple[date, date]]:
     return [(first.replace(day=s), first.replace(day=e)) for s, e in zip(starts, ends, strict=True)]
 
 
-def _working_days(start: date, end: date) -> list[date]:
+def _working_days(start: date, end: date, working: set[date]) -> list[date]:
+    """The days of a window that are working days (``working``: the month's, from the
+    holiday calendar); a window without any (a holiday week) keeps all its days."""
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-    working = [d for d in days if d.weekday() != SUNDAY]
-    return working or days
+    return [d for d in days if d in working] or days
 
 
 def _distance(a, b) -> float:
@@ -94,29 +94,34 @@ def _point(latitude, longitude):
 
 
 @transaction.atomic
-def plans_generate(*, month: date, today: date | None = None) -> dict:
+def plans_generate(*, month: date, today: date | None = None, company=None) -> dict:
     """Plan every manager's visits of ``month`` from the classes retailers have now.
 
     Runs on the 1st after the classification (and daily: idempotent). Each active,
     classified retailer gets one planned visit per window of its class frequency, owned by
     the manager assigned to it on the window's last day (DOMAIN §10.3: a handover or covering
     dated inside the month splits its windows; no manager that day → no plan); the visits
-    of a window are spread over its working days by direction from the territory centre (so
-    a day covers one part of the territory) and ordered within a day by nearest neighbour.
-    Existing rows are kept (re-running creates only missing ones). Only retailers active on
-    the 1st are planned (DOMAIN §10.2), and a planned visit whose window holds a day the
-    retailer is not active on is dropped, by the status history (re-evaluated on every run,
-    so later-recorded changes follow).
+    of a window are spread over its working days (Monday to Friday, by the city's holiday
+    calendar) by direction from the territory centre (so a day covers one part of the
+    territory) and ordered within a day by nearest neighbour. Existing rows are kept
+    (re-running creates only missing ones). Only retailers active on the 1st are planned
+    (DOMAIN §10.2), and a planned visit whose window holds a day the retailer is not active
+    on is dropped, by the status history (re-evaluated on every run, so later-recorded
+    changes follow).
+
+    ``company``: one city company only (default: every city).
     """
     first = month_start(month)
     today = today or timezone.localdate()
-    companies = list(OrgUnit.objects.companies())
+    companies = [company] if company is not None else list(OrgUnit.objects.companies())
     rule_sets = ClassificationRuleSet.objects.in_force_by_company(first, companies)
     if None in rule_sets.values():
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
     last = add_months(first, 1) - timedelta(days=1)
+    in_city = Q(territory__department__company__in=companies)
     retailers = (
         Retailer.objects.active_on(first)
+        .filter(in_city)
         .exclude(abc_class="")
         .values_list(
             "pk",
@@ -132,13 +137,16 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
     for retailer_id, territory_id, manager_id, valid_from, valid_to in (
         RetailerAssignment.objects.filter(valid_from__lte=last)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=first))
+        .filter(retailer__in=Retailer.objects.filter(in_city))
         .values_list("retailer_id", "territory_id", "manager_id", "valid_from", "valid_to")
         .iterator(chunk_size=5000)
     ):
         assignments[retailer_id].append((valid_from, valid_to, territory_id, manager_id))
     territories = {
         pk: _point(lat, lng)
-        for pk, lat, lng in Territory.objects.values_list("pk", "latitude", "longitude")
+        for pk, lat, lng in Territory.objects.filter(department__company__in=companies).values_list(
+            "pk", "latitude", "longitude"
+        )
     }
     # Visit frequencies are per city company (its classification rules).
     windows = {
@@ -146,8 +154,10 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
         for company_id, rule_set in rule_sets.items()
         for klass in "ABC"
     }
+    # Plans are spread over each city's working days (its holiday calendar).
+    working = {pk: set(working_days(first, last, pk)) for pk in rule_sets}
     groups = defaultdict(list)  # (territory, window) → stops
-    centres = {}
+    centres, cities = {}, {}
     for pk, klass, lat, lng, company_id in retailers.iterator(chunk_size=5000):
         for window in windows.get((company_id, klass), ()):
             held = _assigned(assignments.get(pk, ()), window[1])
@@ -155,6 +165,7 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
                 continue
             territory_id, manager_id = held
             centres[territory_id] = territories.get(territory_id)
+            cities[territory_id] = company_id
             groups[(territory_id, window)].append((pk, klass, _point(lat, lng), manager_id))
     plans = []
     for (territory_id, (start, end)), stops in groups.items():
@@ -163,7 +174,7 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
             stops.sort(
                 key=lambda s: math.atan2(s[2][0] - centre[0], s[2][1] - centre[1]) if s[2] else 9
             )
-        days = _working_days(start, end)
+        days = _working_days(start, end, working.get(cities[territory_id], set()))
         per_day = math.ceil(len(stops) / len(days))
         for index, day in enumerate(days):
             chunk = stops[index * per_day : (index + 1) * per_day]
@@ -183,10 +194,11 @@ def plans_generate(*, month: date, today: date | None = None) -> dict:
                         route_position=position + 1,
                     )
                 )
-    before = VisitPlan.objects.filter(month=first).count()
+    month_plans = VisitPlan.objects.filter(month=first).filter(in_city)
+    before = month_plans.count()
     VisitPlan.objects.bulk_create(plans, batch_size=5000, ignore_conflicts=True)
-    created = VisitPlan.objects.filter(month=first).count() - before
-    dropped = plans_refresh_dropped(month=first)
+    created = month_plans.count() - before
+    dropped = plans_refresh_dropped(month=first, companies=companies)
     return {"month": first.isoformat(), "created": created, "dropped": dropped}
 
 
@@ -209,7 +221,7 @@ def plans_follow_assignments(*, retailer_ids, since: date) -> int:
     return changed
 
 
-def plans_refresh_dropped(*, month: date, today: date | None = None) -> int:
+def plans_refresh_dropped(*, month: date, today: date | None = None, companies=None) -> int:
     """A planned visit whose window contains a day on which the retailer is not active drops
     out (neither planned nor missed, DOMAIN §10.2); one that is active throughout comes back.
 
@@ -218,6 +230,8 @@ def plans_refresh_dropped(*, month: date, today: date | None = None) -> int:
     distinct window of the month (a handful). Returns the number of plans newly dropped.
     """
     plans = VisitPlan.objects.filter(month=month_start(month))
+    if companies is not None:
+        plans = plans.filter(territory__department__company__in=companies)
     windows = plans.values_list("window_start", "window_end").distinct().order_by()
     dropped = 0
     for start, end in list(windows):

@@ -4,7 +4,7 @@ The rules are in ``visits/selectors/rates.py``.
 """
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -18,6 +18,19 @@ from ..selectors.rates import COUNTS_FROM, LEVELS, counts_cte, facts_select
 ROLLUP_CLASSES = ("", "A", "B", "C")
 # Per retailer and brand, the month's facts (see ``facts_select``), computed once per refresh.
 FACTS_TABLE = "visits_shelf_rate_facts"
+
+
+# Orders of a month keep arriving for a few days after it ends.
+LATE_DATA_DAYS = 5
+
+
+def shelf_rate_months(today: date) -> list[date]:
+    """The months the nightly refresh recomputes: this month, and in the first days of a
+    month last month too, so orders imported late still count in last month's figures."""
+    months = [today]
+    if today.day <= LATE_DATA_DAYS:
+        months.insert(0, today.replace(day=1) - timedelta(days=1))
+    return months
 
 
 @transaction.atomic
