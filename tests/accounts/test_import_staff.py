@@ -17,7 +17,7 @@ from tests.factories import TerritoryFactory, UserFactory
 
 from .conftest import IMPORT_DAY, SAMPLES
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HEADER = ["工号", "姓名", "角色", "单位编码", "入职日期", "联系电话", "在职", "初始等级"]
 SAMPLE_NUMBERS = [

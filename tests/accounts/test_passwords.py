@@ -61,7 +61,7 @@ def test_a_weak_password_is_refused_in_chinese(client, imported_staff):
     assert "这个密码太常见了。" in text
     assert "密码只包含数字。" in text
     short = change_password(client, code, "k7#q")
-    assert "密码长度太短。密码必须包含至少 8 个字符。" in short.content.decode()
+    assert "密码太短，至少需要 8 个字符。" in short.content.decode()
     assert User.objects.get(employee_no="100001").must_change_password is True
 
 

@@ -11,7 +11,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from assessment.models import ItemScore, ManagerScore
@@ -159,7 +159,8 @@ def test_the_export_retry_is_404_for_outsiders_and_403_for_who_may_not_run_it(
         report="ranking", params={"month": ["2026-10"]}, requested_by=org.a.cm
     )
     stopped(mine, attempts=3)
-    jobs_watch()
+    with translation.override("en"):  # the requests above activated the page language
+        jobs_watch()
     client.force_login(org.a.cm)
     page = client.get(reverse("reports:export_job", args=[mine.pk])).content.decode()
     assert "The worker stopped" in page

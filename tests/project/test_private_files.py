@@ -156,7 +156,12 @@ def test_a_body_over_the_photo_limit_is_refused_before_it_is_read(org):
     api.force_authenticate(org.a.cm)
     url = f"/api/v1/visits/{uuid.uuid4()}/photos/"
     body = b"\xff" * (400 * 1024)  # over 100 KB + the 256 KB envelope
-    response = api.post(url, {"image": SimpleUploadedFile("big.png", body)}, format="multipart")
+    response = api.post(
+        url,
+        {"image": SimpleUploadedFile("big.png", body)},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 413
     assert response.json() == {
         "detail": "The upload is too large: at most 0.3 MB.",
