@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.db import models, transaction
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .reading import FileError, Table
 from .report import ImportReport
@@ -14,52 +14,55 @@ from .selectors import file_limits
 
 
 class ImportKind(models.TextChoices):
-    RETAILERS = "retailers", gettext_lazy("Retailers")
+    """In the order a new company brings its files (README "Bringing a company in")."""
+
+    ORG_UNITS = "org_units", gettext_lazy("Org units")
+    STAFF = "staff", gettext_lazy("Staff")
+    TERRITORIES = "territories", pgettext_lazy("import kind", "Territories")
     BRANDS = "brands", gettext_lazy("Brands")
-    ORDERS = "orders", gettext_lazy("Order lines")
-    TARGETS = "targets", gettext_lazy("Targets")
-    VISITS = "visits", gettext_lazy("Historical visits")
+    RETAILERS = "retailers", gettext_lazy("Retailers")
     RETAILER_STATUSES = "retailer_statuses", gettext_lazy("Retailer status changes")
     VIOLATIONS = "violations", gettext_lazy("Violations")
-    ORG_UNITS = "org_units", gettext_lazy("Org units")
-    TERRITORIES = "territories", gettext_lazy("Territories")
-    STAFF = "staff", gettext_lazy("Staff")
+    ORDERS = "orders", gettext_lazy("Order lines")
+    TARGETS = "targets", gettext_lazy("Targets")
     HANDOVERS = "handovers", gettext_lazy("Territory handovers and coverings")
     HOLIDAYS = "holidays", gettext_lazy("Holiday calendar")
+    VISITS = "visits", gettext_lazy("Historical visits")
 
 
 # Each kind's importer, in the app whose models it writes: a RowImporter subclass or any
 # callable ``(header, **options)`` returning an object with ``run(table, report, dry_run=)``.
 IMPORTERS = {
-    ImportKind.RETAILERS: "retailers.imports.retailers.RetailerImporter",
+    ImportKind.ORG_UNITS: "accounts.imports.org_units.OrgUnitImporter",
+    ImportKind.STAFF: "accounts.imports.staff.StaffImporter",
+    ImportKind.TERRITORIES: "accounts.imports.territories.TerritoryImporter",
     ImportKind.BRANDS: "retailers.imports.brands.BrandImporter",
-    ImportKind.ORDERS: "retailers.imports.orders.OrderImporter",
-    ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
-    ImportKind.VISITS: "visits.imports.visits.VisitImporter",
+    ImportKind.RETAILERS: "retailers.imports.retailers.RetailerImporter",
     ImportKind.RETAILER_STATUSES: "retailers.imports.statuses.RetailerStatusImporter",
     ImportKind.VIOLATIONS: "retailers.imports.violations.ViolationImporter",
-    ImportKind.ORG_UNITS: "accounts.imports.org_units.OrgUnitImporter",
-    ImportKind.TERRITORIES: "accounts.imports.territories.TerritoryImporter",
-    ImportKind.STAFF: "accounts.imports.staff.StaffImporter",
+    ImportKind.ORDERS: "retailers.imports.orders.OrderImporter",
+    ImportKind.TARGETS: "retailers.imports.targets.target_importer_for",
     ImportKind.HANDOVERS: "retailers.imports.handovers.HandoverImporter",
     ImportKind.HOLIDAYS: "visits.imports.holidays.HolidayImporter",
+    ImportKind.VISITS: "visits.imports.visits.VisitImporter",
 }
 
-# The sample files of each kind, in ``retailers/samples/`` (consistent with the demo data).
+# The sample files of each kind, in ``retailers/samples/``: one small company, consistent
+# with the demo data (tests/project/test_onboarding.py imports them all, in this order).
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "retailers" / "samples"
 SAMPLES = {
-    ImportKind.RETAILERS: ["retailers.csv", "retailers_gb18030.csv"],
+    ImportKind.ORG_UNITS: ["org_units.csv"],
+    ImportKind.STAFF: ["staff.csv"],
+    ImportKind.TERRITORIES: ["territories.csv"],
     ImportKind.BRANDS: ["brands.csv"],
-    ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
-    ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
-    ImportKind.VISITS: ["visits.csv"],
+    ImportKind.RETAILERS: ["retailers.csv", "retailers_gb18030.csv"],
     ImportKind.RETAILER_STATUSES: ["retailer_statuses.csv"],
     ImportKind.VIOLATIONS: ["violations.csv"],
-    ImportKind.ORG_UNITS: ["org_units.csv"],
-    ImportKind.TERRITORIES: ["territories.csv"],
-    ImportKind.STAFF: ["staff.csv"],
+    ImportKind.ORDERS: ["orders.csv", "orders.xlsx"],
+    ImportKind.TARGETS: ["targets_sales.csv", "targets_shelf.csv"],
     ImportKind.HANDOVERS: ["handovers.csv"],
     ImportKind.HOLIDAYS: ["holidays.csv"],
+    ImportKind.VISITS: ["visits.csv"],
 }
 
 
