@@ -149,7 +149,12 @@ class VisitSerializer(serializers.ModelSerializer):
 
 class VisitReviewSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=Visit._meta.get_field("review_note").max_length,
+    )
 
 
 class PhotoSerializer(serializers.Serializer):
