@@ -170,3 +170,21 @@ def test_a_date_out_of_bounds_is_a_400(org, english, path, query, field):
     response = session.call(session.schema(), "GET", path, query=query)
     assert response.status_code == 400
     assert response.json()[field] == ["Enter a date between 1900-01-01 and 2100-12-31."]
+
+
+def test_every_api_filter_checks_its_dates():
+    """Each viewset's FilterSet starts from accounts.filters.FilterSet (dates in bounds)."""
+    from accounts.filters import DayField, FilterSet
+    from config.urls import router
+
+    filtersets = {
+        viewset.filterset_class
+        for _, viewset, _ in router.registry
+        if getattr(viewset, "filterset_class", None)
+    }
+    assert len(filtersets) > 15
+    for filterset in filtersets:
+        assert issubclass(filterset, FilterSet), filterset
+        for name, declared in filterset.base_filters.items():
+            if "Date" in type(declared).__name__ and "DateTime" not in type(declared).__name__:
+                assert issubclass(declared.field_class, DayField), (filterset, name)
