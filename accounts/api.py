@@ -26,8 +26,11 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    org_unit_name = serializers.CharField(source="org_unit.name", default=None, read_only=True)
-    territory = serializers.PrimaryKeyRelatedField(read_only=True, default=None)
+    org_unit_name = serializers.CharField(
+        source="org_unit.name", default=None, allow_null=True, read_only=True
+    )
+    # The territory the user manages: null for everyone but an assigned customer manager.
+    territory = serializers.PrimaryKeyRelatedField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = User
@@ -47,7 +50,9 @@ class UserSerializer(serializers.ModelSerializer):
 
 class TerritorySerializer(serializers.ModelSerializer):
     department_name = serializers.CharField(source="department.name", read_only=True)
-    manager_name = serializers.CharField(source="manager.name", default=None, read_only=True)
+    manager_name = serializers.CharField(
+        source="manager.name", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Territory

@@ -1,17 +1,42 @@
+"""FilterSets of the accounts app, and the base every FilterSet of the project starts from."""
+
 import django_filters
+from django import forms
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import OrgUnit, Territory, User
+from .validators import check_day
 
 
-class OrgUnitFilter(django_filters.FilterSet):
+class DayField(forms.DateField):
+    """A date inside the product's bounds (``accounts.validators``)."""
+
+    default_validators = [check_day]
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = DayField
+
+
+class FilterSet(django_filters.FilterSet):
+    """Every FilterSet of the project: a date filter, declared or generated from a model's
+    DateField, refuses a date outside the product's bounds (400 in the API)."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.DateField: {"filter_class": DateFilter},
+    }
+
+
+class OrgUnitFilter(FilterSet):
     class Meta:
         model = OrgUnit
         fields = ["kind", "parent", "is_active"]
 
 
-class TerritoryFilter(django_filters.FilterSet):
+class TerritoryFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     class Meta:
@@ -24,7 +49,7 @@ class TerritoryFilter(django_filters.FilterSet):
         )
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     class Meta:

@@ -6,6 +6,7 @@ a manager outside the user's subtree 404. Rows are never edited or deleted direc
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
 from accounts.models import User
+from accounts.validators import check_day
 from retailers.models import Retailer
 from visits.models import Visit
 
@@ -101,11 +103,12 @@ class InspectionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["inspector", "level", "month", "adjusts_month", "withdrawn"]
+        extra_kwargs = {"inspected_on": {"validators": [check_day]}}
 
 
 class BonusSerializer(serializers.ModelSerializer):
     manager = serializers.IntegerField(source="manager_id")
-    day = serializers.DateField(write_only=True)
+    day = serializers.DateField(write_only=True, validators=[check_day])
 
     class Meta:
         model = BonusPoint
@@ -254,6 +257,7 @@ class AppealViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         )
         serializer.instance = self.get_queryset().get(pk=appeal.pk)
 
+    @extend_schema(request=DecisionSerializer, responses=AppealSerializer)
     @action(detail=True, methods=["post"], serializer_class=DecisionSerializer)
     def decide(self, request, pk=None):
         appeal = self.get_object()

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.filters import DateFilter, FilterSet
 from accounts.models import OrgUnit, Role, User
 
 from .models import Appeal, AppealStatus, BonusPoint, Inspection, Level, ManagerScore
@@ -26,7 +27,7 @@ def visible_managers(request):
     )
 
 
-class _OrgUnitMixin(django_filters.FilterSet):
+class _OrgUnitMixin(FilterSet):
     """``org_unit``: rows whose manager sits in that unit's subtree."""
 
     manager_path = "manager__org_unit__path"
@@ -41,7 +42,7 @@ class _OrgUnitMixin(django_filters.FilterSet):
 
 
 class InspectionFilter(_OrgUnitMixin):
-    month = django_filters.DateFilter(label=_("Month"))
+    month = DateFilter(label=_("Month"))
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Level"))
     manager = django_filters.ModelChoiceFilter(queryset=visible_managers, label=_("Manager"))
     item_code = django_filters.CharFilter(label=_("Item"))
@@ -53,7 +54,7 @@ class InspectionFilter(_OrgUnitMixin):
 
 
 class BonusFilter(_OrgUnitMixin):
-    month = django_filters.DateFilter(label=_("Month"))
+    month = DateFilter(label=_("Month"))
     manager = django_filters.ModelChoiceFilter(queryset=visible_managers, label=_("Manager"))
 
     class Meta:
@@ -65,7 +66,7 @@ class AppealFilter(_OrgUnitMixin):
     manager_path = "inspection__manager__org_unit__path"
 
     status = django_filters.ChoiceFilter(choices=AppealStatus.choices, label=_("Status"))
-    month = django_filters.DateFilter(field_name="inspection__month", label=_("Month"))
+    month = DateFilter(field_name="inspection__month", label=_("Month"))
     level = django_filters.ChoiceFilter(
         field_name="inspection__level", choices=Level.choices, label=_("Level")
     )
@@ -76,7 +77,7 @@ class AppealFilter(_OrgUnitMixin):
 
 
 class ScoreFilter(_OrgUnitMixin):
-    month = django_filters.DateFilter(field_name="assessment__month", label=_("Month"))
+    month = DateFilter(field_name="assessment__month", label=_("Month"))
     manager = django_filters.ModelChoiceFilter(queryset=visible_managers, label=_("Manager"))
 
     class Meta:

@@ -17,6 +17,7 @@ from .models import (
     Appeal,
     AppealStatus,
     AssessmentMonth,
+    AssessmentScheme,
     BonusPoint,
     Inspection,
     ItemScore,
@@ -196,7 +197,13 @@ def inspection_record(
         raise ValidationError({"inspected_on": _("The date cannot be in the future.")})
     company = manager.company
     month = open_month_for(inspected_on, company)
-    codes = set(scheme_for(month, company).items.values_list("code", flat=True))
+    try:
+        scheme = scheme_for(month, company)
+    except AssessmentScheme.DoesNotExist as exc:  # a date before the first scheme
+        raise ValidationError(
+            {"inspected_on": _("No assessment scheme is in force in this month.")}
+        ) from exc
+    codes = set(scheme.items.values_list("code", flat=True))
     if item_code not in codes:
         raise ValidationError({"item_code": _("Unknown assessment item.")})
     inspection = Inspection(

@@ -245,7 +245,15 @@ SPECTACULAR_SETTINGS = {
         "WorkPlanKindEnum": "visits.models.WorkPlanKind",
         "OrgKindEnum": "accounts.models.OrgKind",
         "RetailerClassEnum": "retailers.models.RetailerClass",
+        "LeadStatusEnum": "visits.models.LeadStatus",
     },
+    # Request bodies get their own components (no read-only fields, write-only ones kept).
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # 400/403/404 (and 413 for a body) on every operation.
+        "config.openapi.document_errors",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------

@@ -40,4 +40,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
+handler404 = "config.openapi.not_found"
+
 # Nothing under MEDIA_ROOT is served as such, in any mode: see accounts/private_files.py.

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.filters import FilterSet
 from accounts.models import OrgUnit
 
 from .models import ManagerMonthKpi
@@ -16,7 +17,7 @@ def visible_units(request):
     return OrgUnit.objects.visible_to(request.user).order_by("path")
 
 
-class ManagerMonthKpiFilter(django_filters.FilterSet):
+class ManagerMonthKpiFilter(FilterSet):
     """``org_unit``: the managers whose department lies in that unit's subtree (as the
     rollup recorded it for the month)."""
 

@@ -5,6 +5,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import check_day
+
 from .models import ScoreMode, Tier
 from .pay import PRICE_CLASSES, TIERS, PayRules, validate_scheme
 
@@ -22,6 +24,7 @@ class MonthField(forms.DateField):
     """A month entered as YYYY-MM (or an ISO date in it); cleaned to its first day."""
 
     widget = MonthInput
+    default_validators = [check_day]
 
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m", "%Y-%m-%d"])

@@ -24,7 +24,9 @@ from .models import (
 
 class RetailerSerializer(serializers.ModelSerializer):
     territory_code = serializers.CharField(source="territory.code", read_only=True)
-    manager = serializers.PrimaryKeyRelatedField(source="territory.manager", read_only=True)
+    manager = serializers.PrimaryKeyRelatedField(
+        source="territory.manager", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Retailer

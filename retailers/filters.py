@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.filters import DateFilter, FilterSet
 from accounts.models import OrgUnit, Territory
 
 from .models import (
@@ -31,7 +32,7 @@ def visible_territories(request):
     return Territory.objects.visible_to(request.user).select_related("department")
 
 
-class RetailerFilter(django_filters.FilterSet):
+class RetailerFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     abc_class = django_filters.MultipleChoiceFilter(choices=RetailerClass.choices, label=_("Class"))
     retail_format = django_filters.MultipleChoiceFilter(
@@ -67,10 +68,10 @@ class RetailerFilter(django_filters.FilterSet):
         )
 
 
-class BrandFilter(django_filters.FilterSet):
+class BrandFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     price_class = django_filters.ChoiceFilter(choices=PriceClass.choices, label=_("Price class"))
-    new_in = django_filters.DateFilter(method="filter_new_in", label=_("New in month"))
+    new_in = DateFilter(method="filter_new_in", label=_("New in month"))
 
     class Meta:
         model = Brand
@@ -83,9 +84,9 @@ class BrandFilter(django_filters.FilterSet):
         return queryset.new_in(value)
 
 
-class OrderLineFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(field_name="order_date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="order_date", lookup_expr="lte")
+class OrderLineFilter(FilterSet):
+    date_from = DateFilter(field_name="order_date", lookup_expr="gte")
+    date_to = DateFilter(field_name="order_date", lookup_expr="lte")
     retailer = django_filters.NumberFilter(field_name="retailer_id")
     brand = django_filters.CharFilter(field_name="brand__code")
     territory = django_filters.NumberFilter(field_name="retailer__territory_id")
@@ -95,13 +96,13 @@ class OrderLineFilter(django_filters.FilterSet):
         fields = ["date_from", "date_to", "retailer", "brand", "territory", "source_order_no"]
 
 
-class SalesTargetFilter(django_filters.FilterSet):
+class SalesTargetFilter(FilterSet):
     class Meta:
         model = SalesTarget
         fields = ["month", "manager"]
 
 
-class ShelfTargetFilter(django_filters.FilterSet):
+class ShelfTargetFilter(FilterSet):
     brand = django_filters.CharFilter(field_name="brand__code")
 
     class Meta:
@@ -131,13 +132,11 @@ def _class_moves(direction: str) -> Q:
     return moves
 
 
-class ClassificationRecordFilter(django_filters.FilterSet):
+class ClassificationRecordFilter(FilterSet):
     """The API's classification records and the class-change report (retailers of a month
     whose class changed, DOMAIN.md §8)."""
 
-    month = django_filters.DateFilter(
-        method="filter_month", label=_("Month"), input_formats=["%Y-%m", "%Y-%m-%d"]
-    )
+    month = DateFilter(method="filter_month", label=_("Month"), input_formats=["%Y-%m", "%Y-%m-%d"])
     changed = django_filters.BooleanFilter(method="filter_changed", label=_("Changed class"))
     previous_class = django_filters.ChoiceFilter(
         choices=RetailerClass.choices, label=_("Previous class")

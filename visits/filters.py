@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.filters import DateFilter, FilterSet
 from accounts.models import Territory
 
 from .models import Visit, VisitStatus
@@ -15,13 +16,9 @@ def visible_territories(request):
     return Territory.objects.visible_to(request.user)
 
 
-class VisitFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(
-        field_name="check_in_date", lookup_expr="gte", label=_("From")
-    )
-    date_to = django_filters.DateFilter(
-        field_name="check_in_date", lookup_expr="lte", label=_("To")
-    )
+class VisitFilter(FilterSet):
+    date_from = DateFilter(field_name="check_in_date", lookup_expr="gte", label=_("From"))
+    date_to = DateFilter(field_name="check_in_date", lookup_expr="lte", label=_("To"))
     territory = django_filters.ModelChoiceFilter(queryset=visible_territories, label=_("Territory"))
     status = django_filters.ChoiceFilter(choices=VisitStatus.choices, label=_("Status"))
     flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("Flagged"))

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from accounts.validators import check_day
 from retailers.models import RetailerClass, month_start
 
 from .selectors.rates import RateScope, rate_scope_for
@@ -19,6 +20,8 @@ SCOPE_PARAMS = ("unit", "territory")
 
 class MonthField(forms.CharField):
     """A month as YYYY-MM (or any day of it as YYYY-MM-DD), cleaned to its first day."""
+
+    default_validators = [check_day]
 
     def to_python(self, value):
         value = super().to_python(value).strip()

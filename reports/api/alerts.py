@@ -38,7 +38,7 @@ class NoOrderAlertSerializer(serializers.Serializer):
 
 class OrderAnomalySerializer(serializers.Serializer):
     retailer = AlertRetailerSerializer()
-    manager_name = serializers.CharField(source="manager.name", default=None)
+    manager_name = serializers.CharField(source="manager.name", default=None, allow_null=True)
     department_name = serializers.CharField()
     this_month = serializers.DateField()
     last_month = serializers.DateField()
@@ -105,7 +105,7 @@ class CoverageGapSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     unit = serializers.IntegerField(source="unit.pk")
     unit_name = serializers.CharField(source="unit.name")
-    manager = serializers.IntegerField(source="manager.pk", default=None)
+    manager = serializers.IntegerField(source="manager.pk", default=None, allow_null=True)
     done = serializers.IntegerField()
     required = serializers.IntegerField()
     missing = serializers.IntegerField()

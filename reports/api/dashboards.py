@@ -3,12 +3,14 @@ same selectors (``reports.selectors.dashboards``).
 
 ``/api/v1/dashboard/kpis/``, ``/api/v1/dashboard/children/`` and ``/api/v1/dashboard/trend/``
 take ``?unit=<org unit id>`` or ``?manager=<user id>`` (default: the user's own scope) and
-``?month=YYYY-MM`` (default: this month). A scope outside the user's subtree is a 404.
+``?month=YYYY-MM`` (default: this month). A malformed month or id is a 400, a scope outside
+the user's subtree a 404.
 """
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -116,19 +118,19 @@ class TrendSerializer(serializers.Serializer):
 
 
 def scope_and_month(request, params):
-    """The scope and month a dashboard request asks for (404 outside the user's subtree)."""
-    try:
-        month = MonthField(required=False).clean(params.get("month"))
-    except ValidationError as exc:
-        raise Http404 from exc
-    month = month or month_start(timezone.localdate())
+    """The scope and month a dashboard request asks for: Http404 for a scope outside the
+    user's subtree, ValidationError for a malformed month or id (the page answers it with
+    its 404, the API with a 400)."""
+    month = MonthField(required=False).clean(params.get("month"))
+    if month is None:
+        month = month_start(timezone.localdate())
 
     def number(name):
         value = params.get(name)
         if value in (None, ""):
             return None
         if not str(value).isdigit():
-            raise Http404
+            raise ValidationError({name: _("Enter a whole number.")})
         return int(value)
 
     scope = selectors.scope_for(request.user, unit_id=number("unit"), manager_id=number("manager"))
@@ -137,25 +139,33 @@ def scope_and_month(request, params):
     return scope, month
 
 
+def _scope_and_month(request):
+    try:
+        return scope_and_month(request, request.query_params)
+    except ValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"month": exc.messages}
+        raise serializers.ValidationError(detail) from exc
+
+
 class DashboardViewSet(viewsets.ViewSet):
     """Dashboard figures of a scope and month (read-only)."""
 
     @extend_schema(parameters=PARAMETERS, responses=KpisSerializer)
     @action(detail=False)
     def kpis(self, request):
-        scope, month = scope_and_month(request, request.query_params)
+        scope, month = _scope_and_month(request)
         return Response(KpisSerializer(selectors.kpis(scope, month)).data)
 
     @extend_schema(parameters=PARAMETERS, responses=ChildSerializer(many=True))
     @action(detail=False)
     def children(self, request):
-        scope, month = scope_and_month(request, request.query_params)
+        scope, month = _scope_and_month(request)
         return Response(ChildSerializer(selectors.children(scope, month), many=True).data)
 
     @extend_schema(parameters=PARAMETERS, responses=TrendSerializer(many=True))
     @action(detail=False)
     def trend(self, request):
-        scope, month = scope_and_month(request, request.query_params)
+        scope, month = _scope_and_month(request)
         return Response(TrendSerializer(selectors.trend(scope, month), many=True).data)
 
 

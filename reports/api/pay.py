@@ -24,7 +24,7 @@ def _month(request):
 class PayRunSerializer(serializers.ModelSerializer):
     prepared_by_name = serializers.CharField(source="prepared_by.name", read_only=True)
     approved_by_name = serializers.CharField(
-        source="approved_by.name", default=None, read_only=True
+        source="approved_by.name", default=None, allow_null=True, read_only=True
     )
 
     class Meta:

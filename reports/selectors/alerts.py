@@ -445,8 +445,10 @@ def _violations_queryset(ctx: AlertContext):
     for company_id, rules in ctx.rules.items():
         if rules is not None:
             groups.setdefault(months_before(ctx.day, rules.violation_months), []).append(company_id)
-    if not groups:
-        return Retailer.objects.none()
+    if not groups:  # no rules in force that day: no rows, with the columns the callers order by
+        return Retailer.objects.none().annotate(
+            n_violations=Value(0), latest_violation=Value(None, output_field=DateField())
+        )
     window = Q()
     for since, ids in groups.items():
         window |= Q(**{f"{RETAILER_CITY}__in": ids}, violations__occurred_on__gt=since)

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -82,7 +83,10 @@ def dashboard(request):
     user = request.user
     if not can_view_dashboard(user):
         raise Http404
-    scope, month = scope_and_month(request, request.GET)
+    try:
+        scope, month = scope_and_month(request, request.GET)
+    except ValidationError as exc:
+        raise Http404 from exc
     kpis = selectors.kpis(scope, month)
     children = selectors.children(scope, month)
     child_level = selectors.CHILD.get(scope.level, ("", ""))[1]

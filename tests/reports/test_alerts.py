@@ -936,3 +936,12 @@ def test_api_is_in_the_schema(org):
         "$ref": "#/components/schemas/Alerts"
     }  # one object, not a list
     assert "OrderAnomaly" in schema["components"]["schemas"]
+
+
+def test_a_month_before_any_alert_rules(org):
+    """No rules in force (1999, before the defaults of 2000): no violation rows, not a 500."""
+    api = APIClient()
+    api.force_authenticate(org.a.dept_supervisor)
+    data = api.get(reverse("alerts-list") + "?month=1999-06").json()
+    assert data["month"] == "1999-06-01"
+    assert (data["counts"]["violations"], data["alerts"]["violations"]) == (0, [])

@@ -192,6 +192,19 @@ def test_information_bad_input_is_400(org):
     assert InformationItem.objects.count() == 0
 
 
+def test_complaint_before_any_visit_rules_is_a_400(org, shops):
+    """The deadlines come from the visit rules in force (2000 on): none in 1999 (a 500 before)."""
+    body = {
+        "retailer": shops["a1"].pk,
+        "content": "旧投诉",
+        "opened_at": "1999-06-01T09:00:00+08:00",
+    }
+    response = api(org.a.cm).post(reverse("complaints-list"), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"opened_at": ["No visit rules are in force on this date."]}
+    assert not Complaint.objects.exists()
+
+
 def test_survey_through_the_api(org, shops):
     body = {"retailer": shops["a1"].pk, "score": 6, "surveyed_on": "2026-11-10", "channel": "phone"}
     response = api(org.a.dept_supervisor).post(reverse("surveys-list"), body, format="json")

@@ -294,6 +294,26 @@ def test_supervisor_marks_a_visit_invalid(client, org, shop, api):
     assert Visit.objects.get().status == "invalid"
 
 
+def test_a_review_note_over_500_characters_is_refused(client, org, shop, api):
+    """The column holds 500: PostgreSQL refused a longer note with a 500 before."""
+    visit_id = api.post(reverse("visit-list"), payload(shop), format="json").json()["id"]
+    supervisor = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    supervisor.force_authenticate(org.a.dept_supervisor)
+    url = reverse("visit-review", args=[visit_id])
+    response = supervisor.post(url, {"valid": False, "note": "长" * 501}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"note": ["Ensure this field has no more than 500 characters."]}
+    client.force_login(org.a.dept_supervisor)
+    page = client.post(
+        reverse("visits:review", args=[visit_id]), {"valid": "0", "note": "长" * 501}
+    )
+    assert page.status_code == 302
+    visit = Visit.objects.get()
+    assert (visit.status, visit.review_note) == ("valid", "")
+    ok = supervisor.post(url, {"valid": False, "note": "长" * 500}, format="json")
+    assert (ok.status_code, ok.json()["status"]) == (200, "invalid")
+
+
 def test_flagged_list_for_supervisors(client, org, shop, api):
     api.post(reverse("visit-list"), payload(shop, minutes=1), format="json")
     api.post(

@@ -9,11 +9,13 @@ never edited or deleted directly, so PUT, PATCH and DELETE are not offered. A Dj
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
+from accounts.validators import check_day
 from retailers.models import Retailer
 
 from ..models import (
@@ -67,11 +69,15 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
 class InformationItemSerializer(serializers.ModelSerializer):
     retailer = VisibleRelatedField(queryset=Retailer.objects.all(), required=False, allow_null=True)
     visit = VisibleRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True)
-    reported_at = serializers.DateTimeField(required=False)
+    reported_at = serializers.DateTimeField(required=False, validators=[check_day])
     client_id = serializers.UUIDField(required=False, validators=[])
     reported_by_name = serializers.CharField(source="reported_by.name", read_only=True)
     territory_name = serializers.CharField(source="territory.name", read_only=True)
     is_lead = serializers.BooleanField(read_only=True)
+    # Blank ("") until the item is a lead, like every other blank choice of the API.
+    lead_status = serializers.ChoiceField(
+        choices=LeadStatus.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = InformationItem
@@ -100,7 +106,6 @@ class InformationItemSerializer(serializers.ModelSerializer):
             "validity",
             "reviewed_by",
             "reviewed_at",
-            "lead_status",
             "lead_note",
         ]
 
@@ -117,11 +122,13 @@ class LeadSerializer(serializers.Serializer):
 class ComplaintSerializer(serializers.ModelSerializer):
     retailer = VisibleRelatedField(queryset=Retailer.objects.all())
     visit = VisibleRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True)
-    opened_at = serializers.DateTimeField(required=False)
+    opened_at = serializers.DateTimeField(required=False, validators=[check_day])
     client_id = serializers.UUIDField(required=False, validators=[])
     license_no = serializers.CharField(source="retailer.license_no", read_only=True)
     shop_name = serializers.CharField(source="retailer.shop_name", read_only=True)
-    manager = serializers.PrimaryKeyRelatedField(source="territory.manager", read_only=True)
+    manager = serializers.PrimaryKeyRelatedField(
+        source="territory.manager", read_only=True, allow_null=True
+    )
     response_late = serializers.BooleanField(read_only=True)
     resolution_late = serializers.BooleanField(read_only=True)
 
@@ -197,6 +204,7 @@ class SatisfactionSurveySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["recorded_by", "created_at"]
+        extra_kwargs = {"surveyed_on": {"validators": [check_day]}}
 
 
 class WorkPlanSerializer(serializers.ModelSerializer):
@@ -263,6 +271,7 @@ class InformationItemViewSet(_ServiceViewSet):
         )
         serializer.instance = self.get_queryset().get(pk=item.pk)
 
+    @extend_schema(request=ReviewSerializer, responses=InformationItemSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         return self._step(
@@ -271,6 +280,7 @@ class InformationItemViewSet(_ServiceViewSet):
             lambda obj, data: {"item": obj, "valid": data["valid"]},
         )
 
+    @extend_schema(request=LeadSerializer, responses=InformationItemSerializer)
     @action(detail=True, methods=["post"])
     def lead(self, request, pk=None):
         return self._step(
@@ -302,6 +312,7 @@ class ComplaintViewSet(_ServiceViewSet):
         )
         serializer.instance = self.get_queryset().get(pk=complaint.pk)
 
+    @extend_schema(request=RespondSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def respond(self, request, pk=None):
         return self._step(
@@ -310,6 +321,7 @@ class ComplaintViewSet(_ServiceViewSet):
             lambda obj, data: {"complaint": obj, "note": data["note"]},
         )
 
+    @extend_schema(request=ResolveSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         return self._step(
@@ -318,6 +330,7 @@ class ComplaintViewSet(_ServiceViewSet):
             lambda obj, data: {"complaint": obj, "resolution": data["resolution"]},
         )
 
+    @extend_schema(request=CloseSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._step(
@@ -360,6 +373,7 @@ class WorkPlanViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return annotate_plan_state(super().get_queryset(), timezone.now())
 
+    @extend_schema(request=SubmitSerializer, responses=WorkPlanSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         plan = self.get_object()

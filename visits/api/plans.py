@@ -1,18 +1,19 @@
 """Visit plans API: the phone reads the day's route from here."""
 
-import django_filters
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
+from accounts.filters import FilterSet
 
 from ..models import VisitPlan
 from ..selectors.plans import completed_visit_exists, route_for
 
 
-class VisitPlanFilter(django_filters.FilterSet):
+class VisitPlanFilter(FilterSet):
     class Meta:
         model = VisitPlan
         fields = ["month", "scheduled_for", "manager", "territory", "retailer", "dropped"]
@@ -59,7 +60,8 @@ class VisitPlanViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = VisitPlanSerializer
     filterset_class = VisitPlanFilter
 
-    @action(detail=False)
+    @extend_schema(responses=VisitPlanSerializer(many=True))
+    @action(detail=False, pagination_class=None)
     def today(self, request):
         """The signed-in manager's route for today, in walking order."""
         stops = route_for(request.user, timezone.localdate())

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from accounts.api import ScopedViewSetMixin
+from accounts.filters import DateFilter, FilterSet
 from retailers.models import Brand, RetailerClass, add_months, month_start
 
 from ..models import ScopeLevel, ShelfRateRollup
@@ -18,8 +19,8 @@ ALL_CLASSES = "all"
 RATE_PLACES = Decimal("0.0001")
 
 
-class ShelfRateRollupFilter(django_filters.FilterSet):
-    month = django_filters.DateFilter(
+class ShelfRateRollupFilter(FilterSet):
+    month = DateFilter(
         method="filter_month",
         input_formats=["%Y-%m", "%Y-%m-%d"],
         label=_("Month (YYYY-MM)"),

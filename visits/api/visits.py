@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
+from accounts.validators import check_day
 from retailers.models import Retailer
 
 from ..filters import VisitFilter
@@ -54,8 +55,10 @@ class VisitSubmitSerializer(serializers.Serializer):
     client_id = serializers.UUIDField()
     retailer = serializers.IntegerField()
     plan = serializers.IntegerField(required=False, allow_null=True)
-    checked_in_at = serializers.DateTimeField()
-    checked_out_at = serializers.DateTimeField(required=False, allow_null=True)
+    checked_in_at = serializers.DateTimeField(validators=[check_day])
+    checked_out_at = serializers.DateTimeField(
+        required=False, allow_null=True, validators=[check_day]
+    )
     latitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, required=False, allow_null=True, min_value=-90, max_value=90
     )
@@ -146,14 +149,24 @@ class VisitSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReviewSerializer(serializers.Serializer):
+class VisitReviewSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=Visit._meta.get_field("review_note").max_length,
+    )
 
 
 class PhotoSerializer(serializers.Serializer):
     client_id = serializers.UUIDField()
     image = serializers.ImageField()
+
+
+class PhotoResultSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField()
+    url = serializers.CharField()
 
 
 class VisitViewSet(
@@ -208,15 +221,17 @@ class VisitViewSet(
         if self.action == "create":
             return VisitSubmitSerializer
         if self.action == "review":
-            return ReviewSerializer
+            return VisitReviewSerializer
         if self.action == "photos":
             return PhotoSerializer
         return VisitSerializer
 
+    @extend_schema(request=VisitReviewSerializer, responses=VisitSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
+        """Review a visit (valid or not, with a note); answers the reviewed visit."""
         visit = self.get_object()
-        serializer = ReviewSerializer(data=request.data)
+        serializer = VisitReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             visit_review(visit=visit, user=request.user, **serializer.validated_data)
@@ -224,6 +239,10 @@ class VisitViewSet(
             raise as_drf_error(exc) from exc
         return Response(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data)
 
+    @extend_schema(
+        request={"multipart/form-data": PhotoSerializer},
+        responses={201: PhotoResultSerializer, 200: PhotoResultSerializer},
+    )
     @action(detail=False, methods=["post"], url_path=r"(?P<client_id>[0-9a-f-]{36})/photos")
     def photos(self, request, client_id=None):
         """Upload one photo of a visit (multipart: client_id, image); idempotent."""

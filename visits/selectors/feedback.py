@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.filters import DateFilter, FilterSet
 from accounts.models import OrgUnit, Role, Territory, User
 from retailers.models import add_months, month_start
 
@@ -299,12 +300,12 @@ def visible_managers(request):
     return User.objects.visible_to(request.user).filter(role=Role.CUSTOMER_MANAGER)
 
 
-class _LocalDateRange(django_filters.FilterSet):
+class _LocalDateRange(FilterSet):
     """``date_from`` / ``date_to`` (inclusive local dates) over the datetime ``date_field``."""
 
     date_field = ""
-    date_from = django_filters.DateFilter(method="filter_date_from", label=_("From"))
-    date_to = django_filters.DateFilter(method="filter_date_to", label=_("To"))
+    date_from = DateFilter(method="filter_date_from", label=_("From"))
+    date_to = DateFilter(method="filter_date_to", label=_("To"))
 
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(**{f"{self.date_field}__gte": local_datetime(value)})
@@ -408,7 +409,7 @@ class ComplaintFilter(_LocalDateRange):
         return queryset.filter(territory__department__path__startswith=value.path)
 
 
-class SatisfactionSurveyFilter(django_filters.FilterSet):
+class SatisfactionSurveyFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     org_unit = django_filters.ModelChoiceFilter(
         queryset=visible_units, method="filter_org_unit", label=_("Org unit")
@@ -417,10 +418,8 @@ class SatisfactionSurveyFilter(django_filters.FilterSet):
         queryset=visible_territories, field_name="retailer__territory", label=_("Territory")
     )
     channel = django_filters.ChoiceFilter(choices=SurveyChannel.choices, label=_("Channel"))
-    date_from = django_filters.DateFilter(
-        field_name="surveyed_on", lookup_expr="gte", label=_("From")
-    )
-    date_to = django_filters.DateFilter(field_name="surveyed_on", lookup_expr="lte", label=_("To"))
+    date_from = DateFilter(field_name="surveyed_on", lookup_expr="gte", label=_("From"))
+    date_to = DateFilter(field_name="surveyed_on", lookup_expr="lte", label=_("To"))
 
     class Meta:
         model = SatisfactionSurvey
@@ -448,12 +447,12 @@ class SatisfactionSurveyFilter(django_filters.FilterSet):
         return queryset.filter(retailer__territory__department__path__startswith=value.path)
 
 
-class WorkPlanFilter(django_filters.FilterSet):
+class WorkPlanFilter(FilterSet):
     """``state`` needs a queryset from ``work_plans_for`` (annotated)."""
 
     kind = django_filters.ChoiceFilter(choices=WorkPlanKind.choices, label=_("Kind"))
     state = django_filters.ChoiceFilter(choices=PlanState.choices, label=_("State"))
-    month = django_filters.DateFilter(
+    month = DateFilter(
         method="filter_month", label=_("Due in month"), input_formats=["%Y-%m", "%Y-%m-%d"]
     )
     org_unit = django_filters.ModelChoiceFilter(

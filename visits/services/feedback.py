@@ -300,9 +300,15 @@ def complaint_open(
     opened_at = opened_at or now
     if opened_at > now + CLOCK_SKEW:
         raise ValidationError({"opened_at": _("The time cannot be in the future.")})
-    rules = VisitRules.for_day(
-        timezone.localtime(opened_at, LOCAL_TZ).date(), retailer.territory.department.company_id
-    )
+    try:
+        rules = VisitRules.for_day(
+            timezone.localtime(opened_at, LOCAL_TZ).date(),
+            retailer.territory.department.company_id,
+        )
+    except VisitRules.DoesNotExist as exc:  # a date before the first rules
+        raise ValidationError(
+            {"opened_at": _("No visit rules are in force on this date.")}
+        ) from exc
     respond_by, resolve_by = Complaint.deadlines(opened_at, rules)
     complaint = Complaint(
         retailer=retailer,

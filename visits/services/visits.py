@@ -329,6 +329,11 @@ def visit_review(*, visit: Visit, user, valid: bool, note: str = "") -> Visit:
         raise PermissionDenied(_("Only supervisors review visits."))
     if not valid and not note.strip():
         raise ValidationError({"review_note": _("Say why the visit is invalid.")})
+    longest = Visit._meta.get_field("review_note").max_length
+    if len(note.strip()) > longest:
+        raise ValidationError(
+            {"review_note": _("The note can be at most %(count)d characters.") % {"count": longest}}
+        )
     visit.status = VisitStatus.VALID if valid else VisitStatus.INVALID
     visit.reviewed_by = user
     visit.reviewed_at = timezone.now()
