@@ -71,6 +71,14 @@
           return chain.then(function () { return sendPhoto(entry.client_id, photo); });
         }, Promise.resolve()).then(function () {
           return idbKeyval.del(entry.client_id, store);
+        }, function (failure) {
+          if (!failure || !failure.permanent) { throw failure; }
+          // The visit is stored; a photo was refused (e.g. 413 too large). Keep the entry,
+          // without its photos, with the reason for the manager to see; nothing resends it.
+          entry.photos = [];
+          entry.visit_stored = true;
+          entry.error = failure.body || {};
+          return idbKeyval.set(entry.client_id, entry, store);
         });
       }
       if (response.status >= 400 && response.status < 500 && response.status !== 403 && response.status !== 429) {
@@ -130,7 +138,8 @@
         if (item.error) {
           var reason = document.createElement("div");
           reason.className = "text-danger small";
-          reason.textContent = box.dataset.refused + " " + JSON.stringify(item.error);
+          var detail = item.error && item.error.detail ? item.error.detail : JSON.stringify(item.error);
+          reason.textContent = box.dataset.refused + " " + detail;
           li.appendChild(reason);
           var drop = document.createElement("button");
           drop.type = "button";
