@@ -77,12 +77,12 @@ def test_inspection_before_any_scheme_is_a_400(org):
     """1999 is before the default scheme (2000): no items to deduct from (a 500 before)."""
     data = {"manager": org.a.cm.pk, "item_code": "visits", "points": "1", "reason": "r"}
     response = api(org.a.dept_supervisor).post(
-        f"{BASE}/inspections/", {**data, "inspected_on": "1999-06-01"}
+        f"{BASE}/inspections/", {**data, "inspected_on": "1999-06-01"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 400
     assert response.json() == {"inspected_on": ["No assessment scheme is in force in this month."]}
     too_old = api(org.a.dept_supervisor).post(
-        f"{BASE}/inspections/", {**data, "inspected_on": "0001-01-01"}
+        f"{BASE}/inspections/", {**data, "inspected_on": "0001-01-01"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert too_old.json() == {"inspected_on": ["Enter a date between 1900-01-01 and 2100-12-31."]}
     assert not Inspection.objects.exists()
