@@ -11,11 +11,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
     CityRuleQuerySet,
     OrgUnit,
+    Role,
     ScopedQuerySet,
     Territory,
     User,
@@ -120,6 +122,22 @@ def status_on_sql(day: date, retailer: str = "r") -> tuple[str, list]:
 class RetailerQuerySet(ScopedQuerySet):
     org_path_lookup = "territory__department__path"
     manager_lookup = "territory__manager"
+
+    def visible_to(self, user):
+        """A customer manager sees their territory's retailers and, while they cover another
+        manager's territory (代管, DOMAIN §9), the retailers assigned to them today."""
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_active
+            and user.role == Role.CUSTOMER_MANAGER
+        ):
+            today = timezone.localdate()
+            covering = RetailerAssignment.objects.filter(
+                retailer=OuterRef("pk"), manager=user, valid_from__lte=today
+            ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+            return self.filter(Q(territory__manager=user) | Exists(covering))
+        return super().visible_to(user)
 
     def active(self):
         """Active today (the cached status, kept equal to the status in force today)."""
