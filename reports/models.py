@@ -241,6 +241,10 @@ class PayLine(models.Model):
     center_name = models.CharField(_("marketing center"), max_length=100)
     department_name = models.CharField(_("service department"), max_length=100)
     territory_name = models.CharField(_("territory"), max_length=100)
+    # The org codes at the time of the run: the sheet's order (center, department, territory).
+    center_code = models.CharField(_("marketing center code"), max_length=32, blank=True)
+    department_code = models.CharField(_("service department code"), max_length=32, blank=True)
+    territory_code = models.CharField(_("territory code"), max_length=32, blank=True)
     tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices)
     cartons_1 = models.PositiveIntegerField(default=0)
     cartons_2 = models.PositiveIntegerField(default=0)
@@ -260,7 +264,13 @@ class PayLine(models.Model):
     class Meta:
         verbose_name = _("pay line")
         verbose_name_plural = _("pay lines")
-        ordering = ["run", "center_name", "department_name", "territory_name"]
+        ordering = [
+            "run",
+            "center_code",
+            "department_code",
+            "territory_code",
+            "manager__employee_no",
+        ]
         constraints = [
             models.UniqueConstraint(fields=["run", "manager"], name="pay_line_unique_manager"),
         ]

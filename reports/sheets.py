@@ -2,8 +2,12 @@
 CSV file, and any report table of §8 (``write_table_xlsx``, see ``reports.tables``).
 
 ``bonus_sheet_frame`` reads the run's lines in one query into a DataFrame; the writers lay it
-out: a summary sheet (汇总) first, then one sheet per marketing center, each with a totals row
-(合计) and a footer (制表 / 审核 / 批准, the run's approval state, the month).
+out: a summary sheet (汇总) first, then one sheet per marketing center in org-code order, rows
+by center, department and territory code then 工号, each with a totals row (合计: SUM
+formulas over the rows, with their values cached so a reader without a calculation engine sees
+them too) and a footer (制表 = the preparer, 审核 = the approver, 批准 = a blank line to sign,
+the run's approval state, the month). The printed page header is ``page_header``: the font
+size code is closed before the text, so a title starting with digits stays text.
 
 Text never becomes a formula: in the workbook every text cell is written as a string
 (XlsxWriter's ``strings_to_formulas`` is off, so pandas' ``write`` goes to ``write_string``);
@@ -19,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from django.utils import timezone, translation
+from xlsxwriter.utility import xl_col_to_name
 
 from .models import PayRun, PayRunStatus, Tier
 from .tables import Kind, Table
@@ -67,11 +72,14 @@ SHEET_LABELS = {
     "title": "{month}客户经理奖金表",
     "month": "{year}年{month}月",
     "prepared": "制表：{name}",
-    "reviewed": "审核：",
+    "reviewed": "审核：{name}",
     "approved": "批准：{name}",
+    "file": "奖金表-{month}.{ext}",
+    "file_of_city": "奖金表-{city}-{month}.{ext}",
     "state": "审批状态：{state}",
     "period": "月份：{month}",
 }
+SIGNATURE_LINE = "________"  # 批准 is signed on paper
 STATE_LABELS = {PayRunStatus.APPROVED: "已审批", PayRunStatus.PREPARED: "未审批，仅供核对"}
 
 TEXT_COLUMNS = ["employee_no", "name", "center", "department", "territory", "tier"]
@@ -130,15 +138,17 @@ LINE_FIELDS = [
 ]
 
 
+LINE_ORDER = ("center_code", "department_code", "territory_code", "manager__employee_no")
+
+
 def bonus_sheet_frame(run: PayRun) -> pd.DataFrame:
-    """The run's lines, one row per manager, ordered by center, department, territory.
+    """The run's lines, one row per manager, ordered by center, department and territory code,
+    then 工号 (the org's order, not the code-point order of the names).
 
     One query (``values()``). 箱 = 条 ÷ 250, exact; money and coefficients are the stored
     Decimals; ``tier`` is the Chinese label.
     """
-    rows = run.lines.order_by(
-        "center_name", "department_name", "territory_name", "manager__employee_no"
-    ).values(*LINE_FIELDS)
+    rows = run.lines.order_by(*LINE_ORDER).values(*LINE_FIELDS)
     frame = pd.DataFrame.from_records(list(rows), columns=LINE_FIELDS).rename(
         columns={
             "manager__employee_no": "employee_no",
@@ -161,6 +171,11 @@ def bonus_sheet_frame(run: PayRun) -> pd.DataFrame:
     return frame[list(LINE_COLUMNS)]
 
 
+def centers_in_order(frame: pd.DataFrame):
+    """(center name, its lines) in org-code order (the frame's order: first line first)."""
+    return frame.groupby("center", sort=False)
+
+
 def _total(series) -> Decimal:
     return sum(series, Decimal(0))
 
@@ -170,9 +185,9 @@ def _totals(frame: pd.DataFrame) -> dict:
 
 
 def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per marketing center: number of managers and the summed columns."""
+    """One row per marketing center (org-code order): number of managers, the summed columns."""
     rows = []
-    for seq, (center, lines) in enumerate(frame.groupby("center", sort=True), start=1):
+    for seq, (center, lines) in enumerate(centers_in_order(frame), start=1):
         rows.append({"seq": seq, "center": center, "managers": len(lines), **_totals(lines)})
     return pd.DataFrame.from_records(rows, columns=list(SUMMARY_COLUMNS))
 
@@ -203,13 +218,27 @@ def month_label(run: PayRun) -> str:
     return SHEET_LABELS["month"].format(year=run.month.year, month=run.month.month)
 
 
+def bonus_sheet_name(run: PayRun, file_format: str, *, several_cities: bool) -> str:
+    """奖金表-2026年11月.xlsx; with several city companies in the deployment the city's name
+    too (奖金表-东江市烟草公司-2026年11月.xlsx), so two cities' files never share a name."""
+    month = month_label(run)
+    if several_cities:
+        name = SHEET_LABELS["file_of_city"].format(
+            city=run.company.name, month=month, ext=file_format
+        )
+    else:
+        name = SHEET_LABELS["file"].format(month=month, ext=file_format)
+    return SHEET_NAME_FORBIDDEN.sub("_", name)
+
+
 def footer_texts(run: PayRun) -> list[str]:
-    """The footer cells: 制表, 审核, 批准, the approval state, the month."""
+    """The footer cells: 制表 (the preparer), 审核 (the approver; a blank line until the run is
+    approved), 批准 (always a blank line: signed on paper), the approval state, the month."""
     approved = run.status == PayRunStatus.APPROVED and run.approved_by_id
     return [
         SHEET_LABELS["prepared"].format(name=run.prepared_by.name),
-        SHEET_LABELS["reviewed"],
-        SHEET_LABELS["approved"].format(name=run.approved_by.name if approved else ""),
+        SHEET_LABELS["reviewed"].format(name=run.approved_by.name if approved else SIGNATURE_LINE),
+        SHEET_LABELS["approved"].format(name=SIGNATURE_LINE),
         SHEET_LABELS["state"].format(state=STATE_LABELS[PayRunStatus(run.status)]),
         SHEET_LABELS["period"].format(month=month_label(run)),
     ]
@@ -217,6 +246,15 @@ def footer_texts(run: PayRun) -> list[str]:
 
 def _print_escape(text: str) -> str:
     return text.replace("&", "&&")
+
+
+def page_header(title: str, size: int = 12) -> str:
+    """The printed page header: ``title`` centred, bold, ``size`` pt.
+
+    The size code ends at its last digit, so a title starting with a digit ("2026年…") would
+    run into it (``&122026``: font size 122026). A space closes the code (Excel writes the
+    same), and ``&`` in the title is doubled."""
+    return f'&C&"-,Bold"&{size} {_print_escape(title)}'
 
 
 class _Formats:
@@ -256,6 +294,16 @@ def _write_sheet(writer, formats, run, name, title, frame, columns, totals_row):
             sheet.write_blank(total_row, col, None, formats.total[key])
         elif isinstance(value, str):
             sheet.write_string(total_row, col, value, formats.total[key])
+        elif len(body):
+            # rows 2..total_row in Excel's 1-based numbering; the stored total as the cached value
+            letter = xl_col_to_name(col)
+            sheet.write_formula(
+                total_row,
+                col,
+                f"=SUM({letter}2:{letter}{total_row})",
+                formats.total[key],
+                float(value),
+            )
         else:
             sheet.write_number(total_row, col, float(value), formats.total[key])
     footer = footer_texts(run)
@@ -271,7 +319,7 @@ def _write_sheet(writer, formats, run, name, title, frame, columns, totals_row):
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
-    sheet.set_header(f"&C&12{_print_escape(title)}")
+    sheet.set_header(page_header(title))
     sheet.set_footer(
         "&L{signatures}&C{state}&R{period}  &P/&N".format(
             signatures=_print_escape("   ".join(footer[:3])),
@@ -288,7 +336,7 @@ def write_bonus_sheet_xlsx(run: PayRun, target, progress: Progress | None = None
     when the file is stored).
     """
     frame = bonus_sheet_frame(run)
-    centers = sorted(frame["center"].unique())
+    centers = list(frame["center"].unique())  # org-code order
     names = sheet_names(centers)
     title = run.company.name + SHEET_LABELS["title"].format(month=month_label(run))
     steps = len(centers) + 2
@@ -313,7 +361,7 @@ def write_bonus_sheet_xlsx(run: PayRun, target, progress: Progress | None = None
         )
         if progress:
             progress(100 // steps)
-        for done, (center, lines) in enumerate(frame.groupby("center", sort=True), start=2):
+        for done, (center, lines) in enumerate(centers_in_order(frame), start=2):
             lines = lines.assign(seq=range(1, len(lines) + 1))
             _write_sheet(
                 writer,
@@ -465,7 +513,7 @@ def write_table_xlsx(table: Table, target, progress: Progress | None = None) -> 
         sheet.fit_to_pages(1, 0)
         sheet.repeat_rows(0)
         title = f"{table.title} {table.period}".strip()
-        sheet.set_header(f"&C&12{_print_escape(title)}")
+        sheet.set_header(page_header(title))
         sheet.set_footer("&R&P/&N")
         if progress:
             progress(95)

@@ -99,7 +99,13 @@ class PayLineViewSet(viewsets.ReadOnlyModelViewSet):
         run = self.request.query_params.get("run")
         if run and run.isdigit():
             lines = lines.filter(run_id=int(run))
-        return lines.order_by("-run__month", "center_name", "department_name", "territory_name")
+        return lines.order_by(
+            "-run__month",
+            "center_code",
+            "department_code",
+            "territory_code",
+            "manager__employee_no",
+        )
 
 
 def register(router):

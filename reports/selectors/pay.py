@@ -9,7 +9,7 @@ inputs (``cartons_1`` … ``cartons_5`` in 条, ``score``, ``tier``) and results
 
 from datetime import date
 
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 
 from accounts.models import Role
 from accounts.selectors import companies_visible_to
@@ -74,20 +74,29 @@ def lines_visible_to(user):
     return PayLine.objects.none()
 
 
+def _cartons_total():
+    return sum((F(field) for field in CARTON_FIELDS[1:]), F(CARTON_FIELDS[0]))
+
+
 def run_lines(run: PayRun):
-    """The run's lines in sheet order, with the manager joined (no scoping: callers check)."""
+    """The run's lines in sheet order (org codes, then 工号), with the manager joined and
+    ``cartons_total`` (no scoping: callers check)."""
     return (
         PayLine.objects.filter(run=run)
         .select_related("manager")
-        .order_by("center_name", "department_name", "territory_name", "manager__employee_no")
+        .annotate(cartons_total=_cartons_total())
+        .order_by("center_code", "department_code", "territory_code", "manager__employee_no")
     )
 
 
 def run_totals(run: PayRun) -> dict:
-    """Σ of cartons per class, piece pay, allowance and bonus over the run (one query)."""
+    """Σ of cartons per class and in all, piece pay, allowance and bonus over the run (one
+    query)."""
     fields = (*CARTON_FIELDS, "piece_pay", "allowance", "bonus")
     totals = PayLine.objects.filter(run=run).aggregate(**{f: Sum(f) for f in fields})
-    return {key: value or 0 for key, value in totals.items()}
+    totals = {key: value or 0 for key, value in totals.items()}
+    totals["cartons_total"] = sum(totals[field] for field in CARTON_FIELDS)
+    return totals
 
 
 def my_lines(user):

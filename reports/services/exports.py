@@ -18,12 +18,18 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import OrgUnit
 from jobs.services import Heartbeat, job_claim, job_requeue_failed
 
 from ..models import ExportJob, ExportStatus, PayRun
 from ..selectors.exports import can_export_bonus_sheet, can_retry_export
 from ..selectors.tables import report_table
-from ..sheets import write_bonus_sheet_csv, write_bonus_sheet_xlsx, write_table_xlsx
+from ..sheets import (
+    bonus_sheet_name,
+    write_bonus_sheet_csv,
+    write_bonus_sheet_xlsx,
+    write_table_xlsx,
+)
 from ..tables import ReportTable, Table, params_from_json, params_to_json
 
 logger = logging.getLogger(__name__)
@@ -32,8 +38,16 @@ FORMATS = ("xlsx", "csv")
 DOCUMENT_LANGUAGE = "zh-hans"
 
 
-def bonus_sheet_filename(run: PayRun, file_format: str) -> str:
+def bonus_sheet_storage_name(run: PayRun, file_format: str) -> str:
+    """The stored file's name (ASCII, with the city's code)."""
     return f"bonus-sheet-{run.company.code}-{run.month:%Y-%m}.{file_format}"
+
+
+def bonus_sheet_filename(run: PayRun, file_format: str) -> str:
+    """The name the sheet downloads under: 奖金表-2026年11月.xlsx, with the city's name when
+    the deployment has several city companies."""
+    several = OrgUnit.objects.companies().exclude(pk=run.company_id).exists()
+    return bonus_sheet_name(run, file_format, several_cities=several)
 
 
 def bonus_sheet_write(run: PayRun, target, *, file_format: str, progress=None) -> None:
@@ -48,7 +62,7 @@ def bonus_sheet_write(run: PayRun, target, *, file_format: str, progress=None) -
 def export_filename(job: ExportJob) -> str:
     """The name a job's file downloads under."""
     if job.run_id:
-        return bonus_sheet_filename(job.run, job.file_format)
+        return job.filename or bonus_sheet_filename(job.run, job.file_format)
     return job.filename or f"{job.report}.{job.file_format}"
 
 
@@ -77,8 +91,10 @@ def _write(job: ExportJob, buffer, progress) -> tuple[str, str]:
     """Write the job's file into ``buffer``: (storage name, download name)."""
     if job.run_id:
         bonus_sheet_write(job.run, buffer, file_format=job.file_format, progress=progress)
-        name = bonus_sheet_filename(job.run, job.file_format)
-        return name, name
+        return (
+            bonus_sheet_storage_name(job.run, job.file_format),
+            bonus_sheet_filename(job.run, job.file_format),
+        )
     report = report_table(job.report)
     with translation.override(DOCUMENT_LANGUAGE):
         table: Table = report.build(job.requested_by, params_from_json(job.params))

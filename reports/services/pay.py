@@ -71,6 +71,9 @@ def _gather(first: date, company) -> list[dict]:
             "manager__org_unit__name",
             "manager__org_unit__parent__name",
             "territory__name",
+            "manager__org_unit__code",
+            "manager__org_unit__parent__code",
+            "territory__code",
         )
     )
     cartons = {}
@@ -132,6 +135,9 @@ def pay_run_prepare(*, month: date, user: User, company: OrgUnit | None = None, 
                 center_name=row["manager__org_unit__parent__name"] or "",
                 department_name=row["manager__org_unit__name"] or "",
                 territory_name=row["territory__name"] or "",
+                center_code=row["manager__org_unit__parent__code"] or "",
+                department_code=row["manager__org_unit__code"] or "",
+                territory_code=row["territory__code"] or "",
                 tier=row["tier"],
                 **{f"cartons_{c}": row["cartons"][c] for c in PRICE_CLASSES},
                 piece_pay=result.piece_pay,
@@ -186,7 +192,7 @@ def what_if(*, month: date, user: User, draft: PayRules, company: OrgUnit | None
     lines = (
         lines_visible_to(user)
         .filter(run=run)
-        .order_by("center_name", "department_name", "territory_name", "manager__employee_no")
+        .order_by("center_code", "department_code", "territory_code", "manager__employee_no")
         .values(
             "manager_id",
             "manager__employee_no",

@@ -21,6 +21,7 @@ from ..forms import MonthField, WhatIfForm
 from ..models import PayRun, PayRunStatus
 from ..selectors import pay as selectors
 from ..services import pay as services
+from ..sheets import BOX_COLUMNS, LINE_COLUMNS
 
 
 def _allow(user, roles):
@@ -128,6 +129,8 @@ def pay_run(request):
         and run.status == PayRunStatus.PREPARED
         and run.prepared_by_id != user.pk,
         "sheet_url": sheet_url(run),
+        # the sheet's own headings for its 箱 columns (一类 (箱) … 合计 (箱))
+        "box_headings": [LINE_COLUMNS[key] for key in BOX_COLUMNS],
         "runs": runs.select_related("prepared_by", "approved_by")[:24],
         "company": company,
         "companies": companies_visible_to(user),

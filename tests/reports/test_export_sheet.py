@@ -99,6 +99,9 @@ def make_line(run, manager, territory, key):
         center_name=department.parent.name,
         department_name=department.name,
         territory_name=territory.name,
+        center_code=department.parent.code,
+        department_code=department.code,
+        territory_code=territory.code,
         tier=tier,
         **{f"cartons_{n}": value for n, value in enumerate(cartons, start=1)},
         piece_pay=Decimal(piece),
@@ -297,15 +300,17 @@ def test_footer_of_a_run_awaiting_approval(run):
     for sheet in read_xlsx(run).values():
         text = footer_text(sheet)
         assert "制表：人事专员" in text
-        assert "审核：" in text
-        assert "批准：" in text and "系统管理员" not in text
+        assert "审核：________" in text  # no approver yet
+        assert "批准：________" in text and "系统管理员" not in text
         assert "未审批，仅供核对" in text
         assert "2026年10月" in text
 
 
 def test_footer_of_an_approved_run(approved_run):
     text = footer_text(read_xlsx(approved_run)["A营销部"])
-    assert "批准：系统管理员" in text
+    assert "制表：人事专员" in text
+    assert "审核：系统管理员" in text  # the approver
+    assert "批准：________" in text  # a line to sign on paper, never a name
     assert "已审批" in text and "未审批" not in text
 
 
@@ -332,7 +337,10 @@ def test_formats_print_setup_and_print_footer(approved_run):
     assert sheet.page_setup.paperSize == 9
     assert sheet.column_dimensions["B"].width > 5
     assert "制表：人事专员" in sheet.oddFooter.left.text
-    assert "批准：系统管理员" in sheet.oddFooter.left.text
+    assert "审核：系统管理员" in sheet.oddFooter.left.text
+    assert "批准：________" in sheet.oddFooter.left.text
+    assert sheet.oddHeader.center.text == "测试市烟草公司2026年10月客户经理奖金表 A营销部"
+    assert sheet.oddHeader.center.size == 12
     assert sheet.oddFooter.center.text == "审批状态：已审批"
     assert book["汇总"].freeze_panes == "C2"
 
@@ -351,7 +359,8 @@ def test_long_center_names_give_distinct_sheets(org, run):
     run.lines.filter(manager=org.a.cm).update(center_name="营" * 40 + "一")
     run.lines.filter(manager=org.a.cm2).update(center_name="营" * 40 + "二")
     sheets = read_xlsx(run)
-    assert list(sheets) == ["汇总", "B营销部", "营" * 31, "营" * 27 + " (2)"]
+    # center A's code (C-A) comes before B's, whatever the names
+    assert list(sheets) == ["汇总", "营" * 31, "营" * 27 + " (2)", "B营销部"]
 
 
 def test_csv_has_a_bom_every_line_and_the_totals_row(run):

@@ -1,6 +1,7 @@
 """Bonus-sheet pages through HTTP: HR and admin download, everyone else gets 404."""
 
 import io
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
@@ -27,7 +28,9 @@ def test_hr_and_admin_download_a_small_sheet(client, org, run, role):
     response = client.get(sheet_url())
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert 'filename="bonus-sheet-C0-2026-10.xlsx"' in response["Content-Disposition"]
+    assert response["Content-Disposition"] == (
+        f"attachment; filename*=utf-8''{quote('奖金表-2026年10月.xlsx')}"
+    )
     sheets = pd.read_excel(io.BytesIO(response.content), sheet_name=None)
     assert list(sheets) == ["汇总", "A营销部", "B营销部"]
     assert not ExportJob.objects.exists()

@@ -93,4 +93,5 @@ def test_pay_lines_end_to_end_through_the_sheet(org, tmp_path):
     assert Decimal(str(grand["应发奖金"])).quantize(Decimal("0.01")) == Decimal("1845.80")
     assert Decimal(str(grand["一类 (箱)"])).quantize(Decimal("0.01")) == Decimal("6.00")
     footer = " ".join(str(cell) for cell in summary.iloc[-1].tolist())
-    assert "制表：人事专员" in footer and "批准：系统管理员" in footer and "已审批" in footer
+    assert "制表：人事专员" in footer and "审核：系统管理员" in footer and "已审批" in footer
+    assert "批准：________" in footer

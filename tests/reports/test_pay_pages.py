@@ -77,9 +77,12 @@ def test_pay_run_page_prepare_and_approve(client, org, october):  # noqa: F811
     assert response.status_code == 302
     run = PayRun.objects.get(month=OCT)
     page = client.get(url + "?month=2026-10").content.decode()
-    assert "1475.89" in page and "76.00" in page
+    assert "1,475.89" in page and "76.00" in page  # money as money
     total = sum(EXPECTED.values())
-    assert f'data-testid="total-bonus">{total}<' in page
+    assert f'data-testid="total-bonus">{total:,.2f}<' in page
+    # the bonus sheet's headings and units: 箱 with two decimals, 一类 … 五类
+    for heading in ("一类 (箱)", "二类 (箱)", "三类 (箱)", "四类 (箱)", "五类 (箱)", "合计 (箱)"):
+        assert f">{heading}</th>" in page
     assert 'value="approve"' not in page  # the preparer cannot approve
     # The preparer's approval attempt is refused with a message.
     client.post(url, {"action": "approve", "month": "2026-10"})
