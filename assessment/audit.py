@@ -5,7 +5,17 @@ Every save and delete of these models writes a ``LogEntry`` with the changed fie
 ``register()`` runs once, from ``AssessmentConfig.ready()``.
 """
 
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 AUDITED_MODELS = (
     "assessment.Inspection",
@@ -33,3 +43,140 @@ def register():
     for model in audited_models():
         if not auditlog.contains(model):
             auditlog.register(model)
+
+
+# --- Reading the trail as a person would ---------------------------------------------------------
+# The page shows field labels (not names), related rows by name (not id), local time (not UTC)
+# and the action as a verb. Related rows are looked up once per model for the whole page.
+
+ACTION_VERBS = {
+    0: pgettext_lazy("audit action", "Created"),
+    1: pgettext_lazy("audit action", "Changed"),
+    2: pgettext_lazy("audit action", "Deleted"),
+    3: pgettext_lazy("audit action", "Viewed"),
+}
+EMPTY = {"", "None", "null"}
+
+
+@dataclass
+class AuditChange:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class AuditRow:
+    entry: object
+    when: datetime
+    actor: str
+    model: str
+    record: str
+    verb: str
+    changes: list = field(default_factory=list)
+
+
+def _field(model, name):
+    if model is None:
+        return None
+    try:
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    # A reverse relation (another model's foreign key) has no label of its own here.
+    return model_field if hasattr(model_field, "verbose_name") else None
+
+
+def _pair(values):
+    if isinstance(values, (list, tuple)) and len(values) == 2:
+        return ["" if v is None else str(v) for v in values]
+    return ["", str(values)]
+
+
+def _related_name(obj) -> str:
+    for attribute in ("name", "shop_name"):
+        value = getattr(obj, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return str(obj)
+
+
+def _related_names(entries) -> dict:
+    """{(related model, pk as text): name} for every foreign key value on the page."""
+    wanted = defaultdict(set)
+    for entry in entries:
+        model = entry.content_type.model_class()
+        for name, values in (entry.changes_dict or {}).items():
+            model_field = _field(model, name)
+            if model_field is not None and model_field.many_to_one:
+                for value in _pair(values):
+                    if value not in EMPTY:
+                        wanted[model_field.related_model].add(value)
+    names = {}
+    for related, pks in wanted.items():
+        valid = [pk for pk in pks if pk.isdigit()]
+        for obj in related._default_manager.filter(pk__in=valid):
+            names[(related, str(obj.pk))] = _related_name(obj)
+    return names
+
+
+def _value(model_field, value: str, names: dict, items: dict) -> str:
+    if value in EMPTY:
+        return ""
+    if model_field is None:
+        return value
+    if model_field.many_to_one:
+        return names.get((model_field.related_model, value), f"#{value}")
+    if model_field.name == "item_code" or (
+        model_field.name == "code" and model_field.model._meta.model_name == "schemeitem"
+    ):
+        return items.get(value, value)
+    if model_field.choices:
+        return str({str(k): v for k, v in model_field.flatchoices}.get(value, value))
+    if isinstance(model_field, models.BooleanField):
+        return str(_("Yes") if value == "True" else _("No") if value == "False" else value)
+    if isinstance(model_field, models.DateTimeField):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, UTC)
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return value
+
+
+def audit_rows(entries) -> list[AuditRow]:
+    """The log entries of a page, as rows a person reads (a fixed number of queries)."""
+    from .selectors import item_names
+
+    entries = list(entries)
+    names = _related_names(entries)
+    items = item_names() if entries else {}
+    rows = []
+    for entry in entries:
+        model = entry.content_type.model_class()
+        changes = []
+        for name, values in (entry.changes_dict or {}).items():
+            model_field = _field(model, name)
+            before, after = _pair(values)
+            label = capfirst(model_field.verbose_name) if model_field is not None else name
+            changes.append(
+                AuditChange(
+                    label=str(label),
+                    before=_value(model_field, before, names, items),
+                    after=_value(model_field, after, names, items),
+                )
+            )
+        rows.append(
+            AuditRow(
+                entry=entry,
+                when=timezone.localtime(entry.timestamp),
+                actor=entry.actor.name if entry.actor else "",
+                model=str(capfirst(model._meta.verbose_name)) if model else entry.content_type.name,
+                record=entry.object_repr,
+                verb=str(ACTION_VERBS.get(entry.action, entry.get_action_display())),
+                changes=changes,
+            )
+        )
+    return rows

@@ -102,6 +102,8 @@ class BonusForm(_ManagerForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, **kwargs):
+        # Shown on the inspection page next to the deduction form: its own field ids.
+        kwargs.setdefault("auto_id", "id_bonus_%s")
         super().__init__(*args, user=user, **kwargs)
         self.fields["day"].initial = timezone.localdate()
 

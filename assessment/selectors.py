@@ -50,6 +50,7 @@ from .models import (
     ItemScore,
     ManagerScore,
     MonthState,
+    SchemeItem,
 )
 from .scoring import ItemSpec, ManagerInputs, SchemeSpec
 
@@ -296,3 +297,21 @@ def decidable_appeals(user):
         .filter(status=AppealStatus.PENDING, inspection__level__gt=level)
         .exclude(inspection__inspector=user)
     )
+
+
+def item_names() -> dict[str, str]:
+    """Every item code's name, as people read it (信息反馈, not ``info``): the name in the
+    latest scheme that has the code (one query)."""
+    rows = SchemeItem.objects.order_by(
+        "scheme__effective_from", "scheme__version", "pk"
+    ).values_list("code", "name")
+    return dict(rows)
+
+
+def with_item_names(inspections):
+    """The inspections, each with ``item_name`` (its code when no scheme knows it)."""
+    inspections = list(inspections)
+    names = item_names() if inspections else {}
+    for inspection in inspections:
+        inspection.item_name = names.get(inspection.item_code, inspection.item_code)
+    return inspections

@@ -29,7 +29,7 @@ from reports.selectors import dashboards
 from retailers.models import parse_month
 
 from . import services
-from .audit import audited_models
+from .audit import audit_rows, audited_models
 from .coverage import coverage_report
 from .filters import InspectionFilter
 from .forms import (
@@ -49,7 +49,7 @@ from .models import (
     ManagerScore,
     MonthState,
 )
-from .selectors import decidable_appeals, ranking_for
+from .selectors import decidable_appeals, item_names, ranking_for, with_item_names
 
 PAGE_SIZE = 50
 
@@ -265,7 +265,7 @@ def inspect(request):
         else:
             messages.success(request, _("The bonus points were recorded."))
             return redirect("assessment:inspect")
-    recent = (
+    recent = with_item_names(
         Inspection.objects.filter(inspector=user)
         .select_related("manager")
         .order_by("-created_at", "-pk")[:10]
@@ -301,10 +301,12 @@ def inspection_list(request):
     )
     filterset = InspectionFilter(request.GET, queryset=queryset, request=request)
     page, query = _page(request, filterset.qs)
+    page.object_list = with_item_names(page.object_list)
+    items = sorted(item_names().items(), key=lambda item: item[1])
     return render(
         request,
         "assessment/inspection_list.html",
-        {"filter": filterset, "page": page, "query": query},
+        {"filter": filterset, "page": page, "query": query, "items": items},
     )
 
 
@@ -318,6 +320,7 @@ def appeal_file(request, pk):
     )
     if inspection.manager_id != request.user.pk:
         raise Http404
+    inspection.item_name = item_names().get(inspection.item_code, inspection.item_code)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -350,6 +353,10 @@ def appeal_list(request):
         "inspection", "inspection__manager", "inspection__inspector", "decided_by"
     ).order_by("-filed_at", "-pk")
     page, query = _page(request, queryset)
+    names = item_names() if page.object_list else {}
+    for appeal in page.object_list:
+        code = appeal.inspection.item_code
+        appeal.inspection.item_name = names.get(code, code)
     return render(
         request,
         "assessment/appeals.html",
@@ -492,4 +499,5 @@ def audit(request):
             queryset = queryset.filter(timestamp__date__lte=data["date_to"])
     queryset = queryset.select_related("actor", "content_type").order_by("-timestamp", "-pk")
     page, query = _page(request, queryset)
+    page.object_list = audit_rows(page.object_list)
     return render(request, "assessment/audit.html", {"form": form, "page": page, "query": query})

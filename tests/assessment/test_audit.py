@@ -78,12 +78,12 @@ def test_audit_page_lists_and_filters_entries(client, org):
     client.post(reverse("assessment:months"), {"action": "close", "month": MONTH.isoformat()})
     response = client.get(reverse("assessment:audit"))
     assert response.status_code == 200
-    rows = list(response.context["page"].object_list)
+    rows = [row.entry for row in response.context["page"].object_list]
     assert rows and all(e.content_type.app_label in {"assessment", "retailers"} for e in rows)
     assert any(e.actor == org.assessor for e in rows)
     month_type = next(e.content_type_id for e in rows if e.content_type.model == "assessmentmonth")
     response = client.get(reverse("assessment:audit") + f"?model={month_type}")
-    assert {e.content_type_id for e in response.context["page"].object_list} == {month_type}
+    assert {r.entry.content_type_id for r in response.context["page"].object_list} == {month_type}
     response = client.get(reverse("assessment:audit") + f"?date_to={date(2001, 1, 1)}")
     assert response.context["page"].paginator.count == 0
 

@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,7 +22,9 @@ from accounts.private_files import private_file_response
 from retailers.models import Brand, KeyBrandMonth, OrderLine, Retailer, month_start
 
 from ..filters import VisitFilter
+from ..geo import check_in_place
 from ..models import InfoType, StockLevel, Visit, VisitPhoto, VisitPlan, VisitRules
+from ..selectors.visits import next_to_review, review_queue_filter
 from ..services.visits import REVIEWER_ROLES, visit_review
 
 # Brands listed first on the shelf check: new, then key, then the shop's own best sellers.
@@ -106,20 +110,22 @@ def visit_list(request):
     queryset = (
         Visit.objects.visible_to(request.user)
         .select_related("retailer", "manager")
-        .order_by("-checked_in_at")
+        .order_by("-checked_in_at", "-pk")
     )
-    filterset = VisitFilter(request.GET, queryset=queryset, request=request)
+    # The flagged-visit queue opens on the visits not yet reviewed (the filter can change it).
+    params = review_queue_filter(request.GET)
+    filterset = VisitFilter(params, queryset=queryset, request=request)
     page = Paginator(filterset.qs, 30).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = params.urlencode()
     return render(
         request,
         "visits/visit_list.html",
         {
             "filter": filterset,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "flagged_view": request.GET.get("flagged") == "true",
+            "reviewed": params.get("reviewed", ""),
             "is_manager": request.user.role == Role.CUSTOMER_MANAGER,
         },
     )
@@ -133,16 +139,30 @@ def visit_detail(request, pk):
         ),
         pk=pk,
     )
+    can_review = request.user.role in REVIEWER_ROLES or request.user.is_superuser
+    # ``f``: the list's filter the supervisor came from, to walk its flagged visits in turn.
+    list_filter = QueryDict(request.GET.get("f", ""))
+    next_visit = None
+    if can_review and "f" in request.GET:
+        next_visit = next_to_review(
+            user=request.user, params=list_filter, after=visit, request=request
+        )
+    retailer = visit.retailer
     return render(
         request,
         "visits/visit_detail.html",
         {
             "visit": visit,
+            "place": check_in_place(
+                retailer.latitude, retailer.longitude, visit.latitude, visit.longitude
+            ),
+            "list_filter": list_filter.urlencode(),
+            "next_visit": next_visit,
             "shelf": visit.shelf.select_related("brand").order_by("brand__price_class"),
             "information": visit.information.all(),
             "complaints": visit.complaints.all(),
             "photos": visit.photos.all(),
-            "can_review": request.user.role in REVIEWER_ROLES or request.user.is_superuser,
+            "can_review": can_review,
         },
     )
 
@@ -151,18 +171,27 @@ def visit_detail(request, pk):
 @require_POST
 def review(request, pk):
     visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
+    valid = request.POST.get("valid") == "1"
     try:
         visit_review(
             visit=visit,
             user=request.user,
-            valid=request.POST.get("valid") == "1",
+            valid=valid,
             note=request.POST.get("note", ""),
         )
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("visits:detail", pk=visit.pk)
+    else:
+        if valid:
+            messages.success(request, _("The visit was marked valid."))
+        else:
+            messages.success(request, _("The visit was marked invalid; it does not count."))
+    url = redirect("visits:detail", pk=visit.pk).url
+    if "f" in request.POST:
+        url += "?" + urlencode({"f": request.POST["f"]})
+    return redirect(url)
 
 
 @never_cache
