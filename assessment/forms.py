@@ -121,9 +121,16 @@ class DecideForm(_BootstrapForm):
 
 class MonthActionForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[("close", _("Compute")), ("review", _("Open review")), ("publish", _("Publish"))]
+        choices=[
+            ("close", _("Compute")),
+            ("review", _("Open review")),
+            ("publish", _("Publish")),
+            ("send_back", _("Send back to draft")),
+        ]
     )
     month = forms.DateField(label=_("Month"))
+    confirm = forms.BooleanField(required=False)  # publishing asks first
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
 
     def clean_month(self):
         return self.cleaned_data["month"].replace(day=1)

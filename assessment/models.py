@@ -1,6 +1,8 @@
 """The monthly assessment (三级督察、百分制): schemes as data, inspections, bonus points,
 month states, scores with their explanation, appeals. DOMAIN.md §4."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -227,6 +229,17 @@ class AssessmentMonth(models.Model):
     published_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The last time the assessment center sent the month in review back to draft (audited).
+    sent_back_at = models.DateTimeField(_("sent back to draft at"), null=True, blank=True)
+    sent_back_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sent back by"),
+    )
+    sent_back_reason = models.TextField(_("reason for sending back"), blank=True)
 
     objects = AssessmentMonthQuerySet.as_manager()
 
@@ -244,6 +257,15 @@ class AssessmentMonth(models.Model):
 
     def __str__(self):
         return f"{self.company} {self.month:%Y-%m} {self.get_state_display()}"
+
+    @property
+    def appeal_window_end(self):
+        """The end of the appeal window (the scheme's appeal days × 24 h after review opened):
+        appeals are filed until it, and the month is published only strictly after it."""
+        if self.review_from is None:
+            return None
+        days = self.scheme.appeal_days if self.scheme else 5
+        return self.review_from + timedelta(days=days)
 
 
 class ManagerScoreQuerySet(ScopedQuerySet):
@@ -320,6 +342,8 @@ class AppealStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
+    # The month went back to draft (DOMAIN §4): the manager may file it again.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class AppealQuerySet(ScopedQuerySet):

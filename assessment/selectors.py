@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import Min, Q
+from django.db.models import Count, Min, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -29,6 +29,7 @@ from retailers.selectors import (
     managers_assigned_between,
     territories_held_on,
 )
+from visits.models import Visit
 from visits.selectors.feedback import (
     complaint_counts,
     information_counts,
@@ -315,3 +316,115 @@ def with_item_names(inspections):
     for inspection in inspections:
         inspection.item_name = names.get(inspection.item_code, inspection.item_code)
     return inspections
+
+
+# --- The month lifecycle: months in order (DOMAIN §4) ------------------------------------------
+
+
+def month_has_data(month: date, company) -> bool:
+    """Whether a city company has anything dated in ``month`` that the assessment counts:
+    order lines, visits, inspections or bonus points (a few indexed EXISTS queries)."""
+    first, end = month_start(month), add_months(month_start(month), 1)
+    return (
+        OrderLine.objects.filter(
+            retailer__territory__department__company=company,
+            order_date__gte=first,
+            order_date__lt=end,
+        ).exists()
+        or Visit.objects.filter(
+            territory__department__company=company,
+            check_in_date__gte=first,
+            check_in_date__lt=end,
+        ).exists()
+        or Inspection.objects.filter(manager__org_unit__company=company, month=first).exists()
+        or BonusPoint.objects.filter(manager__org_unit__company=company, month=first).exists()
+    )
+
+
+def missing_months(company, *, until: date) -> list[date]:
+    """Months before ``until`` that have data but no assessment row, oldest first.
+
+    The lifecycle of a city starts at its first assessment month (its first row): the order
+    history imported before it (DOMAIN §9, for the classification) is not a missing month."""
+    rows = set(AssessmentMonth.objects.filter(company=company).values_list("month", flat=True))
+    if not rows:
+        return []
+    missing, month = [], min(rows)
+    while month < month_start(until):
+        if month not in rows and month_has_data(month, company):
+            missing.append(month)
+        month = add_months(month, 1)
+    return missing
+
+
+def months_blocking_review(month: date, company) -> list[date]:
+    """The earlier months that keep ``month`` from review: a draft, or missing (data but no
+    row). Months are closed in order (DOMAIN §4)."""
+    first = month_start(month)
+    drafts = set(
+        AssessmentMonth.objects.filter(
+            company=company, month__lt=first, state=MonthState.DRAFT
+        ).values_list("month", flat=True)
+    )
+    return sorted(drafts | set(missing_months(company, until=first)))
+
+
+@dataclass
+class MonthRow:
+    """One month of the months page: its row (None when missing) and its deadlines."""
+
+    month: date
+    record: AssessmentMonth | None
+    managers: int
+    pending: int
+    close_by: date  # AlertRules.close_by_day of the next month: opened for review by then
+    publish_by: date  # AlertRules.publish_by_day of the next month
+    publishable_from: datetime | None  # strictly after this (the end of the appeal window)
+
+    @property
+    def state(self) -> str:
+        return self.record.state if self.record else "missing"
+
+
+def month_rows(company, *, today: date) -> list[MonthRow]:
+    """The months of a city company, newest first: every month with a row, and every month
+    with data but no row up to last month, shown as missing (DOMAIN §4)."""
+    from reports.models import AlertRules
+
+    records = {
+        row.month: row
+        for row in AssessmentMonth.objects.filter(company=company)
+        .select_related("scheme", "published_by", "sent_back_by")
+        .annotate(managers=Count("scores"))
+    }
+    pending = dict(
+        Appeal.objects.filter(
+            status=AppealStatus.PENDING, inspection__manager__org_unit__company=company
+        )
+        .values_list("inspection__month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    months = set(records) | set(missing_months(company, until=month_start(today)))
+    defaults = AlertRules()
+    rows = []
+    for month in sorted(months, reverse=True):
+        record = records.get(month)
+        following = add_months(month, 1)
+        rules = AlertRules.objects.in_force(following, company) or defaults
+        rows.append(
+            MonthRow(
+                month=month,
+                record=record,
+                managers=record.managers if record else 0,
+                pending=pending.get(month, 0),
+                close_by=following.replace(day=rules.close_by_day),
+                publish_by=following.replace(day=rules.publish_by_day),
+                publishable_from=(
+                    record.appeal_window_end
+                    if record and record.state == MonthState.REVIEW
+                    else None
+                ),
+            )
+        )
+    return rows

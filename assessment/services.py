@@ -25,7 +25,13 @@ from .models import (
     MonthState,
 )
 from .scoring import score
-from .selectors import gather_inputs, open_month_for, scheme_for, scheme_spec
+from .selectors import (
+    gather_inputs,
+    months_blocking_review,
+    open_month_for,
+    scheme_for,
+    scheme_spec,
+)
 
 
 class MonthBusy(Exception):
@@ -133,37 +139,99 @@ def month_close(*, month: date, company: OrgUnit | None = None, now=None, step=N
 def month_start_review(
     *, month: date, company: OrgUnit | None = None, user=None, now=None
 ) -> AssessmentMonth:
-    """draft → review: managers may appeal deductions for the scheme's appeal days."""
+    """draft → review: managers may appeal deductions for the scheme's appeal days.
+
+    Months are closed in order: refused while an earlier month of the city that has data is
+    still a draft or missing (DOMAIN §4)."""
     assessment = _lock_month(month_start(month), city(company))
     if assessment.state != MonthState.DRAFT or assessment.closed_at is None:
         raise ValidationError(_("Only a computed draft month can go to review."))
+    blocking = months_blocking_review(assessment.month, assessment.company)
+    if blocking:
+        raise ValidationError(
+            _(
+                "Months are closed in order: %(months)s of %(company)s has data and is not "
+                "in review or published yet."
+            )
+            % {
+                "months": ", ".join(f"{m:%Y-%m}" for m in blocking),
+                "company": assessment.company.name,
+            }
+        )
     assessment.state = MonthState.REVIEW
     assessment.review_from = now or timezone.now()
     assessment.save(update_fields=["state", "review_from"])
     return assessment
 
 
+def _pending_appeals(assessment: AssessmentMonth):
+    return Appeal.objects.filter(
+        inspection__month=assessment.month,
+        inspection__manager__org_unit__company=assessment.company,
+        status=AppealStatus.PENDING,
+    )
+
+
 @transaction.atomic
 def month_publish(
     *, month: date, company: OrgUnit | None = None, user=None, now=None
 ) -> AssessmentMonth:
-    """review → published: the scores are locked; later data goes to the next open month."""
+    """review → published: the scores are locked; later data goes to the next open month.
+
+    Refused until strictly after the appeal window ends (at its very end it is still
+    refused) and while any appeal of the month is pending (DOMAIN §4)."""
+    now = now or timezone.now()
     assessment = _lock_month(month_start(month), city(company))
     if assessment.state != MonthState.REVIEW:
         raise ValidationError(_("Only a month in review can be published."))
-    pending = Appeal.objects.filter(
-        inspection__month=assessment.month,
-        inspection__manager__org_unit__company=assessment.company,
-        status=AppealStatus.PENDING,
-    ).count()
+    window_end = assessment.appeal_window_end
+    if window_end is not None and now <= window_end:
+        raise ValidationError(
+            _("Managers may appeal until %(end)s: the month can be published after that.")
+            % {"end": timezone.localtime(window_end).strftime("%Y-%m-%d %H:%M:%S")}
+        )
+    pending = _pending_appeals(assessment).count()
     if pending:
         raise ValidationError(
             _("%(n)s appeals are still pending; decide them before publishing.") % {"n": pending}
         )
     assessment.state = MonthState.PUBLISHED
-    assessment.published_at = now or timezone.now()
+    assessment.published_at = now
     assessment.published_by = user
     assessment.save(update_fields=["state", "published_at", "published_by"])
+    return assessment
+
+
+@transaction.atomic
+def month_send_back(
+    *, month: date, company: OrgUnit | None = None, user, reason: str, now=None
+) -> AssessmentMonth:
+    """review → draft, by the assessment center (or an admin), with a written reason: the
+    month can be recomputed; its pending appeals are withdrawn (the managers may file them
+    again when the month is back in review). Audited like every month change."""
+    if not (user.role in (Role.ASSESSMENT_CENTER, Role.ADMIN) or user.is_superuser):
+        raise PermissionDenied(_("Only the assessment center sends a month back to draft."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for sending the month back.")})
+    now = now or timezone.now()
+    assessment = _lock_month(month_start(month), city(company))
+    if assessment.state != MonthState.REVIEW:
+        raise ValidationError(_("Only a month in review can be sent back to draft."))
+    for appeal in _pending_appeals(assessment).select_for_update():
+        appeal.status = AppealStatus.WITHDRAWN
+        appeal.decided_by = user
+        appeal.decided_at = now
+        appeal.decision_reason = reason
+        appeal.save()  # one by one, so that each withdrawal is in the audit trail
+    assessment.state = MonthState.DRAFT
+    assessment.review_from = None
+    assessment.sent_back_at = now
+    assessment.sent_back_by = user
+    assessment.sent_back_reason = reason
+    assessment.save(
+        update_fields=["state", "review_from", "sent_back_at", "sent_back_by", "sent_back_reason"]
+    )
     return assessment
 
 
@@ -260,13 +328,21 @@ def appeal_file(*, inspection: Inspection, user, reason: str, now=None) -> Appea
     if assessment is None or assessment.state != MonthState.REVIEW:
         raise ValidationError(_("Appeals are filed while the month is in review."))
     days = assessment.scheme.appeal_days if assessment.scheme else 5
-    if now > assessment.review_from + timedelta(days=days):
+    if now > assessment.appeal_window_end:
         raise ValidationError(_("The %(days)s days to appeal have passed.") % {"days": days})
-    if Appeal.objects.filter(inspection=inspection).exists():
+    earlier = Appeal.objects.select_for_update().filter(inspection=inspection).first()
+    if earlier is not None and earlier.status != AppealStatus.WITHDRAWN:
         raise ValidationError(_("This deduction has already been appealed."))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the appeal.")})
-    appeal = Appeal(inspection=inspection, reason=reason.strip())
+    # An appeal withdrawn when the month went back to draft is filed again (the same row,
+    # so the audit trail keeps its history).
+    appeal = earlier or Appeal(inspection=inspection)
+    appeal.reason = reason.strip()
+    appeal.status = AppealStatus.PENDING
+    appeal.decided_by, appeal.decided_at, appeal.decision_reason = None, None, ""
+    if earlier is not None:
+        appeal.filed_at = now
     appeal.full_clean()
     appeal.save()
     return appeal

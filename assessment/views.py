@@ -5,7 +5,7 @@ is a 404, and so is a page the user's role may not use (the product's rule for p
 Writes go through ``assessment.services``.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from auditlog.models import LogEntry
 from django.contrib import messages
@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,7 +48,7 @@ from .models import (
     ManagerScore,
     MonthState,
 )
-from .selectors import decidable_appeals, item_names, ranking_for, with_item_names
+from .selectors import decidable_appeals, item_names, month_rows, ranking_for, with_item_names
 
 PAGE_SIZE = 50
 
@@ -95,10 +94,9 @@ def _parse_month(value) -> date | None:
 
 
 def appeal_deadline(assessment: AssessmentMonth):
-    if assessment.state != MonthState.REVIEW or assessment.review_from is None:
+    if assessment.state != MonthState.REVIEW:
         return None
-    days = assessment.scheme.appeal_days if assessment.scheme else 5
-    return assessment.review_from + timedelta(days=days)
+    return assessment.appeal_window_end
 
 
 # --- Scores -----------------------------------------------------------------------------------
@@ -404,58 +402,57 @@ def months(request):
     )
     if company is None:
         raise Http404
+    page = f"{reverse('assessment:months')}?company={company.pk}"
     if request.method == "POST":
         form = MonthActionForm(request.POST)
-        if form.is_valid():
-            month = form.cleaned_data["month"]
-            action = form.cleaned_data["action"]
-            label = {"month": month.strftime("%Y-%m"), "company": company.name}
-            try:
-                if action == "close":
-                    result = services.month_close(month=month, company=company)
-                    messages.success(
-                        request,
-                        _("%(company)s %(month)s computed: %(n)s managers.")
-                        % {**label, "n": result["managers"]},
-                    )
-                elif action == "review":
-                    services.month_start_review(month=month, company=company, user=request.user)
-                    messages.success(
-                        request, _("%(company)s %(month)s is open for appeals.") % label
-                    )
-                else:
-                    services.month_publish(month=month, company=company, user=request.user)
-                    messages.success(request, _("%(company)s %(month)s is published.") % label)
-            except services.MonthBusy as exc:
-                messages.error(request, str(exc))
-            except ValidationError as exc:
-                _report(request, exc)
-        else:
+        if not form.is_valid():
             messages.error(request, _("Choose a month and an action."))
-        return redirect(f"{reverse('assessment:months')}?company={company.pk}")
-    rows = list(
-        AssessmentMonth.objects.filter(company=company)
-        .select_related("scheme", "published_by")
-        .annotate(managers=Count("scores"))
-        .order_by("-month")
-    )
-    pending = dict(
-        Appeal.objects.filter(
-            status=AppealStatus.PENDING, inspection__manager__org_unit__company=company
-        )
-        .values_list("inspection__month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        row.pending = pending.get(row.month, 0)
-        row.deadline = appeal_deadline(row)
+            return redirect(page)
+        month = form.cleaned_data["month"]
+        action = form.cleaned_data["action"]
+        if action == "publish" and not form.cleaned_data["confirm"]:
+            return redirect(f"{page}&confirm={month:%Y-%m}#confirm")  # the confirm step
+        label = {"month": month.strftime("%Y-%m"), "company": company.name}
+        try:
+            if action == "close":
+                result = services.month_close(month=month, company=company)
+                messages.success(
+                    request,
+                    _("%(company)s %(month)s computed: %(n)s managers.")
+                    % {**label, "n": result["managers"]},
+                )
+            elif action == "review":
+                services.month_start_review(month=month, company=company, user=request.user)
+                messages.success(request, _("%(company)s %(month)s is open for appeals.") % label)
+            elif action == "send_back":
+                services.month_send_back(
+                    month=month,
+                    company=company,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("%(company)s %(month)s is back to draft.") % label)
+            else:
+                services.month_publish(month=month, company=company, user=request.user)
+                messages.success(request, _("%(company)s %(month)s is published.") % label)
+        except services.MonthBusy as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            _report(request, exc)
+        return redirect(page)
     today = timezone.localdate()
+    rows = month_rows(company, today=today)
+    confirm_month = _parse_month(request.GET.get("confirm"))
+    confirm = next(
+        (r for r in rows if r.month == confirm_month and r.state == MonthState.REVIEW), None
+    )
     return render(
         request,
         "assessment/months.html",
         {
             "rows": rows,
+            "confirm": confirm,
+            "now": timezone.now(),
             "jobs": JobRun.objects.filter(kind=JobKind.CLOSE, company=company)[:JOBS_SHOWN],
             "default_month": today.replace(day=1),
             "states": MonthState,

@@ -2,7 +2,9 @@
 months closed and published, the quarter reviewed (proposals waiting for the admin), and the
 quarter's last month paid and approved (maker/checker by the two HR users)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 
 from accounts.models import Role
 from assessment.services import month_close, month_publish, month_start_review
@@ -14,6 +16,11 @@ from .services.alerts import orders_rollup_refresh
 from .services.dashboards import kpi_refresh
 from .services.pay import pay_run_approve, pay_run_prepare
 from .services.tiers import tier_set, tiers_review
+
+
+def _at(day: date) -> datetime:
+    """09:00 local time of ``day``."""
+    return timezone.make_aware(datetime.combine(day, time(9)))
 
 
 def seed(ctx):
@@ -35,9 +42,15 @@ def seed(ctx):
         hr.setdefault(user.org_unit_id, []).append(user)
     for company in ctx.companies:
         for month in months:
+            # Opened for review on the 3rd of the next month, published on the 10th: after
+            # the five days of appeal (DOMAIN §4).
+            # (Early in a quarter, the times move back so that none is in the future.)
+            following = add_months(month, 1)
+            published = min(_at(following.replace(day=10)), timezone.now())
+            opened = min(_at(following.replace(day=3)), published - timedelta(days=6))
             month_close(month=month, company=company)
-            month_start_review(month=month, company=company)
-            month_publish(month=month, company=company, user=admin)
+            month_start_review(month=month, company=company, now=opened)
+            month_publish(month=month, company=company, user=admin, now=published)
         preparer, approver = hr[company.pk][:2]
         run = pay_run_prepare(month=months[-1], user=preparer, company=company)
         pay_run_approve(run=run, user=approver)

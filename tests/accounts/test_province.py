@@ -12,7 +12,7 @@ their full points and say 不适用), no information items (信息反馈 0 of 10
 - the other manager of each city: 90.00, no sales → 200.00 (the allowance alone).
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -21,6 +21,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import OrgKind, OrgUnit, Role
 from accounts.selectors import companies_visible_to
@@ -193,7 +194,8 @@ def test_two_cities_close_publish_pay_and_export_independently(province, tmp_pat
 
     # Different month states: city 1 published, city 2 still in review.
     for city in (one, two):
-        month_start_review(month=OCT, company=city.company)
+        # The appeal window is over: each month can be published.
+        month_start_review(month=OCT, company=city.company, now=timezone.now() - timedelta(days=6))
     month_publish(month=OCT, company=one.company)
     states = dict(AssessmentMonth.objects.values_list("company__code", "state"))
     assert states == {"C1": MonthState.PUBLISHED, "C2": MonthState.REVIEW}

@@ -1,7 +1,7 @@
 """Month close end to end on hand-computed cases of the default scheme (DOMAIN.md §4)."""
 
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -258,7 +258,7 @@ def test_states_and_locks(october):
     month_close(month=OCT)
     with pytest.raises(ValidationError, match="只有复核中的月份可以发布"):
         month_publish(month=OCT)
-    month_start_review(month=OCT)
+    month_start_review(month=OCT, now=datetime.now(TZ) - timedelta(days=6))
     with pytest.raises(ValidationError):
         month_close(month=OCT)  # only a draft is recomputed
     month_publish(month=OCT, user=org.assessor)
@@ -273,7 +273,7 @@ def test_states_and_locks(october):
 def test_late_inspection_after_publish_is_next_month_adjustment(october):
     org = october
     month_close(month=OCT)
-    month_start_review(month=OCT)
+    month_start_review(month=OCT, now=datetime.now(TZ) - timedelta(days=6))
     month_publish(month=OCT)
     total = ManagerScore.objects.get(manager=org.a.cm, assessment__month=OCT).total
     late = inspection_record(
@@ -323,7 +323,7 @@ def test_accepted_appeal_raises_the_total(october):
     discipline = Inspection.objects.get(manager=org.b.cm, level=1)
     appeal = appeal_file(inspection=discipline, user=org.b.cm, reason="已整改")
     with pytest.raises(ValidationError, match="还有 1 条申诉待处理"):
-        month_publish(month=OCT)
+        month_publish(month=OCT, now=datetime.now(TZ) + timedelta(days=6))
     appeal_decide(appeal=appeal, user=org.admin, accept=True, reason="同意")
     score = ManagerScore.objects.get(manager=org.b.cm, assessment__month=OCT)
     assert score.items.get(code="discipline").points == Decimal("15.00")

@@ -291,6 +291,10 @@ def test_months_page_transitions(client, org):
     client.post(url, {"action": "review", "month": month})
     assessment.refresh_from_db()
     assert assessment.state == MonthState.REVIEW
+    # The appeal window is over (review opened 5 × 24 h and a second ago).
+    AssessmentMonth.objects.filter(pk=assessment.pk).update(
+        review_from=timezone.now() - timedelta(days=5, seconds=1)
+    )
 
     inspection = Inspection.objects.create(
         manager=org.a.cm,
@@ -303,13 +307,13 @@ def test_months_page_transitions(client, org):
         reason="r",
     )
     Appeal.objects.create(inspection=inspection, reason="不服")
-    response = client.post(url, {"action": "publish", "month": month}, follow=True)
+    response = client.post(url, {"action": "publish", "month": month, "confirm": "1"}, follow=True)
     assessment.refresh_from_db()
     assert assessment.state == MonthState.REVIEW
     assert any("pending" in str(m) or "待" in str(m) for m in response.context["messages"])
 
     Appeal.objects.update(status=AppealStatus.REJECTED, decision_reason="x")
-    client.post(url, {"action": "publish", "month": month})
+    client.post(url, {"action": "publish", "month": month, "confirm": "1"})
     assessment.refresh_from_db()
     assert assessment.state == MonthState.PUBLISHED
     assert assessment.published_by == org.assessor

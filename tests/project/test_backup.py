@@ -4,7 +4,7 @@ the same published month, pay lines and bonus sheet (PostgreSQL pass only)."""
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from assessment.services import month_close, month_publish, month_start_review
 from reports.models import ManagerTier
@@ -58,7 +59,7 @@ def test_a_backup_restores_into_a_fresh_database(org, tmp_path, settings):
             manager=manager, tier="two_star", effective_from=date(2020, 1, 1)
         )
     month_close(month=OCT)
-    month_start_review(month=OCT)
+    month_start_review(month=OCT, now=timezone.now() - timedelta(days=6))  # window over
     month_publish(month=OCT)
     call_command("run_pay", "2026-10", "--user", org.hr.employee_no)
     call_command("approve_pay", "2026-10", "--user", org.admin.employee_no)

@@ -10,13 +10,14 @@ Default pay scheme (DOMAIN.md §5–§6); October 2026 published. Hand computati
 - B2 一星 (0.9, 200): no sales → 200.00 (the allowance alone)
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from assessment.services import bonus_grant, month_close, month_publish, month_start_review
 from reports.models import ManagerTier, PayRun
@@ -60,7 +61,7 @@ def test_pay_lines_end_to_end_through_the_sheet(org, tmp_path):
     for manager, tier in tiers.items():
         ManagerTier.objects.create(manager=manager, tier=tier, effective_from=date(2020, 1, 1))
     month_close(month=OCT)
-    month_start_review(month=OCT)
+    month_start_review(month=OCT, now=timezone.now() - timedelta(days=6))  # window over
     month_publish(month=OCT)
 
     call_command("run_pay", "2026-10", "--user", org.hr.employee_no)

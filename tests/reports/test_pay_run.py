@@ -1,7 +1,7 @@
 """The pay run end to end: published scores + credited sales + tiers → exact bonuses;
 maker/checker; re-runs; set-wise inputs (DOMAIN.md §5–§6)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Role, User
 from assessment.models import AssessmentMonth, ManagerScore
@@ -57,7 +57,7 @@ def managers(org):
 def publish(month, totals):
     """Close, review and publish ``month``; then pin the totals to known values."""
     month_close(month=month)
-    month_start_review(month=month)
+    month_start_review(month=month, now=timezone.now() - timedelta(days=6))  # window over
     month_publish(month=month)
     for manager, total in totals.items():
         ManagerScore.objects.filter(assessment__month=month, manager=manager).update(

@@ -35,7 +35,7 @@ def flagged_visit(org, name, minutes_ago, **fields):
     )
 
 
-def test_hand_computed_direction_and_distance():
+def test_hand_computed_direction_and_distance(english):
     # 0.002° north: 0.002 × π/180 × 6 371 000 = 222.4 m; 0.002° east at 31.95° N:
     # 222.4 × cos(31.95°) = 188.7 m. Haversine: √(222.4² + 188.7²) ≈ 291.7 → 292 m;
     # bearing atan2(188.7, 222.4) ≈ 40.3° → north-east.
@@ -67,7 +67,7 @@ def test_hand_computed_direction_and_distance():
         (359, "north"),
     ],
 )
-def test_compass_points(bearing, point):
+def test_compass_points(bearing, point, english):
     assert str(compass_point(bearing)) == point
 
 
