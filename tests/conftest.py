@@ -34,6 +34,7 @@ MIGRATION_DATA = [
     ("assessment.migrations.0002_default_scheme", "create_default_scheme"),
     ("reports.migrations.0002_default_pay_scheme", "create_default_pay_scheme"),
     ("reports.migrations.0007_default_alert_rules", "create_default_alert_rules"),
+    ("reports.migrations.0011_pay_line_org_codes", "fill_codes"),
     ("imports.migrations.0002_default_file_limits", "create_default_file_limits"),
     # These only reshape existing rows (a single city company becomes per-city data); on
     # the emptied tables they do nothing, and are listed so the check below stays exact.
