@@ -242,7 +242,7 @@ def test_a_month_with_data_and_no_row_is_shown_missing_with_the_deadlines(client
     body = response.content.decode()
     missing = body[body.index(f'id="month-{M2:%Y-%m}"') :]
     missing = missing[: missing.index("</tr>")]
-    assert "Missing" in missing
+    assert "Not assessed" in missing
     assert f"Close by {add_months(M2, 1):%Y-%m}-07" in missing
     assert f"Publish by {add_months(M2, 1):%Y-%m}-20" in missing
     assert 'value="close"' in missing  # it can be computed from here
