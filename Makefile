@@ -1,9 +1,11 @@
 # Two commands do everything on a fresh machine:
-#   make run   - set up and serve the product with demo data on 127.0.0.1:8000 (SQLite, eager Celery)
+#   make run   - set up and serve the product with demo data on 127.0.0.1:8000 (SQLite, eager Celery;
+#                another port: make run PORT=8080)
 #   make test  - set up and run ruff and the whole test suite
 # Set DATABASE_URL / REDIS_URL in the environment to use PostgreSQL and Redis instead.
 
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -23,7 +25,7 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 run: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
-	DEBUG=1 PASSWORD_CHANGE_REQUIRED=0 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=1 PASSWORD_CHANGE_REQUIRED=0 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
