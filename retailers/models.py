@@ -132,10 +132,11 @@ class RetailerQuerySet(ScopedQuerySet):
             and user.is_active
             and user.role == Role.CUSTOMER_MANAGER
         ):
-            today = timezone.localdate()
+            from .selectors import assignment_in_force  # selectors import the models
+
             covering = RetailerAssignment.objects.filter(
-                retailer=OuterRef("pk"), manager=user, valid_from__lte=today
-            ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+                assignment_in_force(timezone.localdate()), retailer=OuterRef("pk"), manager=user
+            )
             return self.filter(Q(territory__manager=user) | Exists(covering))
         return super().visible_to(user)
 
