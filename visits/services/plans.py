@@ -221,13 +221,13 @@ def plans_follow_assignments(*, retailer_ids, since: date) -> int:
     return changed
 
 
-def plans_refresh_dropped(*, month: date, today: date | None = None, companies=None) -> int:
+def plans_refresh_dropped(*, month: date, companies=None) -> int:
     """A planned visit whose window contains a day on which the retailer is not active drops
     out (neither planned nor missed, DOMAIN §10.2); one that is active throughout comes back.
 
-    Decided by the status history, so the result does not depend on the day it runs
-    (``today`` is accepted for older callers and ignored). Set-based: two UPDATEs per
-    distinct window of the month (a handful). Returns the number of plans newly dropped.
+    Decided by the status history, so the result does not depend on the day it runs.
+    Set-based: two UPDATEs per distinct window of the month (a handful). Returns the number
+    of plans newly dropped.
     """
     plans = VisitPlan.objects.filter(month=month_start(month))
     if companies is not None:
