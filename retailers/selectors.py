@@ -1,10 +1,12 @@
 """Reads for retailers: scoped lists, the management card, classification inputs."""
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum, Window
-from django.db.models.functions import Coalesce, PercentRank, TruncMonth
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
 
 from accounts.models import Territory
 
@@ -35,91 +37,112 @@ def rule_set_for(month: date, company=None) -> ClassificationRuleSet:
 
 
 def classification_inputs(
-    month: date, rule_set: ClassificationRuleSet, company=None
-) -> dict[int, dict]:
+    month: date, rule_set: ClassificationRuleSet, company=None, *, chunk_size: int = 5000
+) -> Iterator[tuple[int, dict]]:
     """Inputs of every retailer active on the 1st of a city company for the run on the 1st of
-    ``month``, in two queries. Scale ranks are taken within the city and market type.
+    ``month``, streamed from one query. Scale ranks are taken within the city and market type.
 
-    Returns {retailer id: {"inputs": RetailerInputs, "average": Decimal, "class": str,
-    "pinned": bool}}.
+    Order lines and violations are aggregated per retailer first and only then joined to the
+    retailers (never every order line joined to its retailer before counting); rows come
+    from a server-side cursor in chunks, so memory stays bounded whatever the city's size.
+
+    Yields (retailer id, {"inputs": RetailerInputs, "average": Decimal, "class": str,
+    "pinned": bool}).
     """
     first = month_start(month)
     orders_from = add_months(first, -rule_set.scale_months)
     violations_from = add_months(first, -rule_set.violation_months)
-    in_window = Q(order_lines__order_date__gte=orders_from, order_lines__order_date__lt=first)
     retailers = Retailer.objects.active_on(first)  # DOMAIN §10.2: active on the 1st
+    of_city = Retailer.objects.all()
     if company is not None:
         retailers = retailers.filter(territory__department__company=company)
-    rows = (
-        retailers.annotate(
-            volume=Coalesce(Sum("order_lines__quantity", filter=in_window), 0),
-            orders=Count("order_lines__source_order_no", filter=in_window, distinct=True),
-            orders_on_time=Count(
-                "order_lines__source_order_no",
-                filter=in_window & Q(order_lines__settled_on_time=True),
-                distinct=True,
-            ),
+        of_city = of_city.filter(territory__department__company=company)
+    retailers_sql, retailers_params = (
+        retailers.values(
+            r_id=F("pk"),
+            r_market=F("market_type"),
+            r_environment=F("environment"),
+            r_potential=F("potential"),
+            r_class=F("abc_class"),
+            r_pinned=F("class_pinned"),
         )
-        .annotate(
-            rank=Window(PercentRank(), partition_by=[F("market_type")], order_by=F("volume").asc()),
-            group_size=Window(Count("id"), partition_by=[F("market_type")]),
-        )
-        .values_list(
-            "pk",
-            "volume",
-            "orders",
-            "orders_on_time",
-            "rank",
-            "group_size",
-            "environment",
-            "potential",
-            "abc_class",
-            "class_pinned",
-        )
+        .order_by()
+        .query.sql_with_params()
     )
-    violations = {
-        row["retailer_id"]: row
-        for row in Violation.objects.filter(
-            retailer__in=retailers.values("pk"),
-            occurred_on__gte=violations_from,
-            occurred_on__lt=first,
-        )
-        .values("retailer_id")
-        .annotate(
-            minor=Count("pk", filter=Q(severity=ViolationSeverity.MINOR)),
-            serious=Count("pk", filter=Q(severity=ViolationSeverity.SERIOUS)),
-        )
-    }
-    result = {}
-    for (
-        pk,
-        volume,
-        orders,
-        on_time,
-        rank,
-        group_size,
-        environment,
-        potential,
-        klass,
-        pinned,
-    ) in rows.iterator(chunk_size=5000):
-        counted = violations.get(pk, {})
-        result[pk] = {
-            "inputs": RetailerInputs(
-                scale_rank=Decimal(str(rank)),
-                group_size=group_size,
-                environment=environment,
-                potential=potential,
-                minor_violations=counted.get("minor", 0),
-                serious_violations=counted.get("serious", 0),
-                orders=orders,
-                orders_on_time=on_time,
-            ),
-            "average": (Decimal(volume) / rule_set.scale_months).quantize(Decimal("0.01")),
-            "class": klass,
-            "pinned": pinned,
-        }
-    return result
+    city_sql, city_params = of_city.values("pk").order_by().query.sql_with_params()
+    lines = OrderLine._meta.db_table
+    violations = Violation._meta.db_table
+    sql = f"""
+        SELECT r.r_id, COALESCE(o.volume, 0), COALESCE(o.orders, 0), COALESCE(o.on_time, 0),
+               PERCENT_RANK() OVER (PARTITION BY r.r_market ORDER BY COALESCE(o.volume, 0)),
+               COUNT(*) OVER (PARTITION BY r.r_market),
+               r.r_environment, r.r_potential, r.r_class, r.r_pinned,
+               COALESCE(v.minor, 0), COALESCE(v.serious, 0)
+        FROM ({retailers_sql}) r
+        LEFT JOIN (
+            SELECT retailer_id, SUM(quantity) AS volume,
+                   COUNT(DISTINCT source_order_no) AS orders,
+                   COUNT(DISTINCT CASE WHEN settled_on_time THEN source_order_no END) AS on_time
+            FROM {lines}
+            WHERE order_date >= %s AND order_date < %s AND retailer_id IN ({city_sql})
+            GROUP BY retailer_id
+        ) o ON o.retailer_id = r.r_id
+        LEFT JOIN (
+            SELECT retailer_id,
+                   SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS minor,
+                   SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS serious
+            FROM {violations}
+            WHERE occurred_on >= %s AND occurred_on < %s AND retailer_id IN ({city_sql})
+            GROUP BY retailer_id
+        ) v ON v.retailer_id = r.r_id
+    """
+    params = [
+        *retailers_params,
+        orders_from,
+        first,
+        *city_params,
+        ViolationSeverity.MINOR,
+        ViolationSeverity.SERIOUS,
+        violations_from,
+        first,
+        *city_params,
+    ]
+    months = rule_set.scale_months
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size):
+            for (
+                pk,
+                volume,
+                orders,
+                on_time,
+                rank,
+                group_size,
+                environment,
+                potential,
+                klass,
+                pinned,
+                minor,
+                serious,
+            ) in rows:
+                yield (
+                    pk,
+                    {
+                        "inputs": RetailerInputs(
+                            scale_rank=Decimal(str(rank)),
+                            group_size=group_size,
+                            environment=environment,
+                            potential=potential,
+                            minor_violations=int(minor),
+                            serious_violations=int(serious),
+                            orders=orders,
+                            orders_on_time=on_time,
+                        ),
+                        "average": (Decimal(volume) / months).quantize(Decimal("0.01")),
+                        "class": klass,
+                        "pinned": bool(pinned),
+                    },
+                )
 
 
 def retailer_card(retailer: Retailer, *, months: int = 12, today: date) -> dict:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Role, Territory, User
+from config.database import analyze
 
 from .classification import Rules, classify
 from .models import (
@@ -302,28 +303,22 @@ def _classify_city(
 ) -> dict:
     """Classify the active retailers of one city company.
 
-    Inputs are gathered in two aggregate queries; each retailer is scored by the pure
-    ``classify`` function; results are upserted (one record per retailer and month, so a
-    re-run changes nothing when the inputs have not changed) and retailers' classes are
-    updated with one UPDATE per class. A pinned override keeps its class.
+    Inputs stream from one aggregate query; each retailer is scored by the pure
+    ``classify`` function; results are upserted chunk by chunk (one record per retailer and
+    month, so a re-run changes nothing when the inputs have not changed; memory stays
+    bounded) and retailers' classes are updated with one UPDATE per class. A pinned
+    override keeps its class.
     """
     first = month_start(month)
     rule_set = rule_set or rule_set_for(first, company)
     rules = Rules.from_rule_set(rule_set)
-    inputs = classification_inputs(first, rule_set, company)
-    # On a re-run the class before this month's run is the one recorded the first time.
-    earlier = dict(
-        ClassificationRecord.objects.filter(
-            month=first, retailer__territory__department__company=company
-        ).values_list("retailer_id", "previous_class")
-    )
     now = timezone.now()
-    records = []
-    for retailer_id, row in inputs.items():
+    count = 0
+    chunk = []
+    for retailer_id, row in classification_inputs(first, rule_set, company):
         result = classify(row["inputs"], rules)
-        previous = earlier.get(retailer_id, row["class"])
         final = row["class"] if row["pinned"] and row["class"] else result.klass
-        records.append(
+        chunk.append(
             ClassificationRecord(
                 retailer_id=retailer_id,
                 month=first,
@@ -337,19 +332,18 @@ def _classify_city(
                 average_monthly_cartons=row["average"],
                 serious_violations=row["inputs"].serious_violations,
                 computed_class=result.klass,
-                previous_class=previous,
+                # On a re-run the class before this month's run stays the one recorded
+                # the first time (the upsert does not update it).
+                previous_class=row["class"],
                 final_class=final,
                 pinned=bool(row["pinned"] and row["class"]),
                 created_at=now,
             )
         )
-    ClassificationRecord.objects.bulk_create(
-        records,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["retailer", "month"],
-        update_fields=RECORD_FIELDS,
-    )
+        if len(chunk) >= RECORD_CHUNK:
+            count += _store_records(chunk)
+            chunk = []
+    count += _store_records(chunk)
     for klass in RetailerClass.values:
         Retailer.objects.filter(
             territory__department__company=company,
@@ -357,14 +351,32 @@ def _classify_city(
             classifications__final_class=klass,
             class_pinned=False,
         ).exclude(abc_class=klass).update(abc_class=klass)
-    changed = sum(1 for r in records if r.previous_class != r.final_class)
+    records = ClassificationRecord.objects.filter(
+        month=first, retailer__territory__department__company=company, created_at__gte=now
+    )
+    changed = records.exclude(previous_class=F("final_class")).count()
+    analyze(ClassificationRecord, Retailer)
     return {
         "month": first.isoformat(),
         "company": company.code,
         "rule_set": rule_set.version,
-        "retailers": len(records),
+        "retailers": count,
         "changed": changed,
     }
+
+
+RECORD_CHUNK = 5000
+
+
+def _store_records(records: list[ClassificationRecord]) -> int:
+    ClassificationRecord.objects.bulk_create(
+        records,
+        batch_size=RECORD_CHUNK,
+        update_conflicts=True,
+        unique_fields=["retailer", "month"],
+        update_fields=[name for name in RECORD_FIELDS if name != "previous_class"],
+    )
+    return len(records)
 
 
 # --- Handovers (交接) and coverings (代管) ------------------------------------------------------

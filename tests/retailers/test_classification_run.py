@@ -140,3 +140,28 @@ def test_query_count_does_not_grow_with_retailers(org, django_assert_max_num_que
     with CaptureQueriesContext(connection) as large:
         classification_run(month=NOVEMBER)
     assert len(large) == len(small)
+
+
+def test_chunked_run_equals_one_chunk(shops, monkeypatch):
+    """Records are stored chunk by chunk (bounded memory): chunks of 2 give the same rows
+    as one chunk, the class before the run included."""
+    import retailers.services as services
+
+    classification_run(month=NOVEMBER)
+    one_chunk = list(
+        ClassificationRecord.objects.order_by("retailer").values_list(
+            "retailer", "total_score", "computed_class", "previous_class", "final_class"
+        )
+    )
+    ClassificationRecord.objects.all().delete()
+    Retailer.objects.filter(pk__in=[r.pk for r in shops]).update(abc_class="")
+    Retailer.objects.filter(pk=shops[2].pk).update(abc_class="B")
+    monkeypatch.setattr(services, "RECORD_CHUNK", 2)
+    summary = classification_run(month=NOVEMBER)
+    chunked = list(
+        ClassificationRecord.objects.order_by("retailer").values_list(
+            "retailer", "total_score", "computed_class", "previous_class", "final_class"
+        )
+    )
+    assert chunked == one_chunk
+    assert summary["retailers"] == 5 and summary["changed"] == 5
