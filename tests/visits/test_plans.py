@@ -79,6 +79,22 @@ def test_generation_per_class_and_idempotent(org, shops):
     assert plans_generate(month=NOV, today=date(2026, 10, 31))["created"] == 0
 
 
+@pytest.mark.django_db
+def test_generation_written_in_batches_equals_one_batch(org, shops, monkeypatch):
+    """Plans are written in batches (bounded memory): batches of one plan give the same
+    rows as one batch."""
+    import visits.services.plans as plans
+
+    fields = ("manager", "territory", "retailer", "window_start", "scheduled_for", "route_position")
+    plans_generate(month=NOV, today=date(2026, 10, 31))
+    one_batch = list(VisitPlan.objects.order_by("retailer", "window_start").values_list(*fields))
+    VisitPlan.objects.all().delete()
+    monkeypatch.setattr(plans, "PLAN_BATCH", 1)
+    assert plans_generate(month=NOV, today=date(2026, 10, 31))["created"] == 8
+    batched = list(VisitPlan.objects.order_by("retailer", "window_start").values_list(*fields))
+    assert batched == one_batch
+
+
 def visit(manager, retailer, day, status=VisitStatus.VALID):
     at = datetime.combine(day, time(10), TZ)
     return Visit.objects.create(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Territory
+from config.database import analyze
 from retailers.models import (
     ClassificationRuleSet,
     Retailer,
@@ -117,19 +118,27 @@ def plans_generate(*, month: date, today: date | None = None, company=None) -> d
     rule_sets = ClassificationRuleSet.objects.in_force_by_company(first, companies)
     if None in rule_sets.values():
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
+    # One city at a time: memory is bounded by the largest city, not the province.
+    created = sum(_plans_generate_city(first, city, rule_sets[city.pk]) for city in companies)
+    dropped = plans_refresh_dropped(month=first, companies=companies)
+    analyze(VisitPlan)
+    return {"month": first.isoformat(), "created": created, "dropped": dropped}
+
+
+PLAN_BATCH = 5000
+
+
+def _plans_generate_city(first: date, company, rule_set) -> int:
+    """Create the missing planned visits of ``first``'s month for one city company; returns
+    how many were created. Stops are held as small tuples and plans are written in batches,
+    so at most ``PLAN_BATCH`` plan objects exist at a time."""
     last = add_months(first, 1) - timedelta(days=1)
-    in_city = Q(territory__department__company__in=companies)
+    in_city = Q(territory__department__company=company)
     retailers = (
         Retailer.objects.active_on(first)
         .filter(in_city)
         .exclude(abc_class="")
-        .values_list(
-            "pk",
-            "abc_class",
-            "latitude",
-            "longitude",
-            "territory__department__company_id",
-        )
+        .values_list("pk", "abc_class", "latitude", "longitude")
     )
     # Each planned visit belongs to the manager assigned to the retailer on the last day of
     # its window (DOMAIN §10.3): the month's assignments, in one query.
@@ -144,37 +153,33 @@ def plans_generate(*, month: date, today: date | None = None, company=None) -> d
         assignments[retailer_id].append((valid_from, valid_to, territory_id, manager_id))
     territories = {
         pk: _point(lat, lng)
-        for pk, lat, lng in Territory.objects.filter(department__company__in=companies).values_list(
+        for pk, lat, lng in Territory.objects.filter(department__company=company).values_list(
             "pk", "latitude", "longitude"
         )
     }
-    # Visit frequencies are per city company (its classification rules).
-    windows = {
-        (company_id, klass): plan_windows(first, rule_set.visits_per_month(klass))
-        for company_id, rule_set in rule_sets.items()
-        for klass in "ABC"
-    }
-    # Plans are spread over each city's working days (its holiday calendar).
-    working = {pk: set(working_days(first, last, pk)) for pk in rule_sets}
+    # Visit frequencies are the city's (its classification rules).
+    windows = {klass: plan_windows(first, rule_set.visits_per_month(klass)) for klass in "ABC"}
+    # Plans are spread over the city's working days (its holiday calendar).
+    working = set(working_days(first, last, company.pk))
     groups = defaultdict(list)  # (territory, window) → stops
-    centres, cities = {}, {}
-    for pk, klass, lat, lng, company_id in retailers.iterator(chunk_size=5000):
-        for window in windows.get((company_id, klass), ()):
+    for pk, klass, lat, lng in retailers.iterator(chunk_size=5000):
+        for window in windows.get(klass, ()):
             held = _assigned(assignments.get(pk, ()), window[1])
             if held is None:
                 continue
             territory_id, manager_id = held
-            centres[territory_id] = territories.get(territory_id)
-            cities[territory_id] = company_id
             groups[(territory_id, window)].append((pk, klass, _point(lat, lng), manager_id))
+    del assignments
+    month_plans = VisitPlan.objects.filter(month=first).filter(in_city)
+    before = month_plans.count()
     plans = []
     for (territory_id, (start, end)), stops in groups.items():
-        centre = centres[territory_id]
+        centre = territories.get(territory_id)
         if centre is not None:
             stops.sort(
                 key=lambda s: math.atan2(s[2][0] - centre[0], s[2][1] - centre[1]) if s[2] else 9
             )
-        days = _working_days(start, end, working.get(cities[territory_id], set()))
+        days = _working_days(start, end, working)
         per_day = math.ceil(len(stops) / len(days))
         for index, day in enumerate(days):
             chunk = stops[index * per_day : (index + 1) * per_day]
@@ -194,12 +199,11 @@ def plans_generate(*, month: date, today: date | None = None, company=None) -> d
                         route_position=position + 1,
                     )
                 )
-    month_plans = VisitPlan.objects.filter(month=first).filter(in_city)
-    before = month_plans.count()
-    VisitPlan.objects.bulk_create(plans, batch_size=5000, ignore_conflicts=True)
-    created = month_plans.count() - before
-    dropped = plans_refresh_dropped(month=first, companies=companies)
-    return {"month": first.isoformat(), "created": created, "dropped": dropped}
+            if len(plans) >= PLAN_BATCH:
+                VisitPlan.objects.bulk_create(plans, ignore_conflicts=True)
+                plans = []
+    VisitPlan.objects.bulk_create(plans, batch_size=PLAN_BATCH, ignore_conflicts=True)
+    return month_plans.count() - before
 
 
 def plans_follow_assignments(*, retailer_ids, since: date) -> int:
