@@ -486,7 +486,9 @@ _METRIC_FUNCTIONS = {
 # --- scoring --------------------------------------------------------------------------
 
 
-def _check_scheme(scheme: SchemeSpec, inputs: ManagerInputs) -> None:
+def check_scheme(scheme: SchemeSpec) -> None:
+    """Raise ValueError when the scheme itself is invalid (duplicate codes, parameters that
+    do not fit their metric, a negative maximum). A close checks it once, not per manager."""
     problems = []
     codes = [item.code for item in scheme.items]
     duplicates = sorted({code for code in codes if codes.count(code) > 1})
@@ -496,12 +498,15 @@ def _check_scheme(scheme: SchemeSpec, inputs: ManagerInputs) -> None:
         problems += [f"{item.code}: {m}" for m in validate_params(item.metric, item.params)]
         if item.max_points < 0:
             problems.append(f"{item.code}: 满分不能为负")
-    unknown = sorted(set(inputs.deductions) - set(codes))
-    if unknown:
-        # A deduction charged to an item the scheme does not have would silently vanish.
-        problems.append(f"扣分记到了方案中不存在的考核项：{', '.join(unknown)}")
     if problems:
         raise ValueError("；".join(problems))
+
+
+def _check_deductions(scheme: SchemeSpec, inputs: ManagerInputs) -> None:
+    unknown = sorted(set(inputs.deductions) - {item.code for item in scheme.items})
+    if unknown:
+        # A deduction charged to an item the scheme does not have would silently vanish.
+        raise ValueError(f"扣分记到了方案中不存在的考核项：{', '.join(unknown)}")
 
 
 def _score_item(item: ItemSpec, inputs: ManagerInputs) -> ItemResult:
@@ -540,9 +545,14 @@ def _score_item(item: ItemSpec, inputs: ManagerInputs) -> ItemResult:
     )
 
 
-def score(inputs: ManagerInputs, scheme: SchemeSpec) -> ScoreResult:
-    """Score one manager's month. Raises ValueError for an invalid scheme."""
-    _check_scheme(scheme, inputs)
+def score(
+    inputs: ManagerInputs, scheme: SchemeSpec, *, scheme_checked: bool = False
+) -> ScoreResult:
+    """Score one manager's month. Raises ValueError for an invalid scheme (not checked
+    again when the caller has already run ``check_scheme`` on it: ``scheme_checked``)."""
+    if not scheme_checked:
+        check_scheme(scheme)
+    _check_deductions(scheme, inputs)
     items = tuple(_score_item(item, inputs) for item in scheme.items)
     bonus_raw = _dec(inputs.bonus)
     bonus = _round(max(min(bonus_raw, _dec(scheme.bonus_cap)), ZERO))

@@ -24,7 +24,7 @@ from .models import (
     ManagerScore,
     MonthState,
 )
-from .scoring import score
+from .scoring import check_scheme, score
 from .selectors import (
     gather_inputs,
     months_blocking_review,
@@ -58,6 +58,7 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     now = now or timezone.now()
     scheme = assessment.scheme or scheme_for(assessment.month, assessment.company)
     spec = scheme_spec(scheme)
+    check_scheme(spec)  # once per close, not once per manager
     inputs = gather_inputs(assessment.month, company=assessment.company, closed_at=now)
     if manager_ids is not None:
         inputs = {pk: value for pk, value in inputs.items() if pk in set(manager_ids)}
@@ -73,7 +74,7 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     old._raw_delete(ManagerScore.objects.db)
     scores, items = [], []
     for manager_id, manager_inputs in inputs.items():
-        result = score(manager_inputs, spec)
+        result = score(manager_inputs, spec, scheme_checked=True)
         row = ManagerScore(
             assessment=assessment,
             manager_id=manager_id,

@@ -13,6 +13,7 @@ from accounts.models import Territory
 from .classification import RetailerInputs
 from .models import (
     CARTONS_PER_BOX,
+    Brand,
     ClassificationRecord,
     ClassificationRuleSet,
     HandoverKind,
@@ -185,34 +186,63 @@ def assigned_on_order_date() -> Q:
     )
 
 
-def credited_sales(*, start: date, end: date, lines=None):
+def _credited(*, start: date, end: date, lines, by_price_class: bool) -> list[tuple]:
+    """Σ 条 of order lines in [start, end) per manager assigned on the order date (and per
+    price class). The lines join the assignments on their retailer id directly (not through
+    the retailer table) and are aggregated in one hash aggregate."""
+    lines = OrderLine.objects.all() if lines is None else lines
+    lines_sql, lines_params = (
+        lines.filter(order_date__gte=start, order_date__lt=end)
+        .values(
+            l_retailer=F("retailer_id"),
+            l_date=F("order_date"),
+            l_quantity=F("quantity"),
+            l_brand=F("brand_id"),
+        )
+        .order_by()
+        .query.sql_with_params()
+    )
+    assignments = RetailerAssignment._meta.db_table
+    price_class = ", b.price_class" if by_price_class else ""
+    brands = f"JOIN {Brand._meta.db_table} b ON b.id = l.l_brand" if by_price_class else ""
+    sql = f"""
+        SELECT a.manager_id{price_class}, SUM(l.l_quantity)
+        FROM ({lines_sql}) l
+        JOIN {assignments} a ON a.retailer_id = l.l_retailer AND a.valid_from <= l.l_date
+             AND (a.valid_to IS NULL OR a.valid_to > l.l_date)
+        {brands}
+        GROUP BY a.manager_id{price_class}
+        ORDER BY a.manager_id{price_class}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, lines_params)
+        return cursor.fetchall()
+
+
+def credited_sales(*, start: date, end: date, lines=None) -> list[dict]:
     """条 sold in [start, end) per manager and price class, in one aggregate query.
 
     Each order line counts for the manager assigned to its retailer on the order date
     (``RetailerAssignment``), not for today's manager. Rows: manager_id, price_class,
-    cartons. ``lines`` narrows the order lines (e.g. to key brands).
+    cartons, ordered by manager and price class. ``lines`` narrows the order lines (e.g. to
+    key brands).
     """
-    lines = OrderLine.objects.all() if lines is None else lines
-    return (
-        lines.filter(assigned_on_order_date(), order_date__gte=start, order_date__lt=end)
-        .values(
-            manager_id=F("retailer__assignments__manager_id"), price_class=F("brand__price_class")
+    return [
+        {"manager_id": manager_id, "price_class": price_class, "cartons": int(cartons)}
+        for manager_id, price_class, cartons in _credited(
+            start=start, end=end, lines=lines, by_price_class=True
         )
-        .annotate(cartons=Sum("quantity"))
-        .order_by("manager_id", "price_class")
-    )
+    ]
 
 
 def credited_cartons(*, start: date, end: date, lines=None) -> dict[int, int]:
     """Σ 条 per manager in [start, end), credited by order date (one aggregate query)."""
-    lines = OrderLine.objects.all() if lines is None else lines
-    rows = (
-        lines.filter(assigned_on_order_date(), order_date__gte=start, order_date__lt=end)
-        .values(manager_id=F("retailer__assignments__manager_id"))
-        .annotate(cartons=Sum("quantity"))
-        .order_by()
-    )
-    return {row["manager_id"]: row["cartons"] for row in rows}
+    return {
+        manager_id: int(cartons)
+        for manager_id, cartons in _credited(
+            start=start, end=end, lines=lines, by_price_class=False
+        )
+    }
 
 
 def assignment_in_force(day: date, prefix: str = "") -> Q:
