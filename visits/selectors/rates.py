@@ -85,7 +85,8 @@ LEFT JOIN counts c ON c.scope_id = p.scope_id AND c.brand_id = p.brand_id
 """
 
 
-def _table(model) -> str:
+def sql_table(model) -> str:
+    """The quoted table name of ``model``, for the raw-SQL rollups."""
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -127,14 +128,14 @@ FROM (
            ROW_NUMBER() OVER (
                PARTITION BY o.retailer_id, o.brand_id ORDER BY o.observed_at DESC, o.id DESC
            ) AS rank_no
-    FROM {_table(ShelfObservation)} o
-    JOIN {_table(Visit)} v ON v.id = o.visit_id
+    FROM {sql_table(ShelfObservation)} o
+    JOIN {sql_table(Visit)} v ON v.id = o.visit_id
     WHERE v.status = %s AND v.check_in_date >= %s AND v.check_in_date < %s {observed_brands}
 ) ranked
 WHERE rank_no = 1 AND on_shelf = %s
 UNION ALL
 SELECT DISTINCT l.retailer_id, l.brand_id, 0 AS seen, 1 AS bought
-FROM {_table(OrderLine)} l
+FROM {sql_table(OrderLine)} l
 WHERE l.order_date >= %s AND l.order_date < %s {ordered_brands}"""
     params = [VisitStatus.VALID, start, end, *brand_params, True, start, end, *brand_params]
     return sql, params
@@ -181,11 +182,11 @@ def counts_cte(
     sql = f"""
 WITH scoped AS (
     SELECT r.id AS retailer_id, {scope_id} AS scope_id, {org_path} AS org_path
-    FROM {_table(Retailer)} r
-    JOIN {_table(Territory)} t ON t.id = r.territory_id
-    JOIN {_table(OrgUnit)} d ON d.id = t.department_id
-    JOIN {_table(OrgUnit)} c ON c.id = d.parent_id
-    JOIN {_table(OrgUnit)} co ON co.id = c.parent_id
+    FROM {sql_table(Retailer)} r
+    JOIN {sql_table(Territory)} t ON t.id = r.territory_id
+    JOIN {sql_table(OrgUnit)} d ON d.id = t.department_id
+    JOIN {sql_table(OrgUnit)} c ON c.id = d.parent_id
+    JOIN {sql_table(OrgUnit)} co ON co.id = c.parent_id
     WHERE {status_sql} = %s {class_filter}
 ),
 facts AS ({facts}
@@ -201,7 +202,7 @@ active AS (
 ),
 pairs AS (
     SELECT a.scope_id, b.id AS brand_id
-    FROM active a CROSS JOIN {_table(Brand)} b WHERE {brand_set}
+    FROM active a CROSS JOIN {sql_table(Brand)} b WHERE {brand_set}
     UNION
     SELECT scope_id, brand_id FROM counts
 )"""
