@@ -9,12 +9,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.database import analyze
+
 from .parsing import Column, bind_header, cell, parse_cells
 from .reading import Table
 from .report import ImportReport
 from .selectors import Limits
 
 CHUNK_SIZE = 1000  # rows per write batch of the row-by-row importers
+
+
+# An import of at least this many rows refreshes the planner statistics of what it wrote.
+ANALYZE_AFTER_ROWS = 1000
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
@@ -33,6 +39,9 @@ class RowImporter:
     kind: str = ""
     columns: tuple[Column, ...] = ()
     key_columns: tuple[str, ...] = ()
+    # The tables a large import fills in bulk: their planner statistics are refreshed after
+    # it (``config.database.analyze``), so the jobs that read them next are planned well.
+    analyze_models: tuple[type[models.Model], ...] = ()
 
     def __init__(self, *, on: date | None = None, **options):
         self.on = on or timezone.localdate()
@@ -79,6 +88,8 @@ class RowImporter:
             self.flush(batch, report)
         if report.ok:
             self.finish(report)
+        if report.ok and not dry_run and report.rows >= ANALYZE_AFTER_ROWS:
+            analyze(*self.analyze_models)
 
     def header_of(self, key: str) -> str:
         bound = self.bound.get(key)

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from config.database import analyze
+from imports.engine import ANALYZE_AFTER_ROWS
 from imports.kinds import ImportKind
 from imports.parsing import (
     AMOUNT_RE,
@@ -171,6 +173,8 @@ class OrderImporter:
                     self.months = self.touched_months(cursor)
                     _queue_order_rollup(self.months)
             cursor.execute(f"DROP TABLE {self.STAGE}")
+        if not dry_run and report.ok and report.created >= ANALYZE_AFTER_ROWS:
+            analyze(OrderLine)
 
     # Staging ---------------------------------------------------------------------------
 

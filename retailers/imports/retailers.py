@@ -60,6 +60,7 @@ from .words import (
 
 class RetailerImporter(RowImporter):
     kind = ImportKind.RETAILERS
+    analyze_models = (Retailer, RetailerStatusChange)
     key_columns = ("license_no",)
     columns = (
         Column("license_no", "许可证号", parse_licence, True, ("licence_no", "许可证编号")),

@@ -26,6 +26,7 @@ def retailer_lookup() -> dict[str, tuple[int, int | None]]:
 
 class RetailerStatusImporter(RowImporter):
     kind = ImportKind.RETAILER_STATUSES
+    analyze_models = (RetailerStatusChange,)
     key_columns = ("license_no", "effective_from")
     columns = (
         Column("license_no", "许可证号", parse_licence, True, ("licence_no", "许可证编号")),

@@ -21,6 +21,7 @@ SEVERITY_WORDS = {
 
 class ViolationImporter(RowImporter):
     kind = ImportKind.VIOLATIONS
+    analyze_models = (Violation,)
     key_columns = ("license_no", "occurred_on", "severity", "description")
     columns = (
         Column("license_no", "许可证号", parse_licence, True, ("licence_no", "许可证编号")),

@@ -78,3 +78,24 @@ def test_bad_rows_are_refused_whole(retailers, write_csv):
         (7, "说明", "A value is required."),
     ]
     assert Violation.objects.count() == 0
+
+
+def test_a_large_import_refreshes_the_planner_statistics(retailers, monkeypatch):
+    """An import of at least ANALYZE_AFTER_ROWS rows ANALYZEs the tables it filled (on
+    PostgreSQL; other databases need nothing); a dry run or a small import does not."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import imports.engine as engine
+
+    def analyzed(**options):
+        with CaptureQueriesContext(connection) as queries:
+            report = import_file("violations", SAMPLES / "violations.csv", **options)
+        assert report.ok, report.errors
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+
+    assert analyzed() == []  # 4 rows: below the threshold
+    monkeypatch.setattr(engine, "ANALYZE_AFTER_ROWS", 4)
+    assert analyzed(dry_run=True) == []
+    expected = ['ANALYZE "retailers_violation"'] if connection.vendor == "postgresql" else []
+    assert analyzed() == expected

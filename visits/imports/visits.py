@@ -91,6 +91,7 @@ def _shown(value) -> str:
 
 class VisitImporter(RowImporter):
     kind = ImportKind.VISITS
+    analyze_models = (Visit, ShelfObservation)
     key_columns = ("source_id", "brand_code")
     columns = (
         Column("source_id", "来源编号", parse_text(64), True, ("external_id", "原系统编号")),
