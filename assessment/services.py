@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Role, User
+from config.database import job_settings
 from retailers.models import add_months, month_start
 from retailers.selectors import territories_held_on
 
@@ -56,6 +57,7 @@ def _lock_month(first: date, company: OrgUnit) -> AssessmentMonth:
 def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     """Score the month's managers (or only ``manager_ids``) and replace their rows."""
     now = now or timezone.now()
+    job_settings()
     scheme = assessment.scheme or scheme_for(assessment.month, assessment.company)
     spec = scheme_spec(scheme)
     check_scheme(spec)  # once per close, not once per manager

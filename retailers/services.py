@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Role, Territory, User
-from config.database import analyze
+from config.database import analyze, job_settings
 
 from .classification import Rules, classify
 from .models import (
@@ -309,6 +309,7 @@ def _classify_city(
     bounded) and retailers' classes are updated with one UPDATE per class. A pinned
     override keeps its class.
     """
+    job_settings()
     first = month_start(month)
     rule_set = rule_set or rule_set_for(first, company)
     rules = Rules.from_rule_set(rule_set)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import OrgUnit, User
 from accounts.selectors import companies_visible_to
 from assessment.models import AssessmentMonth, ManagerScore, MonthState
+from config.database import job_settings
 from retailers.models import add_months, month_start
 from retailers.selectors import credited_sales
 
@@ -97,6 +98,7 @@ def pay_run_prepare(*, month: date, user: User, company: OrgUnit | None = None, 
     The number of queries does not depend on the number of managers."""
     _require(user, PAY_ADMIN_ROLES)
     company = city_of(user, company)
+    job_settings()
     first = month_start(month)
     label = f"{company.name} {first:%Y-%m}"
     published = AssessmentMonth.objects.filter(

@@ -8,11 +8,10 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Territory
-from config.database import analyze
+from config.database import analyze, job_settings
 from retailers.models import (
     ClassificationRuleSet,
     Retailer,
@@ -112,8 +111,8 @@ def plans_generate(*, month: date, today: date | None = None, company=None) -> d
 
     ``company``: one city company only (default: every city).
     """
+    job_settings()
     first = month_start(month)
-    today = today or timezone.localdate()
     companies = [company] if company is not None else list(OrgUnit.objects.companies())
     rule_sets = ClassificationRuleSet.objects.in_force_by_company(first, companies)
     if None in rule_sets.values():

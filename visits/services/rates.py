@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Territory
+from config.database import job_settings
 from retailers.models import Brand, Retailer, RetailerStatus, add_months, month_start, status_on_sql
 
 from ..models import ScopeLevel, ShelfRateRollup
@@ -69,6 +70,7 @@ def shelf_rates_refresh(*, month: date) -> dict:
     ``counts_cte``'s (visits/selectors/rates.py), which computes the same counts live.
     """
     started = time.perf_counter()
+    job_settings()
     first = month_start(month)
     now = timezone.now()
     ops = connection.ops
