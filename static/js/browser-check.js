@@ -24,8 +24,8 @@
   var reason = app ? "in-app" : "missing";
   var line = banner.querySelector("[data-reason='" + reason + "']");
   line.textContent = line.textContent
-    .replace("%(app)s", app ? banner.getAttribute("data-app-" + app) : "")
-    .replace("%(missing)s", missing.join(" · "));
+    .replace("__APP__", app ? banner.getAttribute("data-app-" + app) : "")
+    .replace("__MISSING__", missing.join(" · "));
   line.hidden = false;
   banner.querySelector("[data-howto='" + reason + "']").hidden = false;
   banner.dataset.browser = app || "missing";

@@ -26,7 +26,7 @@
   }
 
   function label(template, metres) {
-    return (template || "%(distance)s").replace("%(distance)s", formatDistance(metres));
+    return (template || "__DISTANCE__").replace("__DISTANCE__", formatDistance(metres));
   }
 
   function locate(onPosition, onNone) {
