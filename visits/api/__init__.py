@@ -1,8 +1,8 @@
 """REST API of the visits app, one module per area."""
 
-from . import feedback, plans, rates, visits
+from . import feedback, nearby, plans, rates, visits
 
 
 def register(router):
-    for module in (plans, visits, feedback, rates):
+    for module in (plans, visits, feedback, rates, nearby):
         module.register(router)

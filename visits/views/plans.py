@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.redirects import redirect_next
 
+from ..geo import shop_links
 from ..models import VisitPlan
 from ..selectors.plans import route_for, week_for
 from ..services.plans import plan_move, plan_reschedule, route_optimise
@@ -30,6 +31,8 @@ def today(request):
     _manager_only(request)
     day = timezone.localdate()
     stops = route_for(request.user, day)
+    for stop in stops:
+        stop.links = shop_links(stop.retailer)
     return render(
         request,
         "visits/today.html",

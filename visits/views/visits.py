@@ -24,6 +24,7 @@ from retailers.models import Brand, KeyBrandMonth, OrderLine, Retailer, month_st
 from ..filters import VisitFilter
 from ..geo import check_in_place
 from ..models import InfoType, StockLevel, Visit, VisitPhoto, VisitPlan, VisitRules
+from ..selectors.nearby import NEARBY_RADIUS_M
 from ..selectors.visits import next_to_review, review_queue_filter
 from ..services.visits import REVIEWER_ROLES, visit_review
 
@@ -87,7 +88,9 @@ def new(request):
             pk=retailer_id if retailer_id.isdigit() else 0,
         )
     else:
-        return render(request, "visits/choose_retailer.html", {})
+        return render(
+            request, "visits/choose_retailer.html", {"radius_km": NEARBY_RADIUS_M // 1000}
+        )
     today = timezone.localdate()
     context = {
         "retailer": retailer,
