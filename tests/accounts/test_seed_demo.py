@@ -164,26 +164,15 @@ def test_province_size(monkeypatch):
     assert shop.license_no.startswith("3203") and shop.address.startswith("南湖市")
 
 
-def test_progress_lines_and_months_in_order(monkeypatch):
-    """A line per phase with its counts and seconds; the seeded months follow DOMAIN §4:
-    every month with data before the one in review is published (with its pay run), none
-    is a draft or never assessed (未考核), so the months page has no gap."""
+def assert_months_in_order(today):
+    """DOMAIN §4: every month with data before the one in review is published (with its pay
+    run); none is a draft or never assessed (未考核), so the months page has no gap."""
     from assessment.demo import published_months
     from assessment.models import MonthState
     from assessment.selectors import month_rows, months_blocking_review
     from reports.models import PayRun, PayRunStatus
     from retailers.models import add_months, month_start
 
-    monkeypatch.setitem(retailer_demo.RETAILERS_PER_TERRITORY, "small", 2)
-    output = seed("--seed", "5")
-    lines = output.splitlines()
-    phases = [line.split(":")[0].strip() for line in lines if line.endswith(" s)")]
-    assert phases == ["accounts", "retailers", "visits", "assessment", "reports"]
-    retailers_line = next(line for line in lines if line.startswith("  retailers:"))
-    assert f"{Retailer.objects.count():,} " in retailers_line  # 12 territories × 2
-    assert any(line.startswith("Demo seeded in ") for line in lines)
-
-    today = timezone.localdate()
     review = add_months(month_start(today), -1)
     company = OrgUnit.objects.sole_company()
     rows = {row.month: row.state for row in month_rows(company, today=today)}
@@ -194,6 +183,34 @@ def test_progress_lines_and_months_in_order(monkeypatch):
     assert published[0].month in (1, 4, 7, 10)  # a quarter's first: its tiers were reviewed
     runs = PayRun.objects.filter(company=company, status=PayRunStatus.APPROVED)
     assert sorted(runs.values_list("month", flat=True)) == published
+
+
+def test_progress_lines_and_months_in_order(monkeypatch):
+    monkeypatch.setitem(retailer_demo.RETAILERS_PER_TERRITORY, "small", 2)
+    output = seed("--seed", "5")
+    lines = output.splitlines()
+    phases = [line.split(":")[0].strip() for line in lines if line.endswith(" s)")]
+    assert phases == ["accounts", "retailers", "visits", "assessment", "reports"]
+    retailers_line = next(line for line in lines if line.startswith("  retailers:"))
+    assert f"{Retailer.objects.count():,} " in retailers_line  # 12 territories × 2
+    assert any(line.startswith("Demo seeded in ") for line in lines)
+    assert_months_in_order(timezone.localdate())
+
+
+def test_months_in_order_in_a_quarters_first_month(monkeypatch):
+    """Last month closes a quarter: its quarter is not reviewed yet, the one before is (the
+    seed used to publish last month too, and failed: it was already in review)."""
+    from types import SimpleNamespace
+
+    from accounts.management.commands import seed_demo
+
+    today = timezone.localdate()
+    first_of_quarter = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    clock = SimpleNamespace(localdate=lambda: first_of_quarter, now=timezone.now)
+    monkeypatch.setattr(seed_demo, "timezone", clock)
+    monkeypatch.setitem(retailer_demo.RETAILERS_PER_TERRITORY, "small", 1)
+    seed("--verbosity", "0")
+    assert_months_in_order(first_of_quarter)
 
 
 def test_quiet_at_verbosity_zero(monkeypatch):
