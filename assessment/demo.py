@@ -35,23 +35,26 @@ def published_months(today: date) -> list[date]:
     return [add_months(first, n) for n in range(count)]
 
 
-def _at(day: date) -> datetime:
+def at_nine(day: date) -> datetime:
     """09:00 local time of ``day``."""
     return timezone.make_aware(datetime.combine(day, time(9)))
 
 
-def _publish_in_order(ctx, admin):
+def _publish_in_order(ctx, assessors):
     """Close, review and publish each earlier month in order, at the times a company would:
-    opened for review on the 3rd of the next month, published on the 10th, after the five
-    days of appeal (early in a month the times move back so that none is in the future)."""
+    opened for review on the 3rd of the next month, published on the 10th by the city's
+    assessment center, after the five days of appeal (early in a month the times move back
+    so that none is in the future)."""
     for company in ctx.companies:
         for month in published_months(ctx.today):
             following = add_months(month, 1)
-            published = min(_at(following.replace(day=10)), timezone.now())
-            opened = min(_at(following.replace(day=3)), published - timedelta(days=6))
+            published = min(at_nine(following.replace(day=10)), timezone.now())
+            opened = min(at_nine(following.replace(day=3)), published - timedelta(days=6))
             services.month_close(month=month, company=company, now=opened)
             services.month_start_review(month=month, company=company, now=opened)
-            services.month_publish(month=month, company=company, user=admin, now=published)
+            services.month_publish(
+                month=month, company=company, user=assessors[company.pk], now=published
+            )
 
 
 def seed(ctx):
@@ -65,7 +68,7 @@ def seed(ctx):
     assessors = {}  # city company id → its first assessment-center supervisor
     for user in supervisors[Role.ASSESSMENT_CENTER]:
         assessors.setdefault(user.org_unit_id, user)
-    _publish_in_order(ctx, ctx.logins[Role.ADMIN][0])
+    _publish_in_order(ctx, assessors)
     for manager in ctx.managers:
         department = manager.org_unit
         assessor = assessors[department.company_id]

@@ -4,8 +4,10 @@ quarter reviewed (proposals waiting for the admin)."""
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from accounts.models import Role
-from assessment.demo import published_months
+from assessment.demo import at_nine, published_months
 from retailers.demo import ORDER_MONTHS
 from retailers.models import add_months, month_start
 
@@ -35,8 +37,12 @@ def seed(ctx):
     for company in ctx.companies:
         preparer, approver = hr[company.pk][:2]
         for month in months:
-            run = pay_run_prepare(month=month, user=preparer, company=company)
-            pay_run_approve(run=run, user=approver)
+            # Prepared on the 12th of the next month, approved on the 13th (at the latest now).
+            following = add_months(month, 1)
+            approved = min(at_nine(following.replace(day=13)), timezone.now())
+            prepared = min(at_nine(following.replace(day=12)), approved - timedelta(hours=1))
+            run = pay_run_prepare(month=month, user=preparer, company=company, now=prepared)
+            pay_run_approve(run=run, user=approver, now=approved)
         tiers_review(quarter_start=quarter, company=company)
     # The retailer order rollup of every month with orders: the demo's 断订 and 订单异动 alerts.
     orders_rollup_refresh(months=[add_months(this_month, -n) for n in range(ORDER_MONTHS + 1)])

@@ -168,7 +168,7 @@ def assert_months_in_order(today):
     """DOMAIN §4: every month with data before the one in review is published (with its pay
     run); none is a draft or never assessed (未考核), so the months page has no gap."""
     from assessment.demo import published_months
-    from assessment.models import MonthState
+    from assessment.models import AssessmentMonth, MonthState
     from assessment.selectors import month_rows, months_blocking_review
     from reports.models import PayRun, PayRunStatus
     from retailers.models import add_months, month_start
@@ -181,6 +181,8 @@ def assert_months_in_order(today):
     assert rows == {review: MonthState.REVIEW} | dict.fromkeys(published, MonthState.PUBLISHED)
     assert months_blocking_review(review, company) == []
     assert published[0].month in (1, 4, 7, 10)  # a quarter's first: its tiers were reviewed
+    publishers = AssessmentMonth.objects.filter(company=company, state=MonthState.PUBLISHED)
+    assert set(publishers.values_list("published_by__role", flat=True)) == {Role.ASSESSMENT_CENTER}
     runs = PayRun.objects.filter(company=company, status=PayRunStatus.APPROVED)
     assert sorted(runs.values_list("month", flat=True)) == published
 
