@@ -4,6 +4,7 @@ window, then allowed after it, through the confirmation step), and HR downloads 
 sheet and reads it back with openpyxl. Screenshots land in artifacts/screenshots/desk-*.png.
 """
 
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
@@ -168,6 +169,11 @@ def test_hr_downloads_the_bonus_sheet(desktop, org, tmp_path):
     values = openpyxl.load_workbook(path, data_only=True)
 
     assert book.sheetnames == ["汇总", NAME_A, NAME_B]  # org-code order, not the names'
+    with zipfile.ZipFile(path) as archive:  # the printed header as reports.sheets writes it
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert (
+        '<oddHeader>&amp;C&amp;"-,Bold"&amp;12 测试市烟草公司2026年10月客户经理奖金表 汇总<' in xml
+    )
     for name in book.sheetnames:
         header = book[name].oddHeader.center
         assert (header.font, header.size) == ("-,Bold", 12)
