@@ -1,10 +1,17 @@
-"""Demo assessment: last month's inspections and bonus points, computed and in review,
-with one appeal waiting for a decision."""
+"""Demo assessment: the months closed in order (DOMAIN §4). Every month from the first month
+of the last complete quarter before last month up to the month before last is closed,
+reviewed and published; last month has inspections and bonus points, is computed and in
+review, with one appeal waiting for a decision (a province's third city is late: its last
+month is still a draft). So the months page shows no month with data that was never assessed
+(未考核) before the one in review."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.models import Role
+from retailers.models import add_months, month_start
 
 from . import services
 from .models import Inspection
@@ -18,10 +25,41 @@ REASONS = {
 }
 
 
+def published_months(today: date) -> list[date]:
+    """The demo's published months, oldest first: from the first month of the last complete
+    quarter before last month (its tiers can be reviewed) to the month before last month.
+    Three to five months, all within the six months of demo orders."""
+    review = add_months(month_start(today), -1)
+    first = add_months(review.replace(month=(review.month - 1) // 3 * 3 + 1), -3)
+    count = (review.year - first.year) * 12 + review.month - first.month
+    return [add_months(first, n) for n in range(count)]
+
+
+def at_nine(day: date) -> datetime:
+    """09:00 local time of ``day``."""
+    return timezone.make_aware(datetime.combine(day, time(9)))
+
+
+def _publish_in_order(ctx, assessors):
+    """Close, review and publish each earlier month in order, at the times a company would:
+    opened for review on the 3rd of the next month, published on the 10th by the city's
+    assessment center, after the five days of appeal (early in a month the times move back
+    so that none is in the future)."""
+    for company in ctx.companies:
+        for month in published_months(ctx.today):
+            following = add_months(month, 1)
+            published = min(at_nine(following.replace(day=10)), timezone.now())
+            opened = min(at_nine(following.replace(day=3)), published - timedelta(days=6))
+            services.month_close(month=month, company=company, now=opened)
+            services.month_start_review(month=month, company=company, now=opened)
+            services.month_publish(
+                month=month, company=company, user=assessors[company.pk], now=published
+            )
+
+
 def seed(ctx):
     rng = ctx.rng
-    first = ctx.today.replace(day=1)
-    last_month = (first - timedelta(days=1)).replace(day=1)
+    last_month = add_months(month_start(ctx.today), -1)
     codes = list(REASONS)
     scheme_for(last_month, ctx.company)  # fail early without a scheme
     supervisors = {role: ctx.logins.get(role, []) for role in Role}
@@ -30,6 +68,7 @@ def seed(ctx):
     assessors = {}  # city company id → its first assessment-center supervisor
     for user in supervisors[Role.ASSESSMENT_CENTER]:
         assessors.setdefault(user.org_unit_id, user)
+    _publish_in_order(ctx, assessors)
     for manager in ctx.managers:
         department = manager.org_unit
         assessor = assessors[department.company_id]

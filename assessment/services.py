@@ -175,6 +175,24 @@ def _pending_appeals(assessment: AssessmentMonth):
     )
 
 
+def publish_refusal(assessment: AssessmentMonth, *, now=None) -> str | None:
+    """Why ``assessment`` cannot be published at ``now`` (None: it can): not in review, still
+    inside its appeal window (it says from when), or appeals pending (DOMAIN §4). The months
+    page asks before it offers the confirmation step; ``month_publish`` refuses with it."""
+    now = now or timezone.now()
+    if assessment.state != MonthState.REVIEW:
+        return _("Only a month in review can be published.")
+    window_end = assessment.appeal_window_end
+    if window_end is not None and now <= window_end:
+        return _("Managers may appeal until %(end)s: the month can be published after that.") % {
+            "end": timezone.localtime(window_end).strftime("%Y-%m-%d %H:%M:%S")
+        }
+    pending = _pending_appeals(assessment).count()
+    if pending:
+        return _("%(n)s appeals are still pending; decide them before publishing.") % {"n": pending}
+    return None
+
+
 @transaction.atomic
 def month_publish(
     *, month: date, company: OrgUnit | None = None, user=None, now=None
@@ -185,19 +203,9 @@ def month_publish(
     refused) and while any appeal of the month is pending (DOMAIN §4)."""
     now = now or timezone.now()
     assessment = _lock_month(month_start(month), city(company))
-    if assessment.state != MonthState.REVIEW:
-        raise ValidationError(_("Only a month in review can be published."))
-    window_end = assessment.appeal_window_end
-    if window_end is not None and now <= window_end:
-        raise ValidationError(
-            _("Managers may appeal until %(end)s: the month can be published after that.")
-            % {"end": timezone.localtime(window_end).strftime("%Y-%m-%d %H:%M:%S")}
-        )
-    pending = _pending_appeals(assessment).count()
-    if pending:
-        raise ValidationError(
-            _("%(n)s appeals are still pending; decide them before publishing.") % {"n": pending}
-        )
+    refusal = publish_refusal(assessment, now=now)
+    if refusal:
+        raise ValidationError(refusal)
     assessment.state = MonthState.PUBLISHED
     assessment.published_at = now
     assessment.published_by = user

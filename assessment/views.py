@@ -446,12 +446,16 @@ def months(request):
     confirm = next(
         (r for r in rows if r.month == confirm_month and r.state == MonthState.REVIEW), None
     )
+    # Inside the appeal window (or with appeals pending) the step says why and from when,
+    # instead of offering a button that the service would refuse.
+    refusal = services.publish_refusal(confirm.record) if confirm else None
     return render(
         request,
         "assessment/months.html",
         {
             "rows": rows,
             "confirm": confirm,
+            "refusal": refusal,
             "now": timezone.now(),
             "jobs": JobRun.objects.filter(kind=JobKind.CLOSE, company=company)[:JOBS_SHOWN],
             "default_month": today.replace(day=1),

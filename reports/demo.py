@@ -1,13 +1,13 @@
-"""Demo pay and tiers: initial tiers for every manager; the last complete quarter's three
-months closed and published, the quarter reviewed (proposals waiting for the admin), and the
-quarter's last month paid and approved (maker/checker by the two HR users)."""
+"""Demo pay and tiers: initial tiers for every manager; every published month (see
+``assessment.demo``) paid and approved (maker/checker by the two HR users); the last complete
+quarter reviewed (proposals waiting for the admin)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
 from accounts.models import Role
-from assessment.services import month_close, month_publish, month_start_review
+from assessment.demo import at_nine, published_months
 from retailers.demo import ORDER_MONTHS
 from retailers.models import add_months, month_start
 
@@ -16,11 +16,6 @@ from .services.alerts import orders_rollup_refresh
 from .services.dashboards import kpi_refresh
 from .services.pay import pay_run_approve, pay_run_prepare
 from .services.tiers import tier_set, tiers_review
-
-
-def _at(day: date) -> datetime:
-    """09:00 local time of ``day``."""
-    return timezone.make_aware(datetime.combine(day, time(9)))
 
 
 def seed(ctx):
@@ -34,26 +29,20 @@ def seed(ctx):
             tier = rng.choice(TIER_ORDER[1:5])
         tier_set(manager=manager, tier=tier, effective_from=start, user=admin, reason="初始评定")
     this_month = month_start(ctx.today)
-    quarter = this_month.replace(month=(this_month.month - 1) // 3 * 3 + 1)
-    quarter = add_months(quarter, -3)  # the last complete quarter
-    months = [add_months(quarter, n) for n in range(3)]
+    months = published_months(ctx.today)
+    quarter = months[0]  # the last complete quarter before last month
     hr = {}  # city company id → its two HR users (maker and checker)
     for user in ctx.logins[Role.HR]:
         hr.setdefault(user.org_unit_id, []).append(user)
     for company in ctx.companies:
-        for month in months:
-            # Opened for review on the 3rd of the next month, published on the 10th: after
-            # the five days of appeal (DOMAIN §4).
-            # (Early in a quarter, the times move back so that none is in the future.)
-            following = add_months(month, 1)
-            published = min(_at(following.replace(day=10)), timezone.now())
-            opened = min(_at(following.replace(day=3)), published - timedelta(days=6))
-            month_close(month=month, company=company)
-            month_start_review(month=month, company=company, now=opened)
-            month_publish(month=month, company=company, user=admin, now=published)
         preparer, approver = hr[company.pk][:2]
-        run = pay_run_prepare(month=months[-1], user=preparer, company=company)
-        pay_run_approve(run=run, user=approver)
+        for month in months:
+            # Prepared on the 12th of the next month, approved on the 13th (at the latest now).
+            following = add_months(month, 1)
+            approved = min(at_nine(following.replace(day=13)), timezone.now())
+            prepared = min(at_nine(following.replace(day=12)), approved - timedelta(hours=1))
+            run = pay_run_prepare(month=month, user=preparer, company=company, now=prepared)
+            pay_run_approve(run=run, user=approver, now=approved)
         tiers_review(quarter_start=quarter, company=company)
     # The retailer order rollup of every month with orders: the demo's 断订 and 订单异动 alerts.
     orders_rollup_refresh(months=[add_months(this_month, -n) for n in range(ORDER_MONTHS + 1)])

@@ -29,7 +29,7 @@ DIRECTIONS = (
 )
 
 SKETCH_SIZE = 120  # the SVG's view box, in user units
-SKETCH_REACH = 44  # the farthest point is drawn this far from the centre
+SKETCH_REACH = 38  # the farthest point is drawn this far from the centre (clear of the 北 label)
 
 
 def offset_m(from_lat, from_lng, to_lat, to_lng) -> tuple[float, float]:

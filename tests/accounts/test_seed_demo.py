@@ -2,6 +2,7 @@ import hashlib
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import OrgKind, OrgUnit, Role, Territory, User
 from retailers import demo as retailer_demo
@@ -150,8 +151,71 @@ def test_province_size(monkeypatch):
         "3202": MonthState.REVIEW,
         "3203": MonthState.DRAFT,
     }
+    # Every published month of every city is paid: the same months in each city.
     runs = PayRun.objects.filter(status=PayRunStatus.APPROVED)
-    assert sorted(runs.values_list("company__code", flat=True)) == ["3201", "3202", "3203"]
+    months = sorted(set(runs.values_list("month", flat=True)))
+    assert len(months) >= 3 and max(months) < last
+    assert sorted(runs.values_list("company__code", flat=True)) == sorted(
+        ["3201", "3202", "3203"] * len(months)
+    )
+    assert not AssessmentMonth.objects.exclude(month=last).exclude(state=MonthState.PUBLISHED)
     # Licence numbers and addresses follow each retailer's city.
     shop = Retailer.objects.filter(territory__department__company=cities[2]).first()
     assert shop.license_no.startswith("3203") and shop.address.startswith("南湖市")
+
+
+def assert_months_in_order(today):
+    """DOMAIN §4: every month with data before the one in review is published (with its pay
+    run); none is a draft or never assessed (未考核), so the months page has no gap."""
+    from assessment.demo import published_months
+    from assessment.models import AssessmentMonth, MonthState
+    from assessment.selectors import month_rows, months_blocking_review
+    from reports.models import PayRun, PayRunStatus
+    from retailers.models import add_months, month_start
+
+    review = add_months(month_start(today), -1)
+    company = OrgUnit.objects.sole_company()
+    rows = {row.month: row.state for row in month_rows(company, today=today)}
+    published = published_months(today)
+    assert 3 <= len(published) <= 5 and add_months(published[-1], 1) == review
+    assert rows == {review: MonthState.REVIEW} | dict.fromkeys(published, MonthState.PUBLISHED)
+    assert months_blocking_review(review, company) == []
+    assert published[0].month in (1, 4, 7, 10)  # a quarter's first: its tiers were reviewed
+    publishers = AssessmentMonth.objects.filter(company=company, state=MonthState.PUBLISHED)
+    assert set(publishers.values_list("published_by__role", flat=True)) == {Role.ASSESSMENT_CENTER}
+    runs = PayRun.objects.filter(company=company, status=PayRunStatus.APPROVED)
+    assert sorted(runs.values_list("month", flat=True)) == published
+
+
+def test_progress_lines_and_months_in_order(monkeypatch):
+    monkeypatch.setitem(retailer_demo.RETAILERS_PER_TERRITORY, "small", 2)
+    output = seed("--seed", "5")
+    lines = output.splitlines()
+    phases = [line.split(":")[0].strip() for line in lines if line.endswith(" s)")]
+    assert phases == ["accounts", "retailers", "visits", "assessment", "reports"]
+    retailers_line = next(line for line in lines if line.startswith("  retailers:"))
+    assert f"{Retailer.objects.count():,} " in retailers_line  # 12 territories × 2
+    assert any(line.startswith("Demo seeded in ") for line in lines)
+    assert_months_in_order(timezone.localdate())
+
+
+def test_months_in_order_in_a_quarters_first_month(monkeypatch):
+    """Last month closes a quarter: its quarter is not reviewed yet, the one before is (the
+    seed used to publish last month too, and failed: it was already in review)."""
+    from types import SimpleNamespace
+
+    from accounts.management.commands import seed_demo
+
+    today = timezone.localdate()
+    first_of_quarter = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    clock = SimpleNamespace(localdate=lambda: first_of_quarter, now=timezone.now)
+    monkeypatch.setattr(seed_demo, "timezone", clock)
+    monkeypatch.setitem(retailer_demo.RETAILERS_PER_TERRITORY, "small", 1)
+    seed("--verbosity", "0")
+    assert_months_in_order(first_of_quarter)
+
+
+def test_quiet_at_verbosity_zero(monkeypatch):
+    monkeypatch.setitem(retailer_demo.RETAILERS_PER_TERRITORY, "small", 1)
+    output = seed("--verbosity", "0")
+    assert " s)" not in output and "Demo seeded" not in output

@@ -122,6 +122,34 @@ def test_the_page_refuses_publishing_inside_the_window_and_says_why(client, org)
     assert message.startswith("Managers may appeal until ")
 
 
+def test_the_confirm_step_inside_the_window_says_from_when_and_offers_no_publish(client, org):
+    """The step names the end of the window (then the pending appeals) instead of a button
+    the service would refuse; once both are cleared the same step offers the button."""
+    inspection = deduct(org)
+    assessment = in_review()
+    appeal = services.appeal_file(inspection=inspection, user=org.a.cm, reason="有照片")
+    client.force_login(org.assessor)
+    url = f"{reverse('assessment:months')}?company={org.company.pk}&confirm={MONTH:%Y-%m}"
+
+    def step():
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        start = page.index('id="confirm"')
+        return page[start : page.index("</section>", start)]
+
+    end = timezone.localtime(assessment.appeal_window_end)
+    refused = step()
+    assert f"测试市烟草公司 {MONTH:%Y-%m} cannot be published yet" in refused
+    assert f"Managers may appeal until {end:%Y-%m-%d %H:%M:%S}: the month can be" in refused
+    assert 'value="publish"' not in refused
+    AssessmentMonth.objects.update(review_from=assessment.review_from - timedelta(days=6))
+    pending = step()
+    assert "1 appeals are still pending; decide them before publishing." in pending
+    assert 'value="publish"' not in pending
+    services.appeal_decide(appeal=appeal, user=org.a.center_supervisor, accept=False, reason="不符")
+    offered = step()
+    assert f"Publish 测试市烟草公司 {MONTH:%Y-%m}?" in offered and 'value="publish"' in offered
+
+
 # --- months in order -----------------------------------------------------------------------------
 
 

@@ -83,3 +83,26 @@ def screenshot(page, name):
 def assert_no_horizontal_scroll(page):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"page is {width}px wide"
+
+
+DESKTOP = {"width": 1440, "height": 900}
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    """A desktop browser page (1440×900, Chinese), its base URL the live server's."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, locale="zh-CN", accept_downloads=True
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page, employee_no, password):
+    """Log in through the login page; returns once the login page is left."""
+    page.goto("/login/")
+    page.get_by_label("工号").fill(employee_no)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login/" not in url)

@@ -1,4 +1,5 @@
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import import_module
@@ -24,6 +25,17 @@ class DemoContext:
     rng: random.Random
     faker: Faker
     logins: dict = field(default_factory=dict)
+
+
+def row_counts() -> dict:
+    """Rows of every model of the project's apps (one COUNT per table)."""
+    return {
+        model: model._default_manager.count()
+        for config in apps.get_app_configs()
+        if str(config.path).startswith(str(settings.BASE_DIR))
+        for model in config.get_models()
+        if not model._meta.proxy
+    }
 
 
 def demo_modules():
@@ -67,10 +79,31 @@ class Command(BaseCommand):
             rng=random.Random(seed),
             faker=faker,
         )
+        verbose = options["verbosity"] >= 1
+        started = time.monotonic()
         with transaction.atomic():
             for module in demo_modules():
+                before = row_counts() if verbose else None
+                phase_started = time.monotonic()
                 module.seed(ctx)
+                if verbose:
+                    self.print_phase(module, before, time.monotonic() - phase_started)
+        if verbose:
+            self.stdout.write(f"Demo seeded in {time.monotonic() - started:.1f} s.")
         self.print_logins(ctx)
+
+    def print_phase(self, module, before, seconds):
+        """One line per phase: the rows it added, largest first, and its time."""
+        after = row_counts()
+        added = sorted(
+            ((after[model] - before.get(model, 0), model) for model in after),
+            key=lambda pair: (-pair[0], pair[1]._meta.label),
+        )
+        counts = ", ".join(
+            f"{n:,} {model._meta.verbose_name_plural}" for n, model in added if n > 0
+        )
+        app = module.__name__.removesuffix(".demo")
+        self.stdout.write(f"  {app}: {counts or 'nothing added'} ({seconds:.1f} s)")
 
     def print_logins(self, ctx):
         out = self.stdout
