@@ -474,6 +474,8 @@ class RetailerOrderMonth(models.Model):
     last_order_date = models.DateField(null=True)
 
     class Meta:
+        verbose_name = _("retailer order month")
+        verbose_name_plural = _("retailer order months")
         constraints = [
             models.UniqueConstraint(fields=["retailer", "month"], name="order_month_unique"),
             models.CheckConstraint(condition=Q(month__day=1), name="order_month_first_day"),
