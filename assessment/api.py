@@ -155,6 +155,9 @@ class AppealSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_reason",
         ]
+        # The service refuses a second open appeal with its reason; DRF's validators for
+        # the conditional unique constraints would make every target required instead.
+        validators = []
         read_only_fields = [
             "manager",
             "month",
