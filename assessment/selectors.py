@@ -367,16 +367,18 @@ def visit_appeal_state(user, visit, now: datetime) -> tuple[object, bool]:
     return latest, not blocks_new_appeal(latest, visit)
 
 
-def item_codes_using(scheme, input_name: str) -> set[str]:
-    """The codes of the scheme's items whose rule reads ``input_name`` (e.g. the item that
-    counts ``visits_completed``), whatever the items are called."""
+def item_codes_using(scheme, *input_names: str) -> dict[str, set[str]]:
+    """{input name: the codes of the scheme's items whose rule reads it} (e.g. the item that
+    counts ``visits_completed``), whatever the items are called; one query."""
+    found = {name: set() for name in input_names}
     if scheme is None:
-        return set()
-    return {
-        code
-        for code, params in scheme.items.values_list("code", "params")
-        if input_name in json.dumps(params)
-    }
+        return found
+    for code, params in scheme.items.values_list("code", "params"):
+        text = json.dumps(params)
+        for name in input_names:
+            if name in text:
+                found[name].add(code)
+    return found
 
 
 def item_names() -> dict[str, str]:

@@ -164,8 +164,8 @@ def _score_context(request, score: ManagerScore):
             and info.validity == Validity.INVALID
             and not blocks_new_appeal(info.appeal, info)
         )
-    visit_codes = item_codes_using(assessment.scheme, "visits_completed")
-    info_codes = item_codes_using(assessment.scheme, "info_items")
+    codes = item_codes_using(assessment.scheme, "visits_completed", "info_items")
+    visit_codes, info_codes = codes["visits_completed"], codes["info_items"]
     items = list(score.items.all())
     shown_visits = shown_info = False
     for item in items:

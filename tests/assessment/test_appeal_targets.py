@@ -296,3 +296,15 @@ def test_api_files_a_visit_appeal_and_refuses_another_managers(month):
     assert (body["visit"], body["inspection"], body["level"]) == (month.visit.pk, None, 3)
     assert body["month"] == "2026-10-01"
     assert AssessmentMonth.objects.get(month=OCT).state == "review"
+
+
+def test_sent_back_to_draft_withdraws_a_visit_appeal_which_is_filed_again(month):
+    org = month.org
+    appeal = services.appeal_file(visit=month.visit, user=org.a.cm, reason="在店")
+    services.month_send_back(month=OCT, user=org.assessor, reason="目标录错")
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.WITHDRAWN
+    services.month_close(month=OCT)
+    services.month_start_review(month=OCT)
+    again = services.appeal_file(visit=month.visit, user=org.a.cm, reason="在店，补照片")
+    assert (again.pk, again.status, again.reason) == (appeal.pk, "pending", "在店，补照片")
