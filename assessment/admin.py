@@ -130,7 +130,8 @@ class ManagerScoreAdmin(admin.ModelAdmin):
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
-    list_display = ["inspection", "status", "filed_at", "decided_by"]
+    list_display = ["manager", "month", "inspection", "visit", "info_item", "status", "filed_at"]
+    list_select_related = ["manager", "inspection", "visit", "info_item"]
 
     def has_add_permission(self, request):
         return False

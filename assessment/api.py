@@ -16,7 +16,7 @@ from accounts.api import ScopedViewSetMixin
 from accounts.models import User
 from accounts.validators import check_day
 from retailers.models import Retailer
-from visits.models import Visit
+from visits.models import InformationItem, Visit
 
 from . import services
 from .filters import AppealFilter, BonusFilter, InspectionFilter, ScoreFilter
@@ -127,13 +127,27 @@ class BonusSerializer(serializers.ModelSerializer):
 
 
 class AppealSerializer(serializers.ModelSerializer):
-    inspection = VisibleRelatedField(queryset=Inspection.objects.all())
+    """An appeal against exactly one target: a deduction (``inspection``), a visit marked
+    invalid (``visit``) or an information item marked invalid (``info_item``)."""
+
+    inspection = VisibleRelatedField(
+        queryset=Inspection.objects.all(), required=False, allow_null=True
+    )
+    visit = VisibleRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True)
+    info_item = VisibleRelatedField(
+        queryset=InformationItem.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = Appeal
         fields = [
             "id",
+            "manager",
+            "month",
             "inspection",
+            "visit",
+            "info_item",
+            "level",
             "reason",
             "status",
             "filed_at",
@@ -141,7 +155,18 @@ class AppealSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_reason",
         ]
-        read_only_fields = ["status", "decided_by", "decided_at", "decision_reason"]
+        # The service refuses a second open appeal with its reason; DRF's validators for
+        # the conditional unique constraints would make every target required instead.
+        validators = []
+        read_only_fields = [
+            "manager",
+            "month",
+            "level",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -243,7 +268,7 @@ class BonusViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
 class AppealViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     http_method_names = READ_AND_CREATE
-    queryset = Appeal.objects.select_related("inspection").order_by("-filed_at", "-pk")
+    queryset = Appeal.objects.order_by("-filed_at", "-pk")
     serializer_class = AppealSerializer
     filterset_class = AppealFilter
 
@@ -251,7 +276,9 @@ class AppealViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         data = serializer.validated_data
         appeal = _call(
             services.appeal_file,
-            inspection=data["inspection"],
+            inspection=data.get("inspection"),
+            visit=data.get("visit"),
+            info_item=data.get("info_item"),
             user=self.request.user,
             reason=data["reason"],
         )

@@ -63,13 +63,11 @@ class BonusFilter(_OrgUnitMixin):
 
 
 class AppealFilter(_OrgUnitMixin):
-    manager_path = "inspection__manager__org_unit__path"
+    manager_path = "manager__org_unit__path"
 
     status = django_filters.ChoiceFilter(choices=AppealStatus.choices, label=_("Status"))
-    month = DateFilter(field_name="inspection__month", label=_("Month"))
-    level = django_filters.ChoiceFilter(
-        field_name="inspection__level", choices=Level.choices, label=_("Level")
-    )
+    month = DateFilter(field_name="month", label=_("Month"))
+    level = django_filters.ChoiceFilter(field_name="level", choices=Level.choices, label=_("Level"))
 
     class Meta:
         model = Appeal

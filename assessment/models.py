@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
@@ -17,6 +18,7 @@ from accounts.models import (
     city_company_field,
     rule_company_field,
 )
+from retailers.models import month_start
 
 
 class AssessmentScheme(models.Model):
@@ -347,16 +349,94 @@ class AppealStatus(models.TextChoices):
 
 
 class AppealQuerySet(ScopedQuerySet):
-    org_path_lookup = "inspection__manager__org_unit__path"
-    manager_lookup = "inspection__manager"
+    org_path_lookup = "manager__org_unit__path"
+    manager_lookup = "manager"
+
+    def pending(self):
+        return self.filter(status=AppealStatus.PENDING)
+
+    def decidable_by_level(self, level: int):
+        """Appeals a supervisor of ``level`` may decide: those against a lower level's
+        decision, and level-1 ones for level 1 (by another person than the one appealed)."""
+        allowed = Q(level__gt=level)
+        if level == Level.COMPANY:
+            allowed |= Q(level=Level.COMPANY)
+        return self.filter(allowed)
+
+
+class AppealTarget(models.TextChoices):
+    INSPECTION = "inspection", _("Deduction")
+    VISIT = "visit", _("Visit marked invalid")
+    INFO_ITEM = "info_item", _("Information item marked invalid")
+
+
+def level_of(user) -> int:
+    """The supervision level of the person who made a decision; an admin (or a person no
+    longer known) counts as level 1, so the assessment center decides appeals against it."""
+    if user is None:
+        return Level.COMPANY
+    return ROLE_LEVEL.get(user.role, Level.COMPANY)
+
+
+def blocks_new_appeal(earlier, target) -> bool:
+    """Whether ``earlier`` (the latest appeal of ``target``, or None) keeps a new appeal
+    from being filed: a pending one always; a decided one of a deduction always; a decided
+    one of a visit or item unless it was marked invalid again after that appeal. An appeal
+    withdrawn with its month never does."""
+    if earlier is None or earlier.status == AppealStatus.WITHDRAWN:
+        return False
+    if earlier.status == AppealStatus.PENDING or isinstance(target, Inspection):
+        return True
+    return target.reviewed_at is None or earlier.filed_at >= target.reviewed_at
 
 
 class Appeal(models.Model):
-    """A manager's appeal (申诉) against a deduction, decided one level above the inspector."""
+    """A manager's appeal (申诉) against a deduction, a visit marked invalid or an
+    information item marked invalid (DOMAIN §10.11): exactly one target. It is decided one
+    level above the person whose decision is appealed (``marked_by`` at ``level``); a level-1
+    decision by another assessment-center user."""
 
-    inspection = models.OneToOneField(
-        Inspection, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("inspection")
+    manager = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("manager")
     )
+    month = models.DateField(_("month"))
+    inspection = models.ForeignKey(
+        Inspection,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("inspection"),
+    )
+    visit = models.ForeignKey(
+        "visits.Visit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("visit"),
+    )
+    info_item = models.ForeignKey(
+        "visits.InformationItem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("information item"),
+    )
+    # Whose decision is appealed, and at which level (the inspector; the reviewer of the
+    # visit or item when the appeal was filed).
+    level = models.PositiveSmallIntegerField(_("level appealed"), choices=Level.choices)
+    marked_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decision appealed by"),
+    )
+    # The reason the visit was marked invalid, as it stood when the appeal was filed.
+    invalid_note = models.CharField(_("reason marked invalid"), max_length=500, blank=True)
     reason = models.TextField(_("reason"))
     status = models.CharField(
         _("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING
@@ -379,7 +459,73 @@ class Appeal(models.Model):
                 condition=Q(status=AppealStatus.PENDING) | ~Q(decision_reason=""),
                 name="appeal_decision_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(inspection__isnull=False, visit__isnull=True, info_item__isnull=True)
+                | Q(inspection__isnull=True, visit__isnull=False, info_item__isnull=True)
+                | Q(inspection__isnull=True, visit__isnull=True, info_item__isnull=False),
+                name="appeal_exactly_one_target",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="appeal_month_first_day"),
+            models.UniqueConstraint(
+                fields=["inspection"],
+                condition=Q(status=AppealStatus.PENDING),
+                name="appeal_one_open_per_inspection",
+            ),
+            models.UniqueConstraint(
+                fields=["visit"],
+                condition=Q(status=AppealStatus.PENDING),
+                name="appeal_one_open_per_visit",
+            ),
+            models.UniqueConstraint(
+                fields=["info_item"],
+                condition=Q(status=AppealStatus.PENDING),
+                name="appeal_one_open_per_info_item",
+            ),
         ]
+        indexes = [models.Index(fields=["month", "status"], name="appeal_month_status")]
 
     def __str__(self):
-        return f"{self.inspection_id} {self.status}"
+        return f"{self.manager_id} {self.target_kind} {self.status}"
+
+    @staticmethod
+    def target_fields(*, inspection=None, visit=None, info_item=None) -> dict:
+        """The fields an appeal against this target carries: the target, its manager, the
+        month it counts in, and whose decision at which level is appealed."""
+        if inspection is not None:
+            return {
+                "inspection": inspection,
+                "manager_id": inspection.manager_id,
+                "month": inspection.month,
+                "level": inspection.level,
+                "marked_by_id": inspection.inspector_id,
+            }
+        if visit is not None:
+            return {
+                "visit": visit,
+                "manager_id": visit.manager_id,
+                "month": month_start(visit.check_in_date),
+                "level": level_of(visit.reviewed_by),
+                "marked_by_id": visit.reviewed_by_id,
+                "invalid_note": visit.review_note,
+            }
+        if info_item is not None:
+            return {
+                "info_item": info_item,
+                "manager_id": info_item.reported_by_id,
+                "month": month_start(timezone.localdate(info_item.reported_at)),
+                "level": level_of(info_item.reviewed_by),
+                "marked_by_id": info_item.reviewed_by_id,
+            }
+        raise ValueError("an appeal needs a target")
+
+    @property
+    def target_kind(self) -> str:
+        if self.inspection_id:
+            return AppealTarget.INSPECTION
+        if self.visit_id:
+            return AppealTarget.VISIT
+        return AppealTarget.INFO_ITEM
+
+    @property
+    def target(self):
+        return self.inspection or self.visit or self.info_item

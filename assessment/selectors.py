@@ -4,13 +4,14 @@
 (GROUP BY manager); the number of queries does not depend on the number of managers.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -29,10 +30,11 @@ from retailers.selectors import (
     managers_assigned_between,
     territories_held_on,
 )
-from visits.models import Visit
+from visits.models import InformationItem, Validity, Visit, VisitStatus
 from visits.selectors.feedback import (
     complaint_counts,
     information_counts,
+    month_bounds,
     satisfaction_by_manager,
     work_plan_counts,
 )
@@ -43,7 +45,6 @@ from .filters import ScoreFilter
 from .models import (
     ROLE_LEVEL,
     Appeal,
-    AppealStatus,
     AssessmentMonth,
     AssessmentScheme,
     BonusPoint,
@@ -52,6 +53,7 @@ from .models import (
     ManagerScore,
     MonthState,
     SchemeItem,
+    blocks_new_appeal,
 )
 from .scoring import ItemSpec, ManagerInputs, SchemeSpec
 
@@ -288,16 +290,95 @@ def ranking_for(user, params, request=None) -> Ranking:
 
 
 def decidable_appeals(user):
-    """The appeals a supervisor decides: pending ones in their subtree against inspections
-    of a lower level, not their own (the appeals page's queue and the home page's count)."""
+    """The appeals a supervisor decides: pending ones in their subtree against a decision
+    (a deduction, a visit or an item marked invalid) of a lower level, or of level 1 for
+    level 1, never against their own (the appeals page's queue and the home page's count)."""
     level = ROLE_LEVEL.get(user.role)
     if level is None:
         return Appeal.objects.none()
     return (
-        Appeal.objects.visible_to(user)
-        .filter(status=AppealStatus.PENDING, inspection__level__gt=level)
-        .exclude(inspection__inspector=user)
+        Appeal.objects.visible_to(user).pending().decidable_by_level(level).exclude(marked_by=user)
     )
+
+
+@dataclass
+class MarkedInvalid:
+    """A manager's visits and information items of a month that are marked invalid or were
+    appealed, each with ``appeal`` (its latest appeal, or None): the score page lists them
+    under the item they count for (DOMAIN §10.11)."""
+
+    visits: list
+    info_items: list
+
+
+def _latest_appeals():
+    return Prefetch("appeals", queryset=Appeal.objects.order_by("-filed_at", "-pk"))
+
+
+def marked_invalid(manager_id: int, month: date) -> MarkedInvalid:
+    """Four queries, whatever the number of rows."""
+    first = month_start(month)
+    end = add_months(first, 1)
+    start_at, end_at = month_bounds(first)
+    visits = list(
+        Visit.objects.filter(
+            Q(status=VisitStatus.INVALID) | Q(appeals__isnull=False),
+            manager_id=manager_id,
+            check_in_date__gte=first,
+            check_in_date__lt=end,
+        )
+        .distinct()
+        .select_related("retailer", "reviewed_by")
+        .prefetch_related(_latest_appeals())
+        .order_by("check_in_date", "checked_in_at", "pk")
+    )
+    items = list(
+        InformationItem.objects.filter(
+            Q(validity=Validity.INVALID) | Q(appeals__isnull=False),
+            reported_by_id=manager_id,
+            reported_at__gte=start_at,
+            reported_at__lt=end_at,
+        )
+        .distinct()
+        .select_related("reviewed_by")
+        .prefetch_related(_latest_appeals())
+        .order_by("reported_at", "pk")
+    )
+    for row in (*visits, *items):
+        appeals = list(row.appeals.all())
+        row.appeal = appeals[0] if appeals else None
+    return MarkedInvalid(visits=visits, info_items=items)
+
+
+def visit_appeal_state(user, visit, now: datetime) -> tuple[object, bool]:
+    """(the latest appeal of ``visit`` or None, whether ``user`` may appeal it now): their own
+    visit, marked invalid, of a month in review, within its appeal window (DOMAIN §10.11).
+    The visit page's button; two small queries."""
+    latest = visit.appeals.order_by("-filed_at", "-pk").first()
+    if user.pk != visit.manager_id or visit.status != VisitStatus.INVALID:
+        return latest, False
+    assessment = AssessmentMonth.objects.filter(
+        month=month_start(visit.check_in_date),
+        company=user.company,
+        state=MonthState.REVIEW,
+    ).first()
+    if assessment is None or now > assessment.appeal_window_end:
+        return latest, False
+    return latest, not blocks_new_appeal(latest, visit)
+
+
+def item_codes_using(scheme, *input_names: str) -> dict[str, set[str]]:
+    """{input name: the codes of the scheme's items whose rule reads it} (e.g. the item that
+    counts ``visits_completed``), whatever the items are called; one query."""
+    found = {name: set() for name in input_names}
+    if scheme is None:
+        return found
+    for code, params in scheme.items.values_list("code", "params"):
+        text = json.dumps(params)
+        for name in input_names:
+            if name in text:
+                found[name].add(code)
+    return found
 
 
 def item_names() -> dict[str, str]:
@@ -398,10 +479,9 @@ def month_rows(company, *, today: date) -> list[MonthRow]:
         .annotate(managers=Count("scores"))
     }
     pending = dict(
-        Appeal.objects.filter(
-            status=AppealStatus.PENDING, inspection__manager__org_unit__company=company
-        )
-        .values_list("inspection__month")
+        Appeal.objects.pending()
+        .filter(manager__org_unit__company=company)
+        .values_list("month")
         .annotate(n=Count("pk"))
         .order_by()
     )

@@ -12,6 +12,7 @@ from accounts.models import OrgUnit, Role, User
 from config.database import job_settings
 from retailers.models import add_months, month_start
 from retailers.selectors import territories_held_on
+from visits.models import Validity, Visit, VisitStatus
 
 from .models import (
     ROLE_LEVEL,
@@ -24,6 +25,7 @@ from .models import (
     ItemScore,
     ManagerScore,
     MonthState,
+    blocks_new_appeal,
 )
 from .scoring import check_scheme, score
 from .selectors import (
@@ -168,10 +170,9 @@ def month_start_review(
 
 
 def _pending_appeals(assessment: AssessmentMonth):
-    return Appeal.objects.filter(
-        inspection__month=assessment.month,
-        inspection__manager__org_unit__company=assessment.company,
-        status=AppealStatus.PENDING,
+    """The month's pending appeals, whatever their target (deduction, visit, item)."""
+    return Appeal.objects.pending().filter(
+        month=assessment.month, manager__org_unit__company=assessment.company
     )
 
 
@@ -323,32 +324,79 @@ def bonus_grant(*, user, manager_id: int, day: date, points: Decimal, reason: st
     return bonus
 
 
-def _month_of(inspection) -> AssessmentMonth | None:
-    return AssessmentMonth.objects.filter(
-        month=inspection.month, company=inspection.manager.company
-    ).first()
-
-
-@transaction.atomic
-def appeal_file(*, inspection: Inspection, user, reason: str, now=None) -> Appeal:
-    """The manager appeals a deduction while the month is in review, within the appeal days."""
-    now = now or timezone.now()
-    if inspection.manager_id != user.pk:
-        raise PermissionDenied(_("Only the manager concerned can appeal a deduction."))
-    assessment = _month_of(inspection)
+def _month_open_for_appeal(month: date, company, now) -> AssessmentMonth:
+    """The month an appeal is filed in: in review, until the end of its appeal window
+    (inclusive, DOMAIN §10.11); refused with the reason otherwise."""
+    assessment = AssessmentMonth.objects.filter(month=month, company=company).first()
     if assessment is None or assessment.state != MonthState.REVIEW:
         raise ValidationError(_("Appeals are filed while the month is in review."))
     days = assessment.scheme.appeal_days if assessment.scheme else 5
     if now > assessment.appeal_window_end:
         raise ValidationError(_("The %(days)s days to appeal have passed.") % {"days": days})
-    earlier = Appeal.objects.select_for_update().filter(inspection=inspection).first()
-    if earlier is not None and earlier.status != AppealStatus.WITHDRAWN:
-        raise ValidationError(_("This deduction has already been appealed."))
+    return assessment
+
+
+def _check_target(*, inspection, visit, info_item, user) -> None:
+    """The manager concerned appeals, and only a visit or an item that is marked invalid."""
+    if inspection is not None:
+        if inspection.manager_id != user.pk:
+            raise PermissionDenied(_("Only the manager concerned can appeal a deduction."))
+    elif visit is not None:
+        if visit.manager_id != user.pk:
+            raise PermissionDenied(_("Only the manager who made the visit can appeal it."))
+        if visit.status != VisitStatus.INVALID:
+            raise ValidationError(_("Only a visit marked invalid can be appealed."))
+    else:
+        if info_item.reported_by_id != user.pk:
+            raise PermissionDenied(_("Only the manager who reported the item can appeal it."))
+        if info_item.validity != Validity.INVALID:
+            raise ValidationError(_("Only an information item marked invalid can be appealed."))
+
+
+def _earlier_appeal(*, inspection, visit, info_item) -> Appeal | None:
+    """The latest appeal of the same target (locked) when it is to be filed again (it was
+    withdrawn with its month), else None; refused while it stands (``blocks_new_appeal``)."""
+    target = {"inspection": inspection, "visit": visit, "info_item": info_item}
+    earlier = (
+        Appeal.objects.select_for_update()
+        .filter(**{key: value for key, value in target.items() if value is not None})
+        .order_by("-filed_at", "-pk")
+        .first()
+    )
+    if blocks_new_appeal(earlier, inspection or visit or info_item):
+        if inspection is not None:
+            raise ValidationError(_("This deduction has already been appealed."))
+        if visit is not None:
+            raise ValidationError(_("This visit has already been appealed."))
+        raise ValidationError(_("This information item has already been appealed."))
+    if earlier is not None and earlier.status == AppealStatus.WITHDRAWN:
+        return earlier
+    return None
+
+
+@transaction.atomic
+def appeal_file(
+    *, user, reason: str, inspection=None, visit=None, info_item=None, now=None
+) -> Appeal:
+    """The manager appeals a deduction, a visit marked invalid or an information item
+    marked invalid (exactly one), while the month it counts in is in review, within the
+    appeal days (DOMAIN §10.11)."""
+    now = now or timezone.now()
+    if sum(target is not None for target in (inspection, visit, info_item)) != 1:
+        raise ValidationError(
+            _("An appeal is against one deduction, one visit or one information item.")
+        )
+    _check_target(inspection=inspection, visit=visit, info_item=info_item, user=user)
+    fields = Appeal.target_fields(inspection=inspection, visit=visit, info_item=info_item)
+    _month_open_for_appeal(fields["month"], user.company, now)
+    earlier = _earlier_appeal(inspection=inspection, visit=visit, info_item=info_item)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the appeal.")})
     # An appeal withdrawn when the month went back to draft is filed again (the same row,
     # so the audit trail keeps its history).
-    appeal = earlier or Appeal(inspection=inspection)
+    appeal = earlier or Appeal()
+    for name, value in fields.items():
+        setattr(appeal, name, value)
     appeal.reason = reason.strip()
     appeal.status = AppealStatus.PENDING
     appeal.decided_by, appeal.decided_at, appeal.decision_reason = None, None, ""
@@ -359,31 +407,57 @@ def appeal_file(*, inspection: Inspection, user, reason: str, now=None) -> Appea
     return appeal
 
 
+def _restore(appeal: Appeal, *, user, reason: str, now) -> None:
+    """What an accepted appeal undoes: the deduction is withdrawn; the visit is valid again
+    and the item counted, recorded as reviewed by the decider with the decision's reason."""
+    if appeal.inspection_id:
+        appeal.inspection.withdrawn = True
+        appeal.inspection.save(update_fields=["withdrawn"])
+    elif appeal.visit_id:
+        visit = appeal.visit
+        longest = Visit._meta.get_field("review_note").max_length
+        visit.status = VisitStatus.VALID
+        visit.reviewed_by = user
+        visit.reviewed_at = now
+        visit.review_note = (_("Appeal accepted: %(reason)s") % {"reason": reason})[:longest]
+        visit.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    else:
+        item = appeal.info_item
+        item.validity = Validity.VALID
+        item.reviewed_by = user
+        item.reviewed_at = now
+        item.save(update_fields=["validity", "reviewed_by", "reviewed_at"])
+
+
 @transaction.atomic
 def appeal_decide(*, appeal: Appeal, user, accept: bool, reason: str, now=None) -> Appeal:
-    """A supervisor one level above the inspector (or higher; level 1 for level-1
-    inspections, by another person; or an admin) accepts or rejects with a reason.
-    Accepted: the deduction is withdrawn and the manager's score recomputed."""
-    inspection = appeal.inspection
+    """A supervisor one level above the person whose decision is appealed (or higher;
+    level 1 for level-1 decisions, by another person; or an admin) accepts or rejects with
+    a reason. Accepted: the deduction is withdrawn, or the visit or item counts again, and
+    the manager's score of the month in review is recomputed."""
+    now = now or timezone.now()
     level = 0 if (user.role == Role.ADMIN or user.is_superuser) else _inspector_level(user)
-    if level > max(1, inspection.level - 1) or user.pk == inspection.inspector_id:
-        raise PermissionDenied(_("An appeal is decided one level above the inspector."))
+    if level > max(1, appeal.level - 1) or user.pk == appeal.marked_by_id:
+        if appeal.inspection_id:
+            raise PermissionDenied(_("An appeal is decided one level above the inspector."))
+        raise PermissionDenied(
+            _("An appeal is decided one level above the supervisor who marked it invalid.")
+        )
     if appeal.status != AppealStatus.PENDING:
         raise ValidationError(_("This appeal has already been decided."))
     if not (reason or "").strip():
         raise ValidationError({"decision_reason": _("Give the reason for the decision.")})
     assessment = AssessmentMonth.objects.select_for_update().get(
-        month=inspection.month, company=inspection.manager.company
+        month=appeal.month, company=appeal.manager.company
     )
     if assessment.state == MonthState.PUBLISHED:
         raise ValidationError(_("The month is published: its scores are locked."))
     appeal.status = AppealStatus.ACCEPTED if accept else AppealStatus.REJECTED
     appeal.decided_by = user
-    appeal.decided_at = now or timezone.now()
+    appeal.decided_at = now
     appeal.decision_reason = reason.strip()
     appeal.save()
     if accept:
-        inspection.withdrawn = True
-        inspection.save(update_fields=["withdrawn"])
-        _compute(assessment, manager_ids=[inspection.manager_id], now=assessment.closed_at)
+        _restore(appeal, user=user, reason=appeal.decision_reason, now=now)
+        _compute(assessment, manager_ids=[appeal.manager_id], now=assessment.closed_at)
     return appeal

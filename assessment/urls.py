@@ -11,6 +11,12 @@ urlpatterns = [
     path("assessment/inspect/", views.inspect, name="inspect"),
     path("assessment/inspections/", views.inspection_list, name="inspections"),
     path("assessment/inspections/<int:pk>/appeal/", views.appeal_file, name="appeal_file"),
+    path("assessment/visits/<int:pk>/appeal/", views.appeal_visit, name="appeal_visit"),
+    path(
+        "assessment/information/<int:pk>/appeal/",
+        views.appeal_info_item,
+        name="appeal_info_item",
+    ),
     path("assessment/inspections/<int:pk>/photo/", views.inspection_photo, name="inspection_photo"),
     path("assessment/appeals/", views.appeal_list, name="appeals"),
     path("assessment/appeals/<int:pk>/decide/", views.appeal_decide, name="appeal_decide"),

@@ -13,11 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
@@ -26,6 +28,7 @@ from accounts.selectors import companies_visible_to, company_chosen
 from jobs.models import JobKind, JobRun
 from reports.selectors import dashboards
 from retailers.models import parse_month
+from visits.models import InformationItem, Validity, Visit, VisitStatus
 
 from . import services
 from .audit import audit_rows, audited_models
@@ -42,13 +45,23 @@ from .forms import (
 from .models import (
     Appeal,
     AppealStatus,
+    AppealTarget,
     AssessmentMonth,
     BonusPoint,
     Inspection,
     ManagerScore,
     MonthState,
+    blocks_new_appeal,
 )
-from .selectors import decidable_appeals, item_names, month_rows, ranking_for, with_item_names
+from .selectors import (
+    decidable_appeals,
+    item_codes_using,
+    item_names,
+    marked_invalid,
+    month_rows,
+    ranking_for,
+    with_item_names,
+)
 
 PAGE_SIZE = 50
 
@@ -102,11 +115,25 @@ def appeal_deadline(assessment: AssessmentMonth):
 # --- Scores -----------------------------------------------------------------------------------
 
 
+def _latest_appeals():
+    return Prefetch("appeals", queryset=Appeal.objects.order_by("-filed_at", "-pk"))
+
+
+def _with_latest_appeal(rows):
+    """Each row (an inspection) with ``appeal``: its latest appeal, or None."""
+    rows = list(rows)
+    for row in rows:
+        appeals = list(row.appeals.all())
+        row.appeal = appeals[0] if appeals else None
+    return rows
+
+
 def _score_context(request, score: ManagerScore):
     assessment = score.assessment
-    inspections = list(
+    inspections = _with_latest_appeal(
         Inspection.objects.filter(manager_id=score.manager_id, month=assessment.month)
-        .select_related("inspector", "visit", "retailer", "appeal")
+        .select_related("inspector", "visit", "retailer")
+        .prefetch_related(_latest_appeals())
         .order_by("inspected_on", "pk")
     )
     deadline = appeal_deadline(assessment)
@@ -115,20 +142,46 @@ def _score_context(request, score: ManagerScore):
     )
     by_item = {}
     for inspection in inspections:
-        inspection.has_appeal = hasattr(inspection, "appeal")
+        inspection.has_appeal = inspection.appeal is not None
         inspection.can_appeal = (
-            may_appeal and not inspection.withdrawn and not inspection.has_appeal
+            may_appeal
+            and not inspection.withdrawn
+            and not blocks_new_appeal(inspection.appeal, inspection)
         )
         by_item.setdefault(inspection.item_code, []).append(inspection)
+    # Visits and information items marked invalid (or appealed), under the item they count
+    # for, each with its appeal button while the manager may appeal (DOMAIN §10.11).
+    marked = marked_invalid(score.manager_id, assessment.month)
+    for visit in marked.visits:
+        visit.can_appeal = (
+            may_appeal
+            and visit.status == VisitStatus.INVALID
+            and not blocks_new_appeal(visit.appeal, visit)
+        )
+    for info in marked.info_items:
+        info.can_appeal = (
+            may_appeal
+            and info.validity == Validity.INVALID
+            and not blocks_new_appeal(info.appeal, info)
+        )
+    codes = item_codes_using(assessment.scheme, "visits_completed", "info_items")
+    visit_codes, info_codes = codes["visits_completed"], codes["info_items"]
     items = list(score.items.all())
+    shown_visits = shown_info = False
     for item in items:
         item.inspections = by_item.pop(item.code, [])
+        item.invalid_visits = marked.visits if item.code in visit_codes and not shown_visits else []
+        item.invalid_info = marked.info_items if item.code in info_codes and not shown_info else []
+        shown_visits = shown_visits or bool(item.invalid_visits)
+        shown_info = shown_info or bool(item.invalid_info)
     return {
         "score": score,
         "assessment": assessment,
         "deadline": deadline,
         "items": items,
         "other_inspections": [i for rest in by_item.values() for i in rest],
+        "other_invalid_visits": [] if shown_visits else marked.visits,
+        "other_invalid_info": [] if shown_info else marked.info_items,
         "bonuses": BonusPoint.objects.filter(
             manager_id=score.manager_id, month=assessment.month
         ).select_related("granted_by"),
@@ -294,12 +347,13 @@ def inspection_list(request):
     _allow(request.user, SCORE_VIEWER_ROLES)
     queryset = (
         Inspection.objects.visible_to(request.user)
-        .select_related("manager", "manager__org_unit", "inspector", "appeal")
+        .select_related("manager", "manager__org_unit", "inspector")
+        .prefetch_related(_latest_appeals())
         .order_by("-inspected_on", "-pk")
     )
     filterset = InspectionFilter(request.GET, queryset=queryset, request=request)
     page, query = _page(request, filterset.qs)
-    page.object_list = with_item_names(page.object_list)
+    page.object_list = with_item_names(_with_latest_appeal(page.object_list))
     items = sorted(item_names().items(), key=lambda item: item[1])
     return render(
         request,
@@ -311,6 +365,25 @@ def inspection_list(request):
 # --- Appeals ----------------------------------------------------------------------------------
 
 
+def _file_appeal(request, *, target: dict, context: dict):
+    """The appeal form for one target (``{"inspection": …}``, ``{"visit": …}`` or
+    ``{"info_item": …}``), already scoped to the user; another manager's target is a 404."""
+    form = AppealForm(request.POST or None)
+    month = Appeal.target_fields(**target)["month"]
+    back = f"{reverse('assessment:my_score')}?month={month.isoformat()}"
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_file(user=request.user, reason=form.cleaned_data["reason"], **target)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your appeal was filed."))
+            return redirect(back)
+    return render(request, "assessment/appeal_form.html", {**context, "form": form, "back": back})
+
+
 @login_required
 def appeal_file(request, pk):
     inspection = get_object_or_404(
@@ -319,22 +392,31 @@ def appeal_file(request, pk):
     if inspection.manager_id != request.user.pk:
         raise Http404
     inspection.item_name = item_names().get(inspection.item_code, inspection.item_code)
-    form = AppealForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appeal_file(
-                inspection=inspection, user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Your appeal was filed."))
-            return redirect(
-                f"{reverse('assessment:my_score')}?month={inspection.month.isoformat()}"
-            )
-    return render(request, "assessment/appeal_form.html", {"inspection": inspection, "form": form})
+    return _file_appeal(
+        request, target={"inspection": inspection}, context={"inspection": inspection}
+    )
+
+
+@login_required
+def appeal_visit(request, pk):
+    """Appeal a visit marked invalid: only the manager who made it (others: 404)."""
+    visit = get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related("retailer", "reviewed_by"), pk=pk
+    )
+    if visit.manager_id != request.user.pk:
+        raise Http404
+    return _file_appeal(request, target={"visit": visit}, context={"visit": visit})
+
+
+@login_required
+def appeal_info_item(request, pk):
+    """Appeal an information item marked invalid: only the manager who reported it."""
+    item = get_object_or_404(
+        InformationItem.objects.visible_to(request.user).select_related("reviewed_by"), pk=pk
+    )
+    if item.reported_by_id != request.user.pk:
+        raise Http404
+    return _file_appeal(request, target={"info_item": item}, context={"info_item": item})
 
 
 @login_required
@@ -348,13 +430,21 @@ def appeal_list(request):
         queryset = decidable_appeals(user)
         deciding = True
     queryset = queryset.select_related(
-        "inspection", "inspection__manager", "inspection__inspector", "decided_by"
+        "manager",
+        "marked_by",
+        "decided_by",
+        "inspection",
+        "inspection__inspector",
+        "visit",
+        "visit__retailer",
+        "info_item",
     ).order_by("-filed_at", "-pk")
     page, query = _page(request, queryset)
     names = item_names() if page.object_list else {}
     for appeal in page.object_list:
-        code = appeal.inspection.item_code
-        appeal.inspection.item_name = names.get(code, code)
+        if appeal.inspection_id:
+            code = appeal.inspection.item_code
+            appeal.inspection.item_name = names.get(code, code)
     return render(
         request,
         "assessment/appeals.html",
@@ -362,10 +452,22 @@ def appeal_list(request):
     )
 
 
+ACCEPTED_MESSAGES = {
+    AppealTarget.INSPECTION: gettext_lazy("The appeal was accepted; the deduction is withdrawn."),
+    AppealTarget.VISIT: gettext_lazy("The appeal was accepted; the visit counts again."),
+    AppealTarget.INFO_ITEM: gettext_lazy(
+        "The appeal was accepted; the information item counts again."
+    ),
+}
+
+
 @login_required
 @require_POST
 def appeal_decide(request, pk):
-    appeal = get_object_or_404(decidable_appeals(request.user).select_related("inspection"), pk=pk)
+    appeal = get_object_or_404(
+        decidable_appeals(request.user).select_related("inspection", "visit", "info_item"),
+        pk=pk,
+    )
     form = DecideForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -385,7 +487,7 @@ def appeal_decide(request, pk):
         _report(request, exc)
     else:
         if appeal.status == AppealStatus.ACCEPTED:
-            messages.success(request, _("The appeal was accepted; the deduction is withdrawn."))
+            messages.success(request, ACCEPTED_MESSAGES[appeal.target_kind])
         else:
             messages.success(request, _("The appeal was rejected."))
     return redirect("assessment:appeals")

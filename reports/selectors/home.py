@@ -306,13 +306,13 @@ def _month_items(user, today: date, now: datetime) -> list[TodoItem]:
         .order_by("month", "company__code")
     )
     pending = {
-        (row["inspection__manager__org_unit__company"], row["inspection__month"]): row["n"]
+        (row["manager__org_unit__company"], row["month"]): row["n"]
         for row in Appeal.objects.filter(
             status=AppealStatus.PENDING,
-            inspection__manager__org_unit__company__in=companies,
-            inspection__month__lte=last_month,
+            manager__org_unit__company__in=companies,
+            month__lte=last_month,
         )
-        .values("inspection__manager__org_unit__company", "inspection__month")
+        .values("manager__org_unit__company", "month")
         .annotate(n=Count("pk"))
         .order_by()
     }

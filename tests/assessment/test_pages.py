@@ -306,7 +306,7 @@ def test_months_page_transitions(client, org):
         points=Decimal(1),
         reason="r",
     )
-    Appeal.objects.create(inspection=inspection, reason="不服")
+    Appeal.objects.create(**Appeal.target_fields(inspection=inspection), reason="不服")
     response = client.post(url, {"action": "publish", "month": month, "confirm": "1"}, follow=True)
     assessment.refresh_from_db()
     assert assessment.state == MonthState.REVIEW

@@ -68,6 +68,8 @@ OBJECTS = {
     "visits:work_plan_submit": ("work_plan", "a.cm", True),
     "assessment:score_detail": ("score", "a.dept_supervisor", True),
     "assessment:appeal_file": ("inspection", "a.cm", True),
+    "assessment:appeal_visit": ("visit", "a.cm", True),
+    "assessment:appeal_info_item": ("lead", "a.cm", True),
     "assessment:inspection_photo": ("inspection", None, True),
     "assessment:appeal_decide": ("appeal", "a.center_supervisor", True),
     "reports:tier_decide": ("proposal", "admin", True),

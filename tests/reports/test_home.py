@@ -174,10 +174,15 @@ def test_appeals_go_to_the_levels_above_the_inspector(org):
     a = org.a
     level3 = inspect(a.dept_supervisor, a.cm, 3, on=date(2026, 10, 20))
     level2 = inspect(a.center_supervisor, a.cm2, 2, on=date(2026, 10, 21))
-    Appeal.objects.create(inspection=level3, reason="当天在店")
-    Appeal.objects.create(inspection=level2, reason="有照片")
+    Appeal.objects.create(**Appeal.target_fields(inspection=level3), reason="当天在店")
+    Appeal.objects.create(**Appeal.target_fields(inspection=level2), reason="有照片")
     decided = inspect(a.dept_supervisor, a.cm2, 3, on=date(2026, 10, 22))
-    Appeal.objects.create(inspection=decided, reason="r", status="rejected", decision_reason="无据")
+    Appeal.objects.create(
+        **Appeal.target_fields(inspection=decided),
+        reason="r",
+        status="rejected",
+        decision_reason="无据",
+    )
 
     assert counts(a.dept_supervisor)["appeals"] == 0  # nobody below level 3
     assert counts(a.center_supervisor)["appeals"] == 1  # the level-3 deduction only
@@ -213,7 +218,9 @@ def test_a_leader_sees_the_same_counts_as_information(org):
     shop = RetailerFactory(territory=org.a.territory)
     visit(org.a.cm, org.a.territory, shop, date(2026, 11, 3), flag_far=True)
     complaint(org.a.territory, shop, org.a.dept_supervisor, at(date(2026, 11, 10)))
-    Appeal.objects.create(inspection=inspect(org.a.dept_supervisor, org.a.cm, 3), reason="r")
+    Appeal.objects.create(
+        **Appeal.target_fields(inspection=inspect(org.a.dept_supervisor, org.a.cm, 3)), reason="r"
+    )
 
     items = todo(leader)
     assert {key: item.count for key, item in items.items()} == {
@@ -330,7 +337,8 @@ def test_a_month_in_review_is_to_publish_once_its_window_ended_without_pending_a
     assert (items["months_to_publish"].count, items["months_to_publish"].level) == (1, "danger")
 
     Appeal.objects.create(
-        inspection=inspect(org.a.dept_supervisor, org.a.cm, 3, month=OCT), reason="r"
+        **Appeal.target_fields(inspection=inspect(org.a.dept_supervisor, org.a.cm, 3, month=OCT)),
+        reason="r",
     )
     assert month_counts(org.assessor, TODAY)["months_to_publish"] == 0
     assert counts(org.assessor)["appeals"] == 1
@@ -535,7 +543,9 @@ def test_home_page_of_hr_and_an_admin_link_their_pages(client, org):
 
 def test_the_todo_include_renders_any_list(org):
     """The dashboard includes reports/_todo.html with the same ``todo`` list."""
-    Appeal.objects.create(inspection=inspect(org.a.dept_supervisor, org.a.cm, 3), reason="r")
+    Appeal.objects.create(
+        **Appeal.target_fields(inspection=inspect(org.a.dept_supervisor, org.a.cm, 3)), reason="r"
+    )
     html = render_to_string(
         "reports/_todo.html", {"todo": todo_for(org.assessor, today=TODAY, now=NOW), "todo_at": NOW}
     )
@@ -563,7 +573,8 @@ def grow(org, n):
             visit(manager, territory, shop, date(2026, 11, 3), flag_far=True)
             complaint(territory, shop, center.dept_supervisor, at(date(2026, 11, 1)))
             Appeal.objects.create(
-                inspection=inspect(center.dept_supervisor, manager, 3), reason="r"
+                **Appeal.target_fields(inspection=inspect(center.dept_supervisor, manager, 3)),
+                reason="r",
             )
         shop = RetailerFactory(territory=org.a.territory)
         plan(org.a.cm, org.a.territory, shop, TODAY)

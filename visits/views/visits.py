@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from accounts.private_files import private_file_response
+from assessment.selectors import visit_appeal_state
 from retailers.models import Brand, KeyBrandMonth, OrderLine, Retailer, month_start
 
 from ..filters import VisitFilter
@@ -151,11 +152,14 @@ def visit_detail(request, pk):
             user=request.user, params=list_filter, after=visit, request=request
         )
     retailer = visit.retailer
+    appeal, can_appeal = visit_appeal_state(request.user, visit, timezone.now())
     return render(
         request,
         "visits/visit_detail.html",
         {
             "visit": visit,
+            "appeal": appeal,
+            "can_appeal": can_appeal,
             "place": check_in_place(
                 retailer.latitude, retailer.longitude, visit.latitude, visit.longitude
             ),
