@@ -4,14 +4,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0011_pay_line_org_codes'),
+        ("reports", "0011_pay_line_org_codes"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='retailerordermonth',
-            options={'verbose_name': 'retailer order month', 'verbose_name_plural': 'retailer order months'},
+            name="retailerordermonth",
+            options={
+                "verbose_name": "retailer order month",
+                "verbose_name_plural": "retailer order months",
+            },
         ),
     ]
