@@ -86,6 +86,14 @@ class VisitRules(models.Model):
             raise cls.DoesNotExist(f"no visit rules in force on {day}")
         return rules
 
+    @classmethod
+    def for_unit_day(cls, day: date, unit_id) -> "VisitRules":
+        """``for_day`` for the city company of an org unit, in one query."""
+        rules = cls.objects.in_force_for_unit(month_start(day), unit_id)
+        if rules is None:
+            raise cls.DoesNotExist(f"no visit rules in force on {day}")
+        return rules
+
 
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Holiday (休息日)")
