@@ -149,7 +149,11 @@ class Inspection(models.Model):
             models.CheckConstraint(condition=Q(points__gt=0), name="inspection_points_positive"),
             models.CheckConstraint(condition=Q(month__day=1), name="inspection_month_first_day"),
         ]
-        indexes = [models.Index(fields=["month", "manager"], name="inspection_month_manager")]
+        indexes = [
+            models.Index(fields=["month", "manager"], name="inspection_month_manager"),
+            # The inspection list's order (latest first), read backwards.
+            models.Index(fields=["inspected_on", "id"], name="inspection_date"),
+        ]
 
     def __str__(self):
         return f"{self.manager_id} {self.item_code} −{self.points}"
@@ -374,6 +378,7 @@ class Appeal(models.Model):
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
         ordering = ["-filed_at"]
+        indexes = [models.Index(fields=["filed_at"], name="appeal_filed")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status=AppealStatus.PENDING) | ~Q(decision_reason=""),
