@@ -9,7 +9,7 @@ all start from ``Model.objects.visible_to(user)``.
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -557,6 +557,21 @@ class CityRuleQuerySet(models.QuerySet):
             if own is not None:
                 return own
         return self._latest(candidates.filter(company__isnull=True))
+
+    def in_force_for_unit(self, month, unit_id):
+        """``in_force`` for the city company of the org unit ``unit_id`` in one query (the
+        unit's company is found inside it): the city's latest version, else the default's."""
+        city = (
+            OrgUnit.objects.filter(pk=unit_id)
+            .annotate(city=Case(When(kind=OrgKind.COMPANY, then=F("pk")), default=F("company")))
+            .values("city")
+        )
+        return (
+            self.filter(effective_from__lte=month)
+            .filter(Q(company__isnull=True) | Q(company=Subquery(city)))
+            .order_by(F("company").asc(nulls_last=True), *self.model._meta.ordering)
+            .first()
+        )
 
     def in_force_by_company(self, month, companies) -> dict:
         """{company id: version} for several cities, in two queries."""

@@ -151,7 +151,11 @@ class Inspection(models.Model):
             models.CheckConstraint(condition=Q(points__gt=0), name="inspection_points_positive"),
             models.CheckConstraint(condition=Q(month__day=1), name="inspection_month_first_day"),
         ]
-        indexes = [models.Index(fields=["month", "manager"], name="inspection_month_manager")]
+        indexes = [
+            models.Index(fields=["month", "manager"], name="inspection_month_manager"),
+            # The inspection list's order (latest first), read backwards.
+            models.Index(fields=["inspected_on", "id"], name="inspection_date"),
+        ]
 
     def __str__(self):
         return f"{self.manager_id} {self.item_code} −{self.points}"
@@ -482,7 +486,10 @@ class Appeal(models.Model):
                 name="appeal_one_open_per_info_item",
             ),
         ]
-        indexes = [models.Index(fields=["month", "status"], name="appeal_month_status")]
+        indexes = [
+            models.Index(fields=["filed_at"], name="appeal_filed"),
+            models.Index(fields=["month", "status"], name="appeal_month_status"),
+        ]
 
     def __str__(self):
         return f"{self.manager_id} {self.target_kind} {self.status}"

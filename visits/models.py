@@ -86,6 +86,14 @@ class VisitRules(models.Model):
             raise cls.DoesNotExist(f"no visit rules in force on {day}")
         return rules
 
+    @classmethod
+    def for_unit_day(cls, day: date, unit_id) -> "VisitRules":
+        """``for_day`` for the city company of an org unit, in one query."""
+        rules = cls.objects.in_force_for_unit(month_start(day), unit_id)
+        if rules is None:
+            raise cls.DoesNotExist(f"no visit rules in force on {day}")
+        return rules
+
 
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Holiday (休息日)")
@@ -328,6 +336,10 @@ class Visit(models.Model):
             models.Index(fields=["manager", "checked_in_at"], name="visit_manager_time"),
             models.Index(fields=["retailer", "check_in_date"], name="visit_retailer_date"),
             models.Index(fields=["check_in_date"], name="visit_date"),
+            # The lists' order (latest check-in first), read backwards: a page of a wide
+            # scope stops after its rows instead of sorting every visit of the window.
+            models.Index(fields=["checked_in_at", "id"], name="visit_checked_in"),
+            models.Index(fields=["territory", "checked_in_at"], name="visit_territory_time"),
         ]
 
     def __str__(self):

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -176,30 +177,27 @@ def visit_submit(*, user, data: VisitInput, now: datetime | None = None) -> tupl
 
     Idempotent on ``data.client_id``: a retry returns the visit already recorded (and
     ``False``); the same id with other content raises VisitConflict with the stored visit.
-    The number of queries does not depend on the number of shelf lines.
+
+    The number of queries does not depend on the number of shelf lines or information
+    items: the rules, the retailer (with its plan and any rapid neighbour), the brands,
+    then one INSERT each for the visit, its shelf lines and its information (a complaint
+    adds one; a rapid check-in one UPDATE of its neighbours). The client id is not looked
+    up first: the unique index finds a retry, and any refusal looks the id up before it
+    stands, so a known visit is answered as before whatever changed since.
+    The new visit comes back with its retailer and shelf lines (brands included) in memory,
+    so the caller can answer without reading it back.
     """
     now = now or timezone.now()
     content_hash = visit_content_hash(data)
-    existing = Visit.objects.filter(client_id=data.client_id).first()
-    if existing is not None:
-        return _replayed(existing, user=user, content_hash=content_hash), False
-    if user.role != Role.CUSTOMER_MANAGER:
-        raise PermissionDenied(_("Only customer managers log visits."))
-    _validate(data, now)
-    retailer = (
-        Retailer.objects.visible_to(user)
-        .select_related("territory")
-        .get(pk=data.retailer_id)  # DoesNotExist → 404 for a retailer outside the territory
-    )
     try:
         with transaction.atomic():
-            visit = _create(user=user, data=data, retailer=retailer, content_hash=content_hash)
-    except IntegrityError:
-        # The same visit arrived twice at once: the other request recorded it.
-        visit = Visit.objects.filter(client_id=data.client_id).first()
-        if visit is None:
+            visit = _create(user=user, data=data, now=now, content_hash=content_hash)
+    except (IntegrityError, PermissionDenied, ValidationError, Retailer.DoesNotExist):
+        # A retry (or the same visit arriving twice at once): the stored visit answers.
+        existing = Visit.objects.filter(client_id=data.client_id).first()
+        if existing is None:
             raise
-        return _replayed(visit, user=user, content_hash=content_hash), False
+        return _replayed(existing, user=user, content_hash=content_hash), False
     return visit, True
 
 
@@ -211,31 +209,34 @@ def _replayed(existing: Visit, *, user, content_hash: str) -> Visit:
     return existing
 
 
-def _create(*, user, data: VisitInput, retailer: Retailer, content_hash: str = "") -> Visit:
+def _create(*, user, data: VisitInput, now: datetime, content_hash: str = "") -> Visit:
+    if user.role != Role.CUSTOMER_MANAGER:
+        raise PermissionDenied(_("Only customer managers log visits."))
+    _validate(data, now)
     day = timezone.localtime(data.checked_in_at).date()
-    rules = VisitRules.for_day(day, user.company)
-    plans = VisitPlan.objects.filter(manager=user, retailer=retailer)
+    rules = VisitRules.for_unit_day(day, user.org_unit_id)
+
+    plans = VisitPlan.objects.filter(
+        manager=user, retailer=OuterRef("pk"), window_start__lte=day, window_end__gte=day
+    )
     if data.plan_id:
         plans = plans.filter(pk=data.plan_id)
-    plan = plans.filter(window_start__lte=day, window_end__gte=day).first()
-
     window = timedelta(minutes=rules.rapid_checkin_minutes)
-    neighbours = list(
-        Visit.objects.filter(
-            manager=user,
-            checked_in_at__gt=data.checked_in_at - window,
-            checked_in_at__lt=data.checked_in_at + window,
-        )
-        .exclude(retailer=retailer)
-        .values_list("pk", flat=True)
+    around = Visit.objects.filter(
+        manager=user,
+        checked_in_at__gt=data.checked_in_at - window,
+        checked_in_at__lt=data.checked_in_at + window,
     )
-    brand_ids = [line.brand_id for line in data.shelf]
-    if brand_ids:
-        known = set(Brand.objects.filter(pk__in=brand_ids).values_list("pk", flat=True))
-        if unknown := set(brand_ids) - known:
-            raise ValidationError(
-                {"shelf": _("Unknown brand ids: %(ids)s") % {"ids": sorted(unknown)}}
-            )
+    retailer = (
+        Retailer.objects.visible_to(user)
+        .select_related("territory")
+        .annotate(
+            planned_id=Subquery(plans.order_by(*VisitPlan._meta.ordering).values("pk")[:1]),
+            rapid=Exists(around.exclude(retailer=OuterRef("pk"))),
+        )
+        .get(pk=data.retailer_id)  # DoesNotExist → 404 for a retailer outside the territory
+    )
+    brands = _shelf_brands(data.shelf)
 
     visit = Visit(
         client_id=data.client_id,
@@ -243,7 +244,7 @@ def _create(*, user, data: VisitInput, retailer: Retailer, content_hash: str = "
         manager=user,
         retailer=retailer,
         territory=retailer.territory,
-        plan=plan,
+        plan_id=retailer.planned_id,
         checked_in_at=data.checked_in_at,
         check_in_date=day,
         checked_out_at=data.checked_out_at,
@@ -252,19 +253,20 @@ def _create(*, user, data: VisitInput, retailer: Retailer, content_hash: str = "
         accuracy_m=data.accuracy_m,
         location_status=data.location_status,
         notes=data.notes,
-        **visit_flags(data=data, retailer=retailer, rules=rules, rapid=bool(neighbours)),
+        **visit_flags(data=data, retailer=retailer, rules=rules, rapid=retailer.rapid),
     )
-    visit.clean_fields()
+    # The related rows were just read (or are checked by their foreign keys): no lookups.
+    visit.clean_fields(exclude=["manager", "retailer", "territory", "plan"])
     visit.save()
-    if neighbours:
+    if retailer.rapid:
         # Imported visits were reviewed in the previous system and stay unflagged.
-        Visit.objects.filter(pk__in=neighbours, source=VisitSource.PHONE).update(flag_rapid=True)
-    ShelfObservation.objects.bulk_create(
+        around.filter(source=VisitSource.PHONE).exclude(retailer=retailer).update(flag_rapid=True)
+    shelf = ShelfObservation.objects.bulk_create(
         ShelfObservation(
             visit=visit,
             retailer=retailer,
             observed_at=data.checked_in_at,
-            brand_id=line.brand_id,
+            brand=brands[line.brand_id],
             on_shelf=line.on_shelf,
             retail_price=line.retail_price,
             stock_level=line.stock_level,
@@ -295,7 +297,20 @@ def _create(*, user, data: VisitInput, retailer: Retailer, content_hash: str = "
             respond_by=respond_by,
             resolve_by=resolve_by,
         )
+    # As prefetch_related("shelf") would leave it: visit.shelf.all() reads no rows.
+    visit._prefetched_objects_cache = {"shelf": shelf}
     return visit
+
+
+def _shelf_brands(lines: list[ShelfLine]) -> dict[int, Brand]:
+    """{brand id: brand} of the shelf lines, in one query; an unknown id is refused."""
+    ids = {line.brand_id for line in lines}
+    if not ids:
+        return {}
+    brands = Brand.objects.in_bulk(ids)
+    if unknown := ids - brands.keys():
+        raise ValidationError({"shelf": _("Unknown brand ids: %(ids)s") % {"ids": sorted(unknown)}})
+    return brands
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,9 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from accounts.private_files import private_file_response
 from assessment.selectors import visit_appeal_state
+from config.pagination import CappedPaginator
 from retailers.models import Brand, KeyBrandMonth, OrderLine, Retailer, month_start
 
-from ..filters import VisitFilter
+from ..filters import DEFAULT_WINDOW_DAYS, VisitFilter
 from ..geo import check_in_place
 from ..models import InfoType, StockLevel, Visit, VisitPhoto, VisitPlan, VisitRules
 from ..selectors.nearby import NEARBY_RADIUS_M
@@ -119,7 +119,7 @@ def visit_list(request):
     # The flagged-visit queue opens on the visits not yet reviewed (the filter can change it).
     params = review_queue_filter(request.GET)
     filterset = VisitFilter(params, queryset=queryset, request=request)
-    page = Paginator(filterset.qs, 30).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, 30).get_page(request.GET.get("page"))
     query = params.urlencode()
     return render(
         request,
@@ -131,6 +131,7 @@ def visit_list(request):
             "flagged_view": request.GET.get("flagged") == "true",
             "reviewed": params.get("reviewed", ""),
             "is_manager": request.user.role == Role.CUSTOMER_MANAGER,
+            "default_window_days": DEFAULT_WINDOW_DAYS,
         },
     )
 
