@@ -166,7 +166,7 @@
 
   window.Outbox = {
     add: add, flush: flush, entries: entries, discard: discard, uuid4: uuid4,
-    describe: describe, fixUrl: fixUrl,
+    describe: describe, fixUrl: fixUrl, refresh: notify,
     onChange: function (fn) { listeners.push(fn); notify(); },
   };
 
@@ -220,12 +220,13 @@
       items.forEach(function (item) {
         var li = document.createElement("li");
         li.textContent = item.shop + " · " + new Date(item.payload.checked_in_at).toLocaleString();
-        if (item.error) {
+        // The visit being corrected on this page shows its reasons at its fields instead.
+        if (item.error && box.dataset.fixing !== item.client_id) {
           describe(item.error, item).forEach(function (reason) {
             var line = document.createElement("div");
             line.className = "text-danger small";
             line.dataset.outboxReason = "1";
-            line.textContent = box.dataset.refused + " " + reason.text;
+            line.textContent = box.dataset.refused.replace("{reason}", reason.text);
             li.appendChild(line);
           });
           var actions = document.createElement("div");

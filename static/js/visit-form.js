@@ -112,8 +112,8 @@
     var more = $all("[data-brand]", moreList);
     var answered = more.filter(function (row) { return answer(row) !== null; });
     var on = answered.filter(function (row) { return answer(row); });
-    $("[data-more-total]").textContent = String(more.length);
-    $("[data-more-answered]").textContent = answered.length
+    $("#shelf-more .more-total").textContent = String(more.length);
+    $("#shelf-more .more-answered").textContent = answered.length
       ? fill(text.moreAnswered, { answered: answered.length, total: more.length, on: on.length })
       : "";
     $("#shelf-more").hidden = more.length === 0;
@@ -135,7 +135,8 @@
       input.addEventListener("change", function () { checkRow(row); });
     });
     $(".stock", row).addEventListener("change", function () { checkRow(row); });
-    $(".price", row).addEventListener("change", function () { checkRow(row); });
+    // While typing, not on blur: a question appearing on blur would move the button tapped next.
+    $(".price", row).addEventListener("input", function () { checkRow(row); });
     $(".show-price", row).addEventListener("click", function () {
       showPrice(row);
       $(".price", row).focus();
@@ -350,6 +351,8 @@
 
   function startFix(entry, refill) {
     fixing = entry;
+    var box = document.getElementById("outbox-status");
+    if (box) { box.dataset.fixing = entry.client_id; Outbox.refresh(); }
     var p = entry.payload;
     draft = {
       client_id: entry.client_id,
