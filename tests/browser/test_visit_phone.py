@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from retailers.models import KeyBrandMonth, month_start
@@ -172,6 +173,28 @@ def fifteen_brands(planned):
     others.append(BrandFactory._meta.model.objects.get(name="红塔山（硬经典）"))
     for brand in others:
         OrderLineFactory(retailer=shop, brand=brand, order_date=date.today(), quantity=5)
+    # Last time: the key brand on shelf (low stock, ¥12.50), the first other brand not.
+    at = timezone.now() - timedelta(days=7)
+    last = Visit.objects.create(
+        manager=plan.manager,
+        retailer=shop,
+        territory=shop.territory,
+        checked_in_at=at,
+        check_in_date=timezone.localdate(at),
+    )
+    for brand, on_shelf, price, stock in (
+        (key_brand, True, "12.50", "low"),
+        (others[0], False, None, ""),
+    ):
+        ShelfObservation.objects.create(
+            visit=last,
+            retailer=shop,
+            observed_at=at,
+            brand=brand,
+            on_shelf=on_shelf,
+            retail_price=price,
+            stock_level=stock,
+        )
     return others
 
 
@@ -195,6 +218,16 @@ def test_short_shelf_check_with_a_shortcut_at_390(
     assert page.locator("#shelf-more-list .shelf-row").count() == 13  # the rest: folded
     assert not page.locator("#shelf-more-list").is_visible()
 
+    # "As last time" answers the brands of the last visit; each stays open to change.
+    page.get_by_role("button", name="按上次").click()
+    page.get_by_text("已按上次填好").wait_for()
+    key_row = page.locator(f".shelf-row[data-brand='{key_brand.pk}']")
+    assert page.locator(f"#on-{key_brand.pk}").is_checked()
+    assert key_row.locator(".stock").input_value() == "low"
+    assert key_row.locator(".price").get_attribute("placeholder") == "上次 ¥12.50"
+    assert page.locator(f"#off-{fifteen_brands[0].pk}").is_checked()
+    assert not page.locator(f"#on-{new_brand.pk}").is_checked()
+
     page.get_by_role("button", name="全部上柜").click()
     page.get_by_text("已全部标为上柜").wait_for()
     assert page.locator("#shelf-more summary").inner_text().endswith("已填 13/13 · 上柜 13")
@@ -216,7 +249,6 @@ def test_short_shelf_check_with_a_shortcut_at_390(
     new_row.get_by_text("已上柜却断货？").wait_for()
     new_row.get_by_role("button", name="是的，没错").click()
     assert not new_row.locator(".shelf-question").is_visible()
-    key_row = page.locator(f".shelf-row[data-brand='{key_brand.pk}']")
     key_row.locator(".price").fill("99")  # the usual price is 12.00 (wholesale ÷ 10)
     key_row.get_by_text("相差较大").wait_for()
 
@@ -234,13 +266,13 @@ def test_short_shelf_check_with_a_shortcut_at_390(
     page.wait_for_url("**/visits/?submitted=1", timeout=20000)
     context.close()
 
-    visit = Visit.objects.get()
+    visit = Visit.objects.latest("checked_in_at")
     assert visit.shelf_shortcut == "all_on_shelf"
     shelf = {o.brand_id: (o.on_shelf, o.retail_price, o.stock_level) for o in visit.shelf.all()}
     assert len(shelf) == 15
     assert shelf[changed.pk] == (False, None, "")
     assert shelf[new_brand.pk] == (True, Decimal("26.50"), "none")
-    assert shelf[key_brand.pk] == (True, Decimal("99.00"), "")
+    assert shelf[key_brand.pk] == (True, Decimal("99.00"), "low")
     assert sum(on for on, _, _ in shelf.values()) == 14
     stored = VisitPhoto.objects.get(visit=visit)
     assert stored.size_bytes < 3 * 1024 * 1024
