@@ -294,7 +294,7 @@ def inspection_list(request):
     _allow(request.user, SCORE_VIEWER_ROLES)
     queryset = (
         Inspection.objects.visible_to(request.user)
-        .select_related("manager", "manager__org_unit", "inspector", "appeal")
+        .select_related("manager", "manager__org_unit", "inspector", "appeal", "visit")
         .order_by("-inspected_on", "-pk")
     )
     filterset = InspectionFilter(request.GET, queryset=queryset, request=request)

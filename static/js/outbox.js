@@ -180,7 +180,13 @@
         var p = e.payload || {};
         return (p.plan && String(p.plan) === row.dataset.plan) || String(p.retailer) === row.dataset.retailer;
       })[0];
-      var state = item ? (item.error && !item.visit_stored ? "to-fix" : "pending") : (row.dataset.outbox ? "sent" : "");
+      var state = "";
+      if (item) {
+        // A stored visit whose photo was refused is sent; only the photo is missing.
+        state = item.visit_stored ? "sent" : item.error ? "to-fix" : "pending";
+      } else if (row.dataset.outbox) {
+        state = "sent";
+      }
       if (!state || row.dataset.outbox === state) { return; }
       row.dataset.outbox = state;
       var start = row.querySelector("a[href*='/visits/new/']:not([data-outbox-fix])");

@@ -390,3 +390,6 @@ def test_the_shortcut_reads_in_words_on_the_review_pages(client, org, shop, api,
     client.force_login(org.a.cm)
     score = client.get(reverse("assessment:my_score"), **en).content.decode()
     assert score.count("(shelf: as last time)") == 1
+    client.force_login(org.a.dept_supervisor)
+    listed = client.get(reverse("assessment:inspections"), **en).content.decode()
+    assert listed.count("shelf: as last time") == 1

@@ -1,11 +1,12 @@
 """Reads of visits: the supervisor's review queue, and what the phone form shows."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from statistics import median
 
 from django.db.models import Q
 from django.http import QueryDict
+from django.utils import timezone
 
 from ..filters import VisitFilter
 from ..models import ShelfObservation, Visit, VisitStatus
@@ -83,7 +84,9 @@ def usual_prices(*, wholesale: dict[int, Decimal], territory, today: date) -> di
         brand__in=list(wholesale),
         visit__territory=territory,
         visit__status=VisitStatus.VALID,
-        observed_at__date__gte=today - timedelta(days=USUAL_PRICE_DAYS),
+        observed_at__gte=datetime.combine(
+            today - timedelta(days=USUAL_PRICE_DAYS), time.min, timezone.get_current_timezone()
+        ),
         retail_price__isnull=False,
     ).values_list("brand_id", "retail_price")
     for brand_id, price in rows:
