@@ -347,7 +347,7 @@ def inspection_list(request):
     _allow(request.user, SCORE_VIEWER_ROLES)
     queryset = (
         Inspection.objects.visible_to(request.user)
-        .select_related("manager", "manager__org_unit", "inspector")
+        .select_related("manager", "manager__org_unit", "inspector", "visit")
         .prefetch_related(_latest_appeals())
         .order_by("-inspected_on", "-pk")
     )

@@ -52,6 +52,11 @@ class VisitRules(models.Model):
         _("monthly plan due hour"), default=17, validators=[MaxValueValidator(23)]
     )
     photo_max_kb = models.PositiveIntegerField(_("largest photo (KB)"), default=5120)
+    price_tolerance_pct = models.PositiveSmallIntegerField(
+        _("ask about a shelf price farther from the usual price than (%)"),
+        default=30,
+        validators=[MaxValueValidator(100)],
+    )
 
     objects = CityRuleQuerySet.as_manager()
 
@@ -212,6 +217,14 @@ class VisitSource(models.TextChoices):
     IMPORTED = "imported", _("Imported from the previous system")
 
 
+class ShelfShortcut(models.TextChoices):
+    """How the shelf check was filled in on the phone (each row could still be changed)."""
+
+    NONE = "none", _("row by row")
+    LAST_TIME = "last_time", _("as last time")
+    ALL_ON_SHELF = "all_on_shelf", _("all on shelf")
+
+
 class VisitQuerySet(ScopedQuerySet):
     org_path_lookup = "territory__department__path"
     manager_lookup = "manager"
@@ -298,6 +311,14 @@ class Visit(models.Model):
         db_default="",
         help_text=_("The visit's id in the previous system (imported visits only)."),
     )
+    shelf_shortcut = models.CharField(
+        _("shelf check shortcut"),
+        max_length=12,
+        choices=ShelfShortcut.choices,
+        default=ShelfShortcut.NONE,
+        db_default=ShelfShortcut.NONE,
+        help_text=_("A shortcut the manager used to fill in the shelf check on the phone."),
+    )
 
     objects = VisitQuerySet.as_manager()
 
@@ -313,6 +334,10 @@ class Visit(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=VisitStatus.values), name="visit_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(shelf_shortcut__in=ShelfShortcut.values),
+                name="visit_shelf_shortcut_valid",
             ),
             models.UniqueConstraint(
                 fields=["external_id"],

@@ -169,7 +169,7 @@ def stop_counts(user, day: date) -> StopCounts:
     return StopCounts(
         planned_today=len(today),
         done_today=sum(1 for stop in today if stop.done),
-        carried_over=sum(1 for stop in stops if stop.scheduled_for < day),
+        carried_over=sum(1 for stop in stops if stop.scheduled_for < day and not stop.done),
         to_do=sum(1 for stop in stops if not stop.done),
     )
 

@@ -114,12 +114,103 @@
   });
   setInterval(function () { if (navigator.onLine) { flush(); } }, 30000);
 
+  // Why the server refused a visit, in words: [{path, message, text}], e.g.
+  // {"checked_in_at": ["…"]} → "签到时间：…"; shelf lines are named by their brand.
+  function describe(error, entry) {
+    var labels = document.getElementById("outbox-labels");
+    var format = labels ? labels.dataset.format : "{field}: {message}";
+    var payload = (entry && entry.payload) || {};
+    var names = (entry && entry.brand_names) || {};
+    function label(path) {
+      return path.map(function (part, i) {
+        if (typeof part === "number") {
+          var list = payload[path[i - 1]] || [];
+          var line = list[part] || {};
+          return names[line.brand] || "#" + (part + 1);
+        }
+        if (part === "detail" || part === "non_field_errors") { return ""; }
+        var el = labels && labels.querySelector("[data-field='" + part + "']");
+        return el ? el.textContent.trim() : part;
+      }).filter(Boolean).join(" · ");
+    }
+    var out = [];
+    function walk(value, path) {
+      if (value === null || value === undefined) { return; }
+      if (typeof value !== "object") {
+        var field = label(path);
+        var message = String(value);
+        out.push({
+          path: path,
+          message: message,
+          text: field ? format.replace("{field}", field).replace("{message}", message) : message,
+        });
+        return;
+      }
+      if (Array.isArray(value)) {
+        value.forEach(function (item, i) {
+          walk(item, item !== null && typeof item === "object" ? path.concat([i]) : path);
+        });
+        return;
+      }
+      Object.keys(value).forEach(function (key) { walk(value[key], path.concat([key])); });
+    }
+    walk(error, []);
+    return out;
+  }
+
+  function fixUrl(entry, base) {
+    var p = entry.payload || {};
+    var query = p.plan ? "plan=" + encodeURIComponent(p.plan) : "retailer=" + encodeURIComponent(p.retailer);
+    return base + "?" + query + "&fix=" + encodeURIComponent(entry.client_id);
+  }
+
   window.Outbox = {
     add: add, flush: flush, entries: entries, discard: discard, uuid4: uuid4,
+    describe: describe, fixUrl: fixUrl, refresh: notify,
     onChange: function (fn) { listeners.push(fn); notify(); },
   };
 
-  // A small status box on pages that have one: how many visits are waiting.
+  // On today's route, a stop whose visit waits in the Outbox reads "待发送" (or "to correct"
+  // when refused), not "开始走访"; once sent it reads "sent".
+  function markRoute(box, items) {
+    var route = document.getElementById("route");
+    if (!route) { return; }
+    Array.prototype.forEach.call(route.querySelectorAll(".route-stop"), function (row) {
+      var item = items.filter(function (e) {
+        var p = e.payload || {};
+        return (p.plan && String(p.plan) === row.dataset.plan) || String(p.retailer) === row.dataset.retailer;
+      })[0];
+      var state = "";
+      if (item) {
+        // A stored visit whose photo was refused is sent; only the photo is missing.
+        state = item.visit_stored ? "sent" : item.error ? "to-fix" : "pending";
+      } else if (row.dataset.outbox) {
+        state = "sent";
+      }
+      if (!state || row.dataset.outbox === state) { return; }
+      row.dataset.outbox = state;
+      var start = row.querySelector("a[href*='/visits/new/']:not([data-outbox-fix])");
+      if (start) { start.hidden = true; }
+      var old = row.querySelectorAll("[data-outbox-badge], [data-outbox-fix]");
+      Array.prototype.forEach.call(old, function (el) { el.remove(); });
+      var badge = document.createElement("span");
+      badge.dataset.outboxBadge = state;
+      badge.className = "badge ms-1 " + (state === "to-fix" ? "text-bg-danger" : state === "sent" ? "text-bg-success" : "text-bg-info");
+      badge.textContent = state === "to-fix" ? box.dataset.toFix : state === "sent" ? box.dataset.sent : box.dataset.pending;
+      (row.querySelector(".fw-semibold") || row.querySelector(".card-body") || row).appendChild(badge);
+      if (state === "to-fix") {
+        var fix = document.createElement("a");
+        fix.dataset.outboxFix = "1";
+        fix.className = "btn btn-danger w-100 mt-2";
+        fix.href = fixUrl(item, box.dataset.formUrl);
+        fix.textContent = box.dataset.fix;
+        (row.querySelector(".card-body") || row).appendChild(fix);
+      }
+    });
+  }
+
+  // A small status box on pages that have one: how many visits are waiting, why one was
+  // not accepted, and a way to correct and resend it (a refused visit is never lost).
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("outbox-status");
     if (!box) { return; }
@@ -135,21 +226,38 @@
       items.forEach(function (item) {
         var li = document.createElement("li");
         li.textContent = item.shop + " · " + new Date(item.payload.checked_in_at).toLocaleString();
-        if (item.error) {
-          var reason = document.createElement("div");
-          reason.className = "text-danger small";
-          var detail = item.error && item.error.detail ? item.error.detail : JSON.stringify(item.error);
-          reason.textContent = box.dataset.refused + " " + detail;
-          li.appendChild(reason);
+        // The visit being corrected on this page shows its reasons at its fields instead.
+        if (item.error && box.dataset.fixing !== item.client_id) {
+          describe(item.error, item).forEach(function (reason) {
+            var line = document.createElement("div");
+            line.className = "text-danger small";
+            line.dataset.outboxReason = "1";
+            line.textContent = box.dataset.refused.replace("{reason}", reason.text);
+            li.appendChild(line);
+          });
+          var actions = document.createElement("div");
+          actions.className = "d-flex flex-wrap gap-2 mt-1";
+          if (!item.visit_stored) {
+            var fix = document.createElement("a");
+            fix.className = "btn btn-sm btn-danger";
+            fix.href = fixUrl(item, box.dataset.formUrl);
+            fix.textContent = box.dataset.fix;
+            actions.appendChild(fix);
+          }
           var drop = document.createElement("button");
           drop.type = "button";
-          drop.className = "btn btn-sm btn-outline-danger ms-2";
-          drop.textContent = box.dataset.discard;
-          drop.addEventListener("click", function () { discard(item.client_id); });
-          li.appendChild(drop);
+          drop.className = "btn btn-sm btn-outline-secondary";
+          // A stored visit whose photo was refused: only the photo is gone, nothing to resend.
+          drop.textContent = item.visit_stored ? box.dataset.dismiss : box.dataset.discard;
+          drop.addEventListener("click", function () {
+            if (item.visit_stored || window.confirm(box.dataset.discardConfirm)) { discard(item.client_id); }
+          });
+          actions.appendChild(drop);
+          li.appendChild(actions);
         }
         list.appendChild(li);
       });
+      markRoute(box, items);
     });
     flush();
   });

@@ -191,3 +191,28 @@ def test_reschedule_a_stop_inside_its_window(client, org, shops):
     assert plan.scheduled_for == date(2026, 11, 27)
     client.force_login(org.a.cm2)
     assert client.post(url, {"day": "2026-11-20"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_carried_over_stop_visited_today_counts_as_done_today(client, org, shops, monkeypatch):
+    from reports.selectors.home import stop_counts
+
+    plans_generate(month=NOV, today=date(2026, 10, 31))
+    day = date(2026, 11, 12)
+    carried = VisitPlan.objects.get(retailer=shops["c"])  # window: the whole month
+    done_before = VisitPlan.objects.get(retailer=shops["b"], window_start__day=1)
+    VisitPlan.objects.filter(pk=carried.pk).update(scheduled_for=date(2026, 11, 10))
+    VisitPlan.objects.filter(pk=done_before.pk).update(scheduled_for=date(2026, 11, 10))
+    todays = VisitPlan.objects.get(retailer=shops["a"], window_start__day=8)
+    VisitPlan.objects.filter(pk=todays.pk).update(scheduled_for=day)
+    visit(org.a.cm, shops["c"], day)  # the carried-over stop, done today
+    visit(org.a.cm, shops["b"], date(2026, 11, 11))  # done yesterday: not on today's route
+
+    stops = {stop.pk: stop.done for stop in route_for(org.a.cm, day)}
+    assert stops == {carried.pk: True, todays.pk: False}
+    counts = stop_counts(org.a.cm, day)
+    assert (counts.to_do, counts.carried_over) == (1, 0)
+    monkeypatch.setattr("visits.views.plans.timezone.localdate", lambda: day)
+    client.force_login(org.a.cm)
+    page = client.get(reverse("visits:today"))
+    assert (page.context["open_count"], page.context["done_count"]) == (1, 1)

@@ -1,14 +1,16 @@
 """Visit form pages, the unplanned-visit search, and the installable-app files."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from retailers.models import KeyBrandMonth, month_start
 from tests.factories import BrandFactory, OrderLineFactory, RetailerFactory
-from visits.models import VisitPlan
+from visits.models import ShelfObservation, Visit, VisitPlan, VisitStatus
 from visits.services.plans import plans_generate
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +88,53 @@ def test_nightly_rates_refresh_covers_last_month_early_in_a_month(monkeypatch, c
     ]
     monkeypatch.setattr(tasks.timezone, "localdate", lambda: date(2026, 12, 6))
     assert [r["month"] for r in tasks.refresh_shelf_rates.delay().get()] == ["2026-12-01"]
+
+
+def test_form_data_has_last_time_and_usual_prices(client, org, shop):
+    """ "As last time" is the latest valid visit's shelf check; its brands are listed; the usual
+    price is the median of the territory's recent prices, or wholesale ÷ 10 without them."""
+    seen, rare, other = BrandFactory(name="上次见过"), BrandFactory(), BrandFactory()
+    neighbour = RetailerFactory(territory=org.a.territory)
+
+    def visit(retailer, days_ago, lines, status=VisitStatus.VALID):
+        at = timezone.now() - timedelta(days=days_ago)
+        v = Visit.objects.create(
+            manager=org.a.cm,
+            retailer=retailer,
+            territory=retailer.territory,
+            checked_in_at=at,
+            check_in_date=timezone.localdate(at),
+            status=status,
+        )
+        for brand, on_shelf, price, stock in lines:
+            ShelfObservation.objects.create(
+                visit=v,
+                retailer=retailer,
+                observed_at=at,
+                brand=brand,
+                on_shelf=on_shelf,
+                retail_price=price,
+                stock_level=stock,
+            )
+
+    visit(shop, 9, [(other, True, Decimal("30"), "low")])  # older
+    visit(shop, 5, [(seen, True, Decimal("20"), "normal"), (rare, False, None, "")])
+    visit(shop, 1, [(seen, False, None, "")], status=VisitStatus.INVALID)  # does not count
+    visit(neighbour, 2, [(seen, True, Decimal("22"), "")])
+    visit(neighbour, 3, [(seen, True, Decimal("40"), "")])
+    client.force_login(org.a.cm)
+    data = client.get(reverse("visits:new"), {"retailer": shop.pk}).context["form_data"]
+    assert data["last_time"] == {
+        "date": (timezone.localdate() - timedelta(days=5)).isoformat(),
+        "lines": {
+            seen.pk: {"on_shelf": True, "retail_price": "20.00", "stock_level": "normal"},
+            rare.pk: {"on_shelf": False, "retail_price": None, "stock_level": ""},
+        },
+    }
+    brands = {b["id"]: b for b in data["brands"]}
+    assert brands[seen.pk]["listed"] and brands[rare.pk]["listed"]
+    assert not brands[other.pk]["listed"]  # only in an older visit
+    assert brands[seen.pk]["usual_price"] == "22.00"  # median of 20, 22, 40
+    assert brands[rare.pk]["usual_price"] == "12.00"  # wholesale 120.00 per carton ÷ 10
+    assert data["price_tolerance_pct"] == 30
+    assert not brands[seen.pk]["primary"]

@@ -11,9 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
+from assessment.services import inspection_record, month_close
 from tests.factories import BrandFactory, RetailerFactory
 from visits.models import Complaint, InformationItem, ShelfObservation, Visit, VisitPhoto
 from visits.services.plans import plans_generate
@@ -377,3 +379,68 @@ def test_flagged_list_for_supervisors(client, org, shop, api):
     assert response.context["page"].paginator.count == 1
     client.force_login(org.b.center_supervisor)
     assert client.get(reverse("visits:list")).context["page"].paginator.count == 0
+
+
+def test_shelf_shortcut_is_stored_and_defaults_to_none(api, shop, english):
+    brand = BrandFactory()
+    plain = api.post(reverse("visit-list"), payload(shop), format="json")
+    assert (plain.status_code, plain.json()["shelf_shortcut"]) == (201, "none")
+    body = payload(
+        shop,
+        at=datetime.now(TZ) - timedelta(hours=3),
+        shelf=[{"brand": brand.pk, "on_shelf": True}],
+        shelf_shortcut="all_on_shelf",
+    )
+    used = api.post(reverse("visit-list"), body, format="json")
+    assert (used.status_code, used.json()["shelf_shortcut"]) == (201, "all_on_shelf")
+    stored = dict(Visit.objects.values_list("client_id", "shelf_shortcut"))
+    assert stored == {
+        uuid.UUID(plain.json()["client_id"]): "none",
+        uuid.UUID(body["client_id"]): "all_on_shelf",
+    }
+    # The same visit sent again with another shortcut is other content: the first stands.
+    again = api.post(reverse("visit-list"), {**body, "shelf_shortcut": "last_time"}, format="json")
+    assert again.status_code == 409 and again.json()["shelf_shortcut"] == "all_on_shelf"
+
+
+def test_an_unknown_shelf_shortcut_is_refused_with_its_field(api, shop, english):
+    body = payload(shop, shelf_shortcut="guessed")
+    response = api.post(reverse("visit-list"), body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["shelf_shortcut"]
+    assert Visit.objects.count() == 0
+
+
+def test_the_shortcut_reads_in_words_on_the_review_pages(client, org, shop, api, english):
+    body = payload(shop, minutes=1, shelf_shortcut="last_time")  # short: flagged
+    visit_id = api.post(reverse("visit-list"), body, format="json").json()["id"]
+    api.post(reverse("visit-list"), payload(shop, at=datetime.now(TZ) - timedelta(hours=4)))
+    client.force_login(org.a.dept_supervisor)
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    detail = client.get(reverse("visits:detail", args=[visit_id]), **en).content.decode()
+    assert "Filled in with the shortcut “as last time”" in detail
+    queue = client.get(reverse("visits:list"), {"reviewed": ""}, **en).content.decode()
+    assert queue.count("shelf: as last time") == 1
+    other = Visit.objects.exclude(pk=visit_id).get()
+    assert (
+        "Filled in with the shortcut"
+        not in client.get(reverse("visits:detail", args=[other.pk]), **en).content.decode()
+    )
+    # An inspection citing the visit says so on the manager's score page.
+    for visit in (Visit.objects.get(pk=visit_id), other):
+        inspection_record(
+            inspector=org.a.dept_supervisor,
+            manager_id=org.a.cm.pk,
+            inspected_on=timezone.localdate(),
+            item_code="new_shelf",
+            points=Decimal("1"),
+            reason="上柜检查不实",
+            visit=visit,
+        )
+    month_close(month=timezone.localdate())
+    client.force_login(org.a.cm)
+    score = client.get(reverse("assessment:my_score"), **en).content.decode()
+    assert score.count("(shelf: as last time)") == 1
+    client.force_login(org.a.dept_supervisor)
+    listed = client.get(reverse("assessment:inspections"), **en).content.decode()
+    assert listed.count("shelf: as last time") == 1

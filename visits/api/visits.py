@@ -18,7 +18,14 @@ from accounts.validators import check_day
 from retailers.models import Retailer
 
 from ..filters import VisitFilter
-from ..models import InfoType, LocationStatus, ShelfObservation, StockLevel, Visit
+from ..models import (
+    InfoType,
+    LocationStatus,
+    ShelfObservation,
+    ShelfShortcut,
+    StockLevel,
+    Visit,
+)
 from ..services.visits import (
     InfoLine,
     ShelfLine,
@@ -76,6 +83,11 @@ class VisitSubmitSerializer(serializers.Serializer):
     shelf = ShelfLineSerializer(many=True, required=False, default=list)
     information = InfoLineSerializer(many=True, required=False, default=list)
     complaint = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    shelf_shortcut = serializers.ChoiceField(
+        choices=ShelfShortcut.choices,
+        default=ShelfShortcut.NONE,
+        help_text="A shortcut used to fill in the shelf check (each row could still be changed).",
+    )
 
     def to_input(self) -> VisitInput:
         d = self.validated_data
@@ -101,6 +113,7 @@ class VisitSubmitSerializer(serializers.Serializer):
             ],
             information=[InfoLine(kind=i["kind"], content=i["content"]) for i in d["information"]],
             complaint=d["complaint"],
+            shelf_shortcut=d["shelf_shortcut"],
         )
 
 
@@ -145,6 +158,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "notes",
             "source",
             "external_id",
+            "shelf_shortcut",
             "shelf",
         ]
 

@@ -37,14 +37,24 @@ def completed_visit_exists():
 
 def route_for(user, day: date) -> list[VisitPlan]:
     """The open stops of ``day``: carried-over stops of open windows first, then the day's
-    route in order; stops of the day already visited come last, marked ``done``."""
+    route in order; stops already visited come last, marked ``done``: the day's own, and
+    carried-over ones completed by a visit made on ``day`` (they count as done today)."""
     plans = (
         VisitPlan.objects.visible_to(user)
         .filter(manager=user, dropped=False, scheduled_for__lte=day, window_end__gte=day)
-        .annotate(done=completed_visit_exists())
+        .annotate(
+            done=completed_visit_exists(),
+            done_on_day=Exists(
+                completing_visits().filter(
+                    retailer_id=OuterRef("retailer_id"),
+                    check_in_date=day,
+                    check_in_date__gte=OuterRef("window_start"),
+                )
+            ),
+        )
         .select_related("retailer")
     )
-    stops = [p for p in plans if not p.done or p.scheduled_for == day]
+    stops = [p for p in plans if not p.done or p.scheduled_for == day or p.done_on_day]
     return sorted(
         stops,
         key=lambda p: (p.done, p.scheduled_for == day, p.window_end, p.route_position, p.pk),

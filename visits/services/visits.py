@@ -22,6 +22,7 @@ from ..models import (
     InfoType,
     LocationStatus,
     ShelfObservation,
+    ShelfShortcut,
     StockLevel,
     Visit,
     VisitPhoto,
@@ -67,6 +68,7 @@ class VisitInput:
     shelf: list[ShelfLine] = field(default_factory=list)
     information: list[InfoLine] = field(default_factory=list)
     complaint: str = ""
+    shelf_shortcut: str = ShelfShortcut.NONE
 
 
 class VisitConflict(Exception):
@@ -111,6 +113,9 @@ def visit_content_hash(data: VisitInput) -> str:
         ),
         "information": sorted([line.kind, line.content] for line in data.information),
     }
+    if data.shelf_shortcut and data.shelf_shortcut != ShelfShortcut.NONE:
+        # Only when used, so the hashes of visits recorded before the field stay the same.
+        fields["shelf_shortcut"] = data.shelf_shortcut
     text = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -168,6 +173,8 @@ def _validate(data: VisitInput, now: datetime) -> None:
             errors["information"] = _("An information item needs some text.")
     if data.location_status not in LocationStatus.values:
         errors["location_status"] = _("Unknown location status.")
+    if data.shelf_shortcut not in ShelfShortcut.values:
+        errors["shelf_shortcut"] = _("Unknown shelf check shortcut.")
     if errors:
         raise ValidationError(errors)
 
@@ -253,6 +260,7 @@ def _create(*, user, data: VisitInput, now: datetime, content_hash: str = "") ->
         accuracy_m=data.accuracy_m,
         location_status=data.location_status,
         notes=data.notes,
+        shelf_shortcut=data.shelf_shortcut,
         **visit_flags(data=data, retailer=retailer, rules=rules, rapid=retailer.rapid),
     )
     # The related rows were just read (or are checked by their foreign keys): no lookups.

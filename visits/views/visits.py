@@ -26,15 +26,16 @@ from ..filters import DEFAULT_WINDOW_DAYS, VisitFilter
 from ..geo import check_in_place
 from ..models import InfoType, StockLevel, Visit, VisitPhoto, VisitPlan, VisitRules
 from ..selectors.nearby import NEARBY_RADIUS_M
-from ..selectors.visits import next_to_review, review_queue_filter
+from ..selectors.visits import last_shelf, next_to_review, review_queue_filter, usual_prices
 from ..services.visits import REVIEWER_ROLES, visit_review
 
 # Brands listed first on the shelf check: new, then key, then the shop's own best sellers.
 SHELF_LIST_SIZE = 20
 
 
-def shelf_brands(retailer, today):
-    """The brands to check at ``retailer``: new and key brands first (4 queries)."""
+def shelf_brands(retailer, today, last_ids=()):
+    """The brands to check at ``retailer``: new and key brands first, then the shop's best
+    sellers and the brands of its last shelf check (``last_ids``) (3 queries)."""
     brands = list(Brand.objects.filter(is_active=True).order_by("price_class", "code"))
     key_ids = set(
         KeyBrandMonth.objects.filter(month=month_start(today)).values_list("brand_id", flat=True)
@@ -55,7 +56,12 @@ def shelf_brands(retailer, today):
         )
 
     ordered = sorted(brands, key=rank)
-    checked = [b for b in ordered if b.is_new_in(today) or b.pk in key_ids or b.pk in sold]
+    last_ids = set(last_ids)
+    checked = [
+        b
+        for b in ordered
+        if b.is_new_in(today) or b.pk in key_ids or b.pk in sold or b.pk in last_ids
+    ]
     checked = checked[: max(SHELF_LIST_SIZE, sum(1 for b in ordered if b.is_new_in(today)))]
     chosen = {b.pk for b in checked}
     return [
@@ -65,6 +71,7 @@ def shelf_brands(retailer, today):
             "new": b.is_new_in(today),
             "key": b.pk in key_ids,
             "listed": b.pk in chosen,
+            "wholesale_price": b.wholesale_price,
         }
         for b in (checked + [b for b in ordered if b.pk not in chosen])
     ]
@@ -93,6 +100,19 @@ def new(request):
             request, "visits/choose_retailer.html", {"radius_km": NEARBY_RADIUS_M // 1000}
         )
     today = timezone.localdate()
+    rules = VisitRules.for_day(today, request.user.company)
+    last = last_shelf(retailer)
+    brands = shelf_brands(retailer, today, last_ids=last.get("lines", {}))
+    prices = usual_prices(
+        wholesale={b["id"]: b["wholesale_price"] for b in brands},
+        territory=retailer.territory_id,
+        today=today,
+    )
+    for brand in brands:
+        del brand["wholesale_price"]
+        brand["usual_price"] = prices[brand["id"]]
+        # New and key brands are open at the top; the others fold under "other brands".
+        brand["primary"] = brand["new"] or brand["key"]
     context = {
         "retailer": retailer,
         "plan": plan,
@@ -100,10 +120,12 @@ def new(request):
             "retailer": retailer.pk,
             "plan": plan.pk if plan else None,
             "shop": retailer.shop_name,
-            "brands": shelf_brands(retailer, today),
+            "brands": brands,
+            "last_time": last,
+            "price_tolerance_pct": rules.price_tolerance_pct,
             "info_types": [{"value": v, "label": str(label)} for v, label in InfoType.choices],
             "stock_levels": [{"value": v, "label": str(label)} for v, label in StockLevel.choices],
-            "photo_max_kb": VisitRules.for_day(today, request.user.company).photo_max_kb,
+            "photo_max_kb": rules.photo_max_kb,
         },
     }
     return render(request, "visits/visit_form.html", context)
