@@ -190,8 +190,12 @@ JOIN {numbered_territories} t ON t.idx = MOD(g, (SELECT COUNT(*) FROM {table(Ter
     step(
         "appeals",
         f"""
-INSERT INTO {table(Appeal)} (inspection_id, reason, status, filed_at, decision_reason)
-SELECT id, '基准申诉', 'pending', now() - make_interval(mins => MOD(id, 50000)::int), ''
+INSERT INTO {table(Appeal)} (
+    inspection_id, manager_id, month, level, marked_by_id, invalid_note,
+    reason, status, filed_at, decision_reason
+)
+SELECT id, manager_id, month, level, inspector_id, '',
+       '基准申诉', 'pending', now() - make_interval(mins => MOD(id, 50000)::int), ''
 FROM {table(Inspection)} WHERE MOD(id, 10) = 0
 """,
     )
