@@ -3,6 +3,8 @@ the job's result (JSON). Each is idempotent: running it twice gives the same row
 
 from assessment.services import month_close
 from reports.services.pay import pay_run_prepare
+from retailers.services import classification_run
+from visits.services.plans import plans_generate
 
 from .models import JobKind
 
@@ -19,4 +21,21 @@ def pay(job, beat) -> dict:
     return {"month": run.month.isoformat(), "run": run.pk, "lines": run.lines.count()}
 
 
-RUNNERS = {JobKind.CLOSE: close, JobKind.PAY: pay}
+def classify(job, beat) -> dict:
+    """A city's ABC classification (city-wide: the scale score ranks every retailer of the
+    city, so the city is the smallest part). Records are upserted per retailer and month, so
+    a re-run writes the same rows. The heartbeat after the run."""
+    result = classification_run(month=job.month, company=job.company)
+    beat()
+    return result
+
+
+def plans(job, beat) -> dict:
+    """A city's visit plans of the month (one transaction; only missing plans are created,
+    so a re-run writes nothing new). The heartbeat after the run."""
+    result = plans_generate(month=job.month, company=job.company)
+    beat()
+    return {**result, "company": job.company.code}
+
+
+RUNNERS = {JobKind.CLOSE: close, JobKind.PAY: pay, JobKind.CLASSIFY: classify, JobKind.PLANS: plans}
