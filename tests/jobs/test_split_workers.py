@@ -6,7 +6,6 @@ Each worker pauses ``PAUSE`` seconds after its part's heartbeat (the hardening t
 ``JOB_TEST_PAUSE_AFTER_FIRST_STEP_SECONDS``), so the two parts' running times overlap only
 when two workers took them."""
 
-import time
 import uuid
 
 import pytest
