@@ -24,9 +24,17 @@ def pay(job, beat) -> dict:
 def classify(job, beat) -> dict:
     """A city's ABC classification (city-wide: the scale score ranks every retailer of the
     city, so the city is the smallest part). Records are upserted per retailer and month, so
-    a re-run writes the same rows. The heartbeat after the run."""
+    a re-run writes the same rows. The heartbeat after the run. The beat's run (params
+    ``plans``) then queues the city's visit-plan part, so that a city's plans never start
+    before its classification has finished, whatever the other cities are doing."""
     result = classification_run(month=job.month, company=job.company)
     beat()
+    if job.params.get("plans"):
+        # The beat's run: the city's plans of the month follow its new classes at once
+        # (a plans part already queued or running for the city is kept).
+        from .services import jobs_split
+
+        jobs_split(kind=JobKind.PLANS, month=job.month, companies=[job.company])
     return result
 
 

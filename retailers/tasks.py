@@ -21,15 +21,18 @@ def classify_retailers(month: str | None = None, company: int | None = None):
 
     A split job: one ``JobRun`` per city company, queued together as a group of ``run_job``
     tasks (the cities run in parallel on as many workers as there are); a city whose
-    classification is already queued or running keeps that job.
+    classification is already queued or running keeps that job. Without a month (the beat),
+    each city's part then queues that city's visit plans of the month.
     """
     day = month_start(date.fromisoformat(month) if month else timezone.localdate())
     companies = OrgUnit.objects.companies()
     if company is not None:
         companies = companies.filter(pk=company)
+    # The beat's run of this month: each city's plans part follows its classification.
+    params = {} if month else {"plans": True}
     return {
         "month": day.isoformat(),
-        **jobs_split(kind=JobKind.CLASSIFY, month=day, companies=companies),
+        **jobs_split(kind=JobKind.CLASSIFY, month=day, companies=companies, params=params),
     }
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import OrgKind
 from jobs.models import JobKind, JobRun, JobStatus
@@ -117,11 +118,11 @@ def single_run() -> tuple[list, list]:
     return rows
 
 
-def check_parts(kind, companies):
+def check_parts(kind, companies, month=NOV):
     """One finished part per city, each claimed once and with its own heartbeat."""
     jobs = list(JobRun.objects.filter(kind=kind).order_by("company_id"))
     assert [(job.company, job.month, job.status) for job in jobs] == [
-        (company, NOV, JobStatus.DONE) for company in sorted(companies, key=lambda c: c.pk)
+        (company, month, JobStatus.DONE) for company in sorted(companies, key=lambda c: c.pk)
     ]
     assert all(job.attempts == 1 and job.heartbeat_at >= job.started_at for job in jobs)
     return jobs
@@ -176,3 +177,30 @@ def test_a_part_already_queued_is_not_queued_again(django_capture_on_commit_call
     assert both["jobs"][1] == one_city["jobs"][0] and len(both["queued"]) == 1
     assert len(callbacks) == 3  # the first classification, the city's plans, the other's
     assert JobRun.objects.filter(status=JobStatus.QUEUED).count() == 4
+
+
+@pytest.mark.django_db
+def test_the_beat_classification_then_queues_each_city_plans(
+    celery_eager, django_capture_on_commit_callbacks
+):
+    data = build_two_cities()
+    this_month = timezone.localdate().replace(day=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        classify_retailers.delay()
+    classified = check_parts(JobKind.CLASSIFY, data.companies, this_month)
+    planned = check_parts(JobKind.PLANS, data.companies, this_month)
+    for classification, plans in zip(classified, planned, strict=True):
+        assert classification.params == {"plans": True} and plans.params == {}
+        assert plans.created_at >= classification.heartbeat_at  # after the city's classes
+        assert (
+            plans.result["created"]
+            == VisitPlan.objects.filter(
+                month=this_month, territory__department__company=plans.company
+            ).count()
+        )
+        assert plans.result["created"] > 0
+    # A month given (a backfill): no plans follow.
+    JobRun.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        classify_retailers.delay(this_month.isoformat())
+    assert not JobRun.objects.filter(kind=JobKind.PLANS).exists()
