@@ -7,6 +7,7 @@ from retailers.services import classification_run
 from visits.services.plans import plans_generate
 
 from .models import JobKind
+from .services import jobs_split
 
 
 def close(job, beat) -> dict:
@@ -32,8 +33,6 @@ def classify(job, beat) -> dict:
     if job.params.get("plans"):
         # The beat's run: the city's plans of the month follow its new classes at once
         # (a plans part already queued or running for the city is kept).
-        from .services import jobs_split
-
         jobs_split(kind=JobKind.PLANS, month=job.month, companies=[job.company])
     return result
 

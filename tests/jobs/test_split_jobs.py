@@ -14,6 +14,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import OrgKind
@@ -204,3 +205,18 @@ def test_the_beat_classification_then_queues_each_city_plans(
     with django_capture_on_commit_callbacks(execute=True):
         classify_retailers.delay(this_month.isoformat())
     assert not JobRun.objects.filter(kind=JobKind.PLANS).exists()
+
+
+@pytest.mark.django_db
+def test_a_city_part_page_is_for_admins_and_leaders(client, org):
+    job = JobRun.objects.create(
+        kind=JobKind.CLASSIFY, company=org.company, month=NOV, status=JobStatus.FAILED
+    )
+    url = reverse("jobs:job", args=[job.pk])
+    client.force_login(org.admin)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Retailer classification" in page and reverse("retailers:list") in page
+    assert reverse("jobs:job_retry", args=[job.pk]) in page
+    for user in (org.assessor, org.hr, org.a.cm):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
