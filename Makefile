@@ -46,9 +46,11 @@ messages: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv'
 
-# A real worker and beat against REDIS_URL (see README, "PostgreSQL and Redis").
+# A real worker and beat against REDIS_URL (see README, "PostgreSQL and Redis"). More workers
+# (README "More workers"): make worker WORKER_NAME=w2 CONCURRENCY=2 in another terminal or host.
+WORKER_NAME ?= celery
 worker: $(STAMP)
-	$(BIN)/celery -A config worker --loglevel=INFO
+	$(BIN)/celery -A config worker --loglevel=INFO -n $(WORKER_NAME)@%h $(if $(CONCURRENCY),--concurrency=$(CONCURRENCY))
 
 beat: $(STAMP)
 	$(BIN)/celery -A config beat --loglevel=INFO

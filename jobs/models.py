@@ -1,6 +1,7 @@
 """Long-running background jobs that have no row of their own (the month close, the pay
-run): one ``JobRun`` per job or per part of a split job (a city's close), with the
-heartbeat the watchdog checks (``jobs.services.jobs_watch``). The report and bonus-sheet
+run, the classification, the visit-plan generation): one ``JobRun`` per job or per part of
+a split job (a city's close, classification or plans), with the heartbeat the watchdog
+checks (``jobs.services.jobs_watch``). The report and bonus-sheet
 exports keep their ``reports.ExportJob`` rows, which carry the same heartbeat fields."""
 
 from django.db import models
@@ -26,16 +27,22 @@ FINISHED = (JobStatus.DONE, JobStatus.FAILED)
 class JobKind(models.TextChoices):
     CLOSE = "close", _("Month close")
     PAY = "pay", _("Pay run")
+    CLASSIFY = "classify", _("Retailer classification")
+    PLANS = "plans", _("Visit plan generation")
 
 
 # Who sees a kind's jobs (in the city companies they see) and who may run them again.
 KIND_VIEWERS = {
     JobKind.CLOSE: (Role.ASSESSMENT_CENTER, Role.ADMIN, Role.LEADER),
     JobKind.PAY: (Role.HR, Role.ADMIN),
+    JobKind.CLASSIFY: (Role.ADMIN, Role.LEADER),
+    JobKind.PLANS: (Role.ADMIN, Role.LEADER),
 }
 KIND_RUNNERS = {
     JobKind.CLOSE: (Role.ASSESSMENT_CENTER, Role.ADMIN),
     JobKind.PAY: (Role.HR, Role.ADMIN),
+    JobKind.CLASSIFY: (Role.ADMIN,),
+    JobKind.PLANS: (Role.ADMIN,),
 }
 
 

@@ -3,8 +3,11 @@ the job's result (JSON). Each is idempotent: running it twice gives the same row
 
 from assessment.services import month_close
 from reports.services.pay import pay_run_prepare
+from retailers.services import classification_run
+from visits.services.plans import plans_generate
 
 from .models import JobKind
+from .services import jobs_split
 
 
 def close(job, beat) -> dict:
@@ -19,4 +22,27 @@ def pay(job, beat) -> dict:
     return {"month": run.month.isoformat(), "run": run.pk, "lines": run.lines.count()}
 
 
-RUNNERS = {JobKind.CLOSE: close, JobKind.PAY: pay}
+def classify(job, beat) -> dict:
+    """A city's ABC classification (city-wide: the scale score ranks every retailer of the
+    city, so the city is the smallest part). Records are upserted per retailer and month, so
+    a re-run writes the same rows. The heartbeat after the run. The beat's run (params
+    ``plans``) then queues the city's visit-plan part, so that a city's plans never start
+    before its classification has finished, whatever the other cities are doing."""
+    result = classification_run(month=job.month, company=job.company)
+    beat()
+    if job.params.get("plans"):
+        # The beat's run: the city's plans of the month follow its new classes at once
+        # (a plans part already queued or running for the city is kept).
+        jobs_split(kind=JobKind.PLANS, month=job.month, companies=[job.company])
+    return result
+
+
+def plans(job, beat) -> dict:
+    """A city's visit plans of the month (one transaction; only missing plans are created,
+    so a re-run writes nothing new). The heartbeat after the run."""
+    result = plans_generate(month=job.month, company=job.company)
+    beat()
+    return {**result, "company": job.company.code}
+
+
+RUNNERS = {JobKind.CLOSE: close, JobKind.PAY: pay, JobKind.CLASSIFY: classify, JobKind.PLANS: plans}

@@ -107,6 +107,28 @@ def job_request(*, kind: str, company, month, user=None, params=None) -> tuple[J
     return job, True
 
 
+def jobs_split(*, kind: str, month, companies, params=None) -> dict:
+    """A split job: one ``JobRun`` of ``kind`` per city company for ``month``, the new ones
+    queued together as a Celery group once the transaction commits (each part runs on
+    whichever worker takes it, with its own claim, heartbeat and watchdog). A city whose
+    part is already queued or running keeps it (not queued twice). Returns {"jobs": [ids of
+    every city's part, in the cities' order], "queued": [ids of the new ones]}."""
+    from celery import group
+
+    from .tasks import run_job
+
+    jobs, queued = [], []
+    for city in companies:
+        job, created = job_request(kind=kind, company=city, month=month, params=params)
+        jobs.append(job.pk)
+        if created:
+            queued.append(job.pk)
+    if queued:
+        parts = group(run_job.si(pk) for pk in queued)
+        transaction.on_commit(parts.delay)
+    return {"jobs": jobs, "queued": queued}
+
+
 def _messages(exc) -> str:
     return " ".join(getattr(exc, "messages", None) or [str(exc)]) or type(exc).__name__
 

@@ -3,18 +3,37 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
+from accounts.models import OrgUnit
+from jobs.models import JobKind
+from jobs.services import jobs_split
+
 from .inbox import order_inbox_import
-from .services import classification_run, handovers_apply, retailer_statuses_sync
+from .models import month_start
+from .services import handovers_apply, retailer_statuses_sync
 
 
 @shared_task
-def classify_retailers(month: str | None = None):
+def classify_retailers(month: str | None = None, company: int | None = None):
     """Monthly ABC classification (beat: the 1st at 02:00 Asia/Shanghai).
 
-    ``month`` is an ISO date in the month to classify; default: this month.
+    ``month`` is an ISO date in the month to classify; default: this month. With a company
+    id, that city only.
+
+    A split job: one ``JobRun`` per city company, queued together as a group of ``run_job``
+    tasks (the cities run in parallel on as many workers as there are); a city whose
+    classification is already queued or running keeps that job. Without a month (the beat),
+    each city's part then queues that city's visit plans of the month.
     """
-    day = date.fromisoformat(month) if month else timezone.localdate()
-    return classification_run(month=day)
+    day = month_start(date.fromisoformat(month) if month else timezone.localdate())
+    companies = OrgUnit.objects.companies()
+    if company is not None:
+        companies = companies.filter(pk=company)
+    # The beat's run of this month: each city's plans part follows its classification.
+    params = {} if month else {"plans": True}
+    return {
+        "month": day.isoformat(),
+        **jobs_split(kind=JobKind.CLASSIFY, month=day, companies=companies, params=params),
+    }
 
 
 @shared_task

@@ -5,8 +5,12 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
+from accounts.models import OrgUnit
+from jobs.models import JobKind
+from jobs.services import jobs_split
+from retailers.models import month_start
+
 from .services.feedback import work_plans_generate
-from .services.plans import plans_generate
 from .services.rates import shelf_rate_months, shelf_rates_refresh
 
 
@@ -15,9 +19,22 @@ def _day(value: str | None) -> date:
 
 
 @shared_task
-def generate_visit_plans(month: str | None = None):
-    """Beat: the 1st at 03:00, after the classification. Plans every manager's month."""
-    return plans_generate(month=_day(month))
+def generate_visit_plans(month: str | None = None, company: int | None = None):
+    """Beat: daily at 03:00 (on the 1st after the classification). Plans every manager's
+    month; with a company id, that city only.
+
+    A split job: one ``JobRun`` per city company, queued together as a group of ``run_job``
+    tasks (the cities run in parallel on as many workers as there are); a city whose plans
+    are already queued or running keep that job.
+    """
+    day = month_start(_day(month))
+    companies = OrgUnit.objects.companies()
+    if company is not None:
+        companies = companies.filter(pk=company)
+    return {
+        "month": day.isoformat(),
+        **jobs_split(kind=JobKind.PLANS, month=day, companies=companies),
+    }
 
 
 @shared_task
@@ -29,6 +46,9 @@ def generate_work_plans(day: str | None = None):
 @shared_task
 def refresh_shelf_rates(month: str | None = None):
     """Beat: nightly. Recomputes the month's 上柜率 rollup.
+
+    Not split by city: one province-wide transaction (the rollup's province and level rows
+    sum every city, and stale rows are deleted month-wide); see README "More workers".
 
     Without a month: this month, and in the first days of a month last month too, so
     orders imported late still count in last month's figures.

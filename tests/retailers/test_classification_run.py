@@ -120,8 +120,9 @@ def test_pinned_override_survives_the_run_and_unpinned_does_not(shops, org):
     assert (r2.abc_class, record(r2).previous_class) == ("B", "A")
 
 
-def test_task_and_command(shops, celery_eager):
-    classify_retailers.delay("2026-11-20")
+def test_task_and_command(shops, celery_eager, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        classify_retailers.delay("2026-11-20")
     assert ClassificationRecord.objects.filter(month=NOVEMBER).count() == 5
     call_command("classify_retailers", "2026-12")
     assert ClassificationRecord.objects.filter(month=date(2026, 12, 1)).count() == 5
