@@ -9,7 +9,13 @@ or a time reads the same everywhere:
 - ``value|num``        1234.5 → "1,234.5" (a plain figure; ``num:2`` for two decimals)
 - ``delta|signed``     -3 → "−3", 2.5 → "+2.5" (a change against another period)
 - ``day|day``          date or datetime → "2026-12-02" (Asia/Shanghai)
-- ``moment|local_time`` datetime → "2026-12-02 09:30" (Asia/Shanghai)
+- ``day|month``        date or datetime → "2026-12" (a month, Asia/Shanghai)
+- ``moment|local_time`` datetime → "2026-12-02 09:30" (Asia/Shanghai; ``local_time:"s"`` adds seconds)
+- ``n|price_class``    1 → "一类" (the price class's name)
+
+A coefficient is shown with ``num:2`` (tier 1.3 → "1.30"); the score coefficient, which is the
+score ÷ 100, as a percentage with ``pct:2`` (0.885 → "88.50%"), so it never needs more than two
+decimals. No page shows a figure with more than two decimals (tests/project/test_page_sweep.py).
 
 A missing value (None) shows as "—" in every filter.
 """
@@ -89,8 +95,27 @@ def day(value):
 
 
 @register.filter
-def local_time(value):
+def month(value):
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%Y-%m") if isinstance(value, date) else str(value)
+
+
+@register.filter
+def local_time(value, seconds=""):
     if not isinstance(value, datetime):
         return MISSING
     value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return value.strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+@register.filter
+def price_class(value):
+    from retailers.models import PriceClass
+
+    try:
+        return str(PriceClass(int(value)).label)
+    except (TypeError, ValueError):
+        return MISSING if value in (None, "") else str(value)

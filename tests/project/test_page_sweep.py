@@ -1,0 +1,194 @@
+"""The page sweep: every page of the product (tests/routes.py), as every role, in Chinese,
+on realistic data, shows people words and formatted figures, never what the code holds.
+
+The data: the leader tests' world (a month in review with visits, photos, information,
+complaints, an inspection with an appeal, a bonus point, a prepared pay run, a tier
+proposal) plus an earlier month that is closed, published and paid (an approved run).
+Each role GETs every non-API page that answers it 200 (object pages with center A's
+objects, as in the access matrix); downloads and POST-only routes are left out.
+
+The visible text (tags, attributes, scripts and styles removed) may not hold:
+- raw item codes (``key_brand``, ``new_shelf``, ``satisfaction``, ``discipline``, and a
+  standalone ``info``, ``sales`` or ``visits``);
+- model field names (``checked_in_at``, ``abc_class``, ``employee_no``, ``…_id``);
+- Python reprs (``None``, ``True``, ``False``, ``Decimal(``, ``round(``);
+- UTC leaks (``+00:00``, ``UTC``, an ISO ``T12:34:56``);
+- raw decimals with more than two places (coordinates excepted: a latitude, longitude pair);
+- English UI words where Chinese is expected (a short list).
+"""
+
+import html
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from assessment import services as assessment_services
+from assessment.models import ManagerScore
+from reports.services import pay as pay_services
+from retailers.models import add_months
+from tests.accounts.test_leader import MONTH
+from tests.factories import BrandFactory, OrderLineFactory, RetailerFactory
+from tests.accounts.test_leader import leaders, world  # noqa: F401 - fixtures
+from tests.project.test_access_matrix import OBJECTS, targets, user_of  # noqa: F401 - fixture
+from tests.routes import product_routes
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (
+    "a.cm",
+    "a.dept_supervisor",
+    "a.center_supervisor",
+    "assessor",
+    "hr",
+    "admin",
+    "leaders.company",
+    "leaders.department",
+)
+# Routes that are not pages: files, the service worker, the manifest, the health check,
+# signing out and the language switch.
+NOT_PAGES = {
+    "logout",
+    "set_language",
+    "healthz",
+    "visits:service_worker",
+    "visits:manifest",
+    "visits:photo",
+    "assessment:inspection_photo",
+    "accounts:code_sheet_download",
+    "retailers:register",
+    "retailers:import_sample",
+    "reports:bonus_sheet",
+    "reports:export_download",
+    "reports:export_job_status",
+    "reports:report_export",
+}
+PREVIOUS = add_months(MONTH, -1)
+
+CHECKS = [
+    ("item code", re.compile(r"\b(key_brand|new_shelf|satisfaction|discipline)\b")),
+    ("item code", re.compile(r"(?<![\w.-])(info|sales|visits)(?![\w.-])")),
+    ("field name", re.compile(r"\b(checked_in_at|abc_class|employee_no|\w+_id)\b")),
+    ("python repr", re.compile(r"\b(None|True|False)\b|Decimal\(|round\(")),
+    ("UTC leak", re.compile(r"\+00:00|\bUTC\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")),
+    ("raw decimal", re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")),
+    (
+        "English word",
+        re.compile(
+            r"\b(Score|Month|Filter|Search|Status|Manager|Retailer|Territory|Approved|Prepared"
+            r"|Provisional|Final|Published|Draft|Appeal|Export|Bonus|Piece pay|Total|Class)\b"
+        ),
+    ),
+]
+# A latitude, longitude pair (WGS-84 inside China) is allowed its decimals.
+COORDINATES = re.compile(r"\b\d{1,2}\.\d+\s*[,，]\s*\d{2,3}\.\d+\b")
+
+
+def visible_text(page: str) -> str:
+    """What a person reads: no scripts, styles, comments, tags or attributes."""
+    page = re.sub(r"<(script|style|template)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<!--.*?-->", " ", page, flags=re.S)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return html.unescape(page)
+
+
+def findings(page: str) -> list[str]:
+    text = COORDINATES.sub(" ", visible_text(page))
+    found = []
+    for label, pattern in CHECKS:
+        for match in pattern.finditer(text):
+            start = max(0, match.start() - 30)
+            context = " ".join(text[start : match.end() + 30].split())
+            found.append(f"{label} {match.group(0)!r}: …{context}…")
+    return found
+
+
+def test_the_scanner_finds_what_it_must_and_spares_what_it_may():
+    bad = (
+        '<div title="abc_class">new_shelf 得分 None · 12.3456 元 · 2026-10-01T08:30:00+00:00'
+        " · round(415.98 × 0.88, 0.01) · 走访 visits · Decimal('1.0') · employee_no"
+        " · <span>retailer_id</span> Score</div>"
+    )
+    labels = {f.split(" '")[0] for f in findings(bad)}
+    assert labels == {
+        "item code",
+        "field name",
+        "python repr",
+        "UTC leak",
+        "raw decimal",
+        "English word",
+    }
+    found = "\n".join(findings(bad))
+    for word in ("new_shelf", "'visits'", "None", "12.3456", "+00:00", "round(", "retailer_id"):
+        assert word in found
+    assert "abc_class" not in found.split("employee_no")[0]  # an attribute is not text
+    good = (
+        '<a href="/visits/?abc_class=A&amp;sales=1" data-x="None">走访 12 次</a>'
+        "<script>const info = {sales: true, t: '2026-10-01T08:30:00Z'};</script>"
+        "<p>31.230416, 121.473701 · 1,234.50 元 · 12.34 箱 · 2026-10-01 08:30 · 一类</p>"
+    )
+    assert findings(good) == []
+
+
+@pytest.fixture
+def published(org):
+    """The month before the world's: sales of center A and B, closed, published, paid."""
+    one, four = BrandFactory(price_class=1), BrandFactory(price_class=4)
+    shop_a = RetailerFactory(territory=org.a.territory, shop_name="甲二烟酒店")
+    shop_b = RetailerFactory(territory=org.b.territory, shop_name="乙二超市")
+    OrderLineFactory(retailer=shop_a, brand=one, order_date=PREVIOUS, quantity=2500)
+    OrderLineFactory(retailer=shop_a, brand=four, order_date=PREVIOUS, quantity=333)
+    OrderLineFactory(retailer=shop_b, brand=one, order_date=PREVIOUS, quantity=1250)
+    assessment_services.month_close(month=PREVIOUS)
+    assessment_services.month_start_review(
+        month=PREVIOUS, now=timezone.now() - timedelta(days=6)
+    )
+    assessment_services.month_publish(month=PREVIOUS)
+    ManagerScore.objects.filter(assessment__month=PREVIOUS, manager=org.a.cm).update(
+        total=Decimal("88.50")
+    )
+    run = pay_services.pay_run_prepare(month=PREVIOUS, user=org.hr)
+    return pay_services.pay_run_approve(run=run, user=org.admin)
+
+
+def pages(targets):  # noqa: F811
+    for route in product_routes():
+        if route.api or route.name in NOT_PAGES or route.name in ("schema", "swagger-ui"):
+            continue
+        if route.name in OBJECTS:
+            value = targets.values[OBJECTS[route.name][0]]
+            yield route.name, route.url({"pk": value, "client_id": value, "name": value})
+        else:
+            yield route.name, route.url({})
+
+
+def test_every_page_of_every_role_reads_as_words_and_formatted_figures(
+    client,
+    org,
+    published,
+    leaders,
+    world,
+    targets,  # noqa: F811
+):
+    urls = list(pages(targets))
+    # Pages with a choice worth seeing too: the published month and its approved pay.
+    urls += [
+        ("reports:my_pay", f"/pay/mine/?month={PREVIOUS:%Y-%m}"),
+        ("reports:pay_run", f"/pay/runs/?month={PREVIOUS:%Y-%m}"),
+        ("assessment:my_score", f"/assessment/my-score/?month={PREVIOUS:%Y-%m-%d}"),
+        ("assessment:ranking", f"/assessment/ranking/?month={PREVIOUS:%Y-%m-%d}"),
+    ]
+    problems, seen = [], 0
+    for label in ROLES:
+        client.force_login(user_of(org, leaders, label))
+        for name, url in urls:
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+                continue
+            seen += 1
+            assert response.headers.get("Content-Language", "zh-hans") == "zh-hans", url
+            problems += [f"{label} {name} {url}: {f}" for f in findings(response.content.decode())]
+    assert seen > 150, seen
+    assert problems == [], "\n" + "\n".join(sorted(set(problems)))
