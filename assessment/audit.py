@@ -56,6 +56,14 @@ ACTION_VERBS = {
     3: pgettext_lazy("audit action", "Viewed"),
 }
 EMPTY = {"", "None", "null"}
+# Labels of audited fields declared without a verbose name of their own (Django's made-up
+# "published by" would show in English).
+FIELD_LABELS = {
+    "published_by": pgettext_lazy("audit field", "Published by"),
+    "retailer": pgettext_lazy("audit field", "Retailer"),
+    "visit": pgettext_lazy("audit field", "Visit"),
+    "created_at": pgettext_lazy("audit field", "Created at"),
+}
 
 
 @dataclass
@@ -85,6 +93,21 @@ def _field(model, name):
         return None
     # A reverse relation (another model's foreign key) has no label of its own here.
     return model_field if hasattr(model_field, "verbose_name") else None
+
+
+def _is_relation(model, name) -> bool:
+    try:
+        return model is not None and model._meta.get_field(name).is_relation
+    except FieldDoesNotExist:
+        return False
+
+
+def _label(model_field, name) -> str:
+    if model_field is None:
+        return name
+    if name in FIELD_LABELS and str(model_field.verbose_name) == name.replace("_", " "):
+        return str(FIELD_LABELS[name])
+    return str(capfirst(model_field.verbose_name))
 
 
 def _pair(values):
@@ -159,22 +182,21 @@ def audit_rows(entries) -> list[AuditRow]:
         changes = []
         for name, values in (entry.changes_dict or {}).items():
             model_field = _field(model, name)
+            if model_field is None and _is_relation(model, name):
+                continue  # another model's rows pointing here: not a value of this row
             before, after = _pair(values)
-            label = capfirst(model_field.verbose_name) if model_field is not None else name
-            changes.append(
-                AuditChange(
-                    label=str(label),
-                    before=_value(model_field, before, names, items),
-                    after=_value(model_field, after, names, items),
-                )
-            )
+            before = _value(model_field, before, names, items)
+            after = _value(model_field, after, names, items)
+            if not before and not after:
+                continue
+            changes.append(AuditChange(label=_label(model_field, name), before=before, after=after))
         rows.append(
             AuditRow(
                 entry=entry,
                 when=timezone.localtime(entry.timestamp),
                 actor=entry.actor.name if entry.actor else "",
                 model=str(capfirst(model._meta.verbose_name)) if model else entry.content_type.name,
-                record=entry.object_repr,
+                record=" ".join(items.get(word, word) for word in entry.object_repr.split(" ")),
                 verb=str(ACTION_VERBS.get(entry.action, entry.get_action_display())),
                 changes=changes,
             )
