@@ -55,7 +55,7 @@ ACTION_VERBS = {
     2: pgettext_lazy("audit action", "Deleted"),
     3: pgettext_lazy("audit action", "Viewed"),
 }
-EMPTY = {"", "None", "null"}
+EMPTY = {"", "None", "null", "{}", "[]"}
 # Labels of audited fields declared without a verbose name of their own (Django's made-up
 # "published by" would show in English).
 FIELD_LABELS = {
@@ -63,7 +63,10 @@ FIELD_LABELS = {
     "retailer": pgettext_lazy("audit field", "Retailer"),
     "visit": pgettext_lazy("audit field", "Visit"),
     "created_at": pgettext_lazy("audit field", "Created at"),
+    "created_by": pgettext_lazy("audit field", "Created by"),
 }
+# Changes not worth a line: the row's own id (shown on creation).
+HIDDEN_FIELDS = {"id"}
 
 
 @dataclass
@@ -93,6 +96,27 @@ def _field(model, name):
         return None
     # A reverse relation (another model's foreign key) has no label of its own here.
     return model_field if hasattr(model_field, "verbose_name") else None
+
+
+def _manager_field(model):
+    """The ``manager`` foreign key of ``model`` (whose id leads the row's text), if any."""
+    model_field = _field(model, "manager")
+    return model_field if model_field is not None and model_field.many_to_one else None
+
+
+def _record(entry, model, names: dict, items: dict) -> str:
+    """The row's text as stored (``str(row)``), with the manager's name for their id and the
+    names of item codes and choices (``three_star`` → 三星, ``pending`` → 待处理)."""
+    words = entry.object_repr.split(" ")
+    choices = {}
+    if model is not None:
+        for model_field in model._meta.concrete_fields:
+            if model_field.choices:
+                choices.update({str(k): str(v) for k, v in model_field.flatchoices})
+    manager = _manager_field(model)
+    if manager is not None and words and words[0].isdigit():
+        words[0] = names.get((manager.related_model, words[0]), words[0])
+    return " ".join(items.get(word) or choices.get(word) or word for word in words)
 
 
 def _is_relation(model, name) -> bool:
@@ -129,6 +153,10 @@ def _related_names(entries) -> dict:
     wanted = defaultdict(set)
     for entry in entries:
         model = entry.content_type.model_class()
+        manager = _manager_field(model)
+        first = entry.object_repr.split(" ", 1)[0]
+        if manager is not None and first.isdigit():
+            wanted[manager.related_model].add(first)
         for name, values in (entry.changes_dict or {}).items():
             model_field = _field(model, name)
             if model_field is not None and model_field.many_to_one:
@@ -182,6 +210,8 @@ def audit_rows(entries) -> list[AuditRow]:
         changes = []
         for name, values in (entry.changes_dict or {}).items():
             model_field = _field(model, name)
+            if name in HIDDEN_FIELDS:
+                continue
             if model_field is None and _is_relation(model, name):
                 continue  # another model's rows pointing here: not a value of this row
             before, after = _pair(values)
@@ -196,7 +226,7 @@ def audit_rows(entries) -> list[AuditRow]:
                 when=timezone.localtime(entry.timestamp),
                 actor=entry.actor.name if entry.actor else "",
                 model=str(capfirst(model._meta.verbose_name)) if model else entry.content_type.name,
-                record=" ".join(items.get(word, word) for word in entry.object_repr.split(" ")),
+                record=_record(entry, model, names, items),
                 verb=str(ACTION_VERBS.get(entry.action, entry.get_action_display())),
                 changes=changes,
             )

@@ -9,7 +9,8 @@ objects, as in the access matrix); downloads and POST-only routes are left out.
 
 The visible text (tags, attributes, scripts and styles removed) may not hold:
 - raw item codes (``key_brand``, ``new_shelf``, ``satisfaction``, ``discipline``, and a
-  standalone ``info``, ``sales`` or ``visits``);
+  standalone ``info``, ``sales`` or ``visits``), any other snake_case code (``three_star``)
+  and status codes (``pending``, ``queued`` …);
 - model field names (``checked_in_at``, ``abc_class``, ``employee_no``, ``…_id``);
 - Python reprs (``None``, ``True``, ``False``, ``Decimal(``, ``round(``);
 - UTC leaks (``+00:00``, ``UTC``, an ISO ``T12:34:56``);
@@ -18,6 +19,7 @@ The visible text (tags, attributes, scripts and styles removed) may not hold:
 """
 
 import html
+import os
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -71,6 +73,15 @@ CHECKS = [
     ("item code", re.compile(r"\b(key_brand|new_shelf|satisfaction|discipline)\b")),
     ("item code", re.compile(r"(?<![\w.-])(info|sales|visits)(?![\w.-])")),
     ("field name", re.compile(r"\b(checked_in_at|abc_class|employee_no|\w+_id)\b")),
+    # any other snake_case code (three_star, on_time …), but not a file name (org_units.csv)
+    ("code", re.compile(r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w./-])")),
+    (
+        "status code",
+        re.compile(
+            r"(?<![\w./-])(pending|queued|running|failed|approved|prepared|draft|review"
+            r"|published|resolved|closed|invalid|probation)(?![\w./-])"
+        ),
+    ),
     ("python repr", re.compile(r"\b(None|True|False)\b|Decimal\(|round\(")),
     ("UTC leak", re.compile(r"\+00:00|\bUTC\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")),
     ("raw decimal", re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")),
@@ -109,7 +120,7 @@ def test_the_scanner_finds_what_it_must_and_spares_what_it_may():
     bad = (
         '<div title="abc_class">new_shelf 得分 None · 12.3456 元 · 2026-10-01T08:30:00+00:00'
         " · round(415.98 × 0.88, 0.01) · 走访 visits · Decimal('1.0') · employee_no"
-        " · <span>retailer_id</span> Score</div>"
+        " · <span>retailer_id</span> Score · 等级 three_star · 申诉 1 pending</div>"
     )
     labels = {f.split(" '")[0] for f in findings(bad)}
     assert labels == {
@@ -119,15 +130,18 @@ def test_the_scanner_finds_what_it_must_and_spares_what_it_may():
         "UTC leak",
         "raw decimal",
         "English word",
+        "code",
+        "status code",
     }
     found = "\n".join(findings(bad))
-    for word in ("new_shelf", "'visits'", "None", "12.3456", "+00:00", "round(", "retailer_id"):
+    for word in ("new_shelf", "'visits'", "None", "12.3456", "+00:00", "round(", "three_star"):
         assert word in found
     assert "abc_class" not in found.split("employee_no")[0]  # an attribute is not text
     good = (
         '<a href="/visits/?abc_class=A&amp;sales=1" data-x="None">走访 12 次</a>'
         "<script>const info = {sales: true, t: '2026-10-01T08:30:00Z'};</script>"
         "<p>31.230416, 121.473701 · 1,234.50 元 · 12.34 箱 · 2026-10-01 08:30 · 一类</p>"
+        "<p>org_units.csv · visits.csv · 三星 · 待处理</p>"
     )
     assert findings(good) == []
 
@@ -188,6 +202,11 @@ def test_every_page_of_every_role_reads_as_words_and_formatted_figures(
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
                 continue
             seen += 1
+            if os.environ.get("SWEEP_DUMP"):
+                path = f"/tmp/sweep/{label}{url}".replace("?", "_")
+                os.makedirs(path, exist_ok=True)
+                with open(f"{path}/page.txt", "w") as out:
+                    out.write(visible_text(response.content.decode()))
             assert response.headers.get("Content-Language", "zh-hans") == "zh-hans", url
             problems += [f"{label} {name} {url}: {f}" for f in findings(response.content.decode())]
     assert seen > 150, seen
