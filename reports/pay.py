@@ -222,8 +222,9 @@ def pay_line(*, cartons_by_class: dict[int, int], score: Decimal, tier: str, rul
     bonus = bonus.quantize(CENT, rounding=ROUND_HALF_UP)
 
     pieces = " + ".join(
-        f"{CLASS_NAMES_ZH[int(c)]} {show.boxes(row['cartons'])} 箱 × {show.money(rate)} 元"
-        for (c, row), rate in zip(by_class.items(), map(rules.piece_rates.get, PRICE_CLASSES))
+        f"{CLASS_NAMES_ZH[int(c)]} {show.boxes(row['cartons'])} 箱 × "
+        f"{show.money(rules.piece_rates.get(int(c), 0))} 元"
+        for c, row in by_class.items()
         if row["cartons"]
     )
     score_shown = show.pct(s_coef, 2)

@@ -31,13 +31,16 @@ from assessment import services as assessment_services
 from assessment.models import ManagerScore
 from reports.services import pay as pay_services
 from retailers.models import add_months
-from tests.accounts.test_leader import MONTH
+from tests.accounts import test_leader
 from tests.factories import BrandFactory, OrderLineFactory, RetailerFactory
-from tests.accounts.test_leader import leaders, world  # noqa: F401 - fixtures
 from tests.project.test_access_matrix import OBJECTS, targets, user_of  # noqa: F401 - fixture
 from tests.routes import product_routes
 
 pytestmark = pytest.mark.django_db
+# The leader tests' world (see tests/project/test_access_matrix.py).
+leaders = test_leader.leaders
+world = test_leader.world
+MONTH = test_leader.MONTH
 
 ROLES = (
     "a.cm",
@@ -156,9 +159,7 @@ def published(org):
     OrderLineFactory(retailer=shop_a, brand=four, order_date=PREVIOUS, quantity=333)
     OrderLineFactory(retailer=shop_b, brand=one, order_date=PREVIOUS, quantity=1250)
     assessment_services.month_close(month=PREVIOUS)
-    assessment_services.month_start_review(
-        month=PREVIOUS, now=timezone.now() - timedelta(days=6)
-    )
+    assessment_services.month_start_review(month=PREVIOUS, now=timezone.now() - timedelta(days=6))
     assessment_services.month_publish(month=PREVIOUS)
     ManagerScore.objects.filter(assessment__month=PREVIOUS, manager=org.a.cm).update(
         total=Decimal("88.50")

@@ -49,9 +49,7 @@ def test_the_latest_approved_line_in_formatted_figures(client, org, october):  #
 
 def test_a_prepared_run_is_pending_with_who_and_when(client, org, october):  # noqa: F811
     run = services.pay_run_prepare(month=OCT, user=org.hr)
-    PayRun.objects.filter(pk=run.pk).update(
-        prepared_at=datetime(2026, 11, 3, 1, 30, tzinfo=UTC)
-    )
+    PayRun.objects.filter(pk=run.pk).update(prepared_at=datetime(2026, 11, 3, 1, 30, tzinfo=UTC))
     response = page(client, org.a.cm, language="en")
     assert response.context["line"] is None
     assert response.context["gap"]["reason"] == "pending"
