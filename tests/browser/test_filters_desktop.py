@@ -14,14 +14,16 @@ DESKTOP = {"width": 1440, "height": 900}
 # List page → at most this many visual rows of filter fields on a desktop.
 PAGES = {"/retailers/": 2, "/visits/": 1}
 FORM = "details.filter-card form"
+# One of each kind of the other filter forms: a .card form, a django-filter list, a report.
+OTHER_PAGES = ("/assessment/ranking/", "/complaints/", "/reports/visit-completion/")
 BOXES = """form => [...form.children].filter(el => el.offsetParent !== null && el.type !== 'hidden')
   .map(el => { const r = el.getBoundingClientRect(); return [r.top, r.bottom, r.left]; })"""
 
 
-def visual_rows(page):
+def visual_rows(page, form=FORM):
     """The form's children grouped by line: a child starts a line below the previous one."""
     rows = []
-    for top, bottom, left in page.eval_on_selector(FORM, BOXES):
+    for top, bottom, left in page.eval_on_selector(form, BOXES):
         if rows and top < rows[-1]["bottom"] - 1:
             rows[-1]["lefts"].append(left)
             rows[-1]["bottom"] = max(rows[-1]["bottom"], bottom)
@@ -49,6 +51,13 @@ def test_filters_sit_in_a_row_on_a_desktop_and_stack_on_a_phone(browser, live_se
         assert len(rows[0]) >= 5, (url, rows)  # side by side, not one narrow column
         button = page.get_by_role("button", name="应用").bounding_box()
         assert button["x"] > 400 and button["y"] >= page.locator(FORM).bounding_box()["y"]
+    # The other filter forms (reports, ranking, audit, rates …) follow the same rule.
+    for url in OTHER_PAGES:
+        page.goto(url)
+        if page.locator("details.filter-card").count():
+            page.locator("details.filter-card > summary").click()
+        rows = visual_rows(page, "main form[method=get].row")
+        assert len(rows) <= 2 and len(rows[0]) >= 3, (url, rows)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/visits/")
     page.locator("details.filter-card > summary").click()
