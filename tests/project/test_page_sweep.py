@@ -23,6 +23,7 @@ import os
 import re
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -30,7 +31,9 @@ from django.utils import timezone
 from assessment import services as assessment_services
 from assessment.models import ManagerScore
 from reports.services import pay as pay_services
+from reports.services.dashboards import kpi_refresh
 from retailers.models import add_months
+from retailers.services import classification_run
 from tests.accounts import test_leader
 from tests.factories import BrandFactory, OrderLineFactory, RetailerFactory
 from tests.project.test_access_matrix import OBJECTS, targets, user_of  # noqa: F401 - fixture
@@ -164,8 +167,11 @@ def published(org):
     ManagerScore.objects.filter(assessment__month=PREVIOUS, manager=org.a.cm).update(
         total=Decimal("88.50")
     )
+    kpi_refresh(month=PREVIOUS)
+    classification_run(month=MONTH)  # factor scores and classes on the retailer card
     run = pay_services.pay_run_prepare(month=PREVIOUS, user=org.hr)
-    return pay_services.pay_run_approve(run=run, user=org.admin)
+    pay_services.pay_run_approve(run=run, user=org.admin)
+    return SimpleNamespace(run=run, shop=shop_a)
 
 
 def pages(targets):  # noqa: F811
@@ -194,6 +200,10 @@ def test_every_page_of_every_role_reads_as_words_and_formatted_figures(
         ("reports:pay_run", f"/pay/runs/?month={PREVIOUS:%Y-%m}"),
         ("assessment:my_score", f"/assessment/my-score/?month={PREVIOUS:%Y-%m-%d}"),
         ("assessment:ranking", f"/assessment/ranking/?month={PREVIOUS:%Y-%m-%d}"),
+        ("reports:dashboard", f"/dashboard/?month={PREVIOUS:%Y-%m}"),
+        ("retailers:detail", f"/retailers/{published.shop.pk}/"),
+        ("visits:list", "/visits/?flagged=true"),
+        ("visits:shelf_rates", f"/shelf-rates/?month={PREVIOUS:%Y-%m}"),
     ]
     problems, seen = [], 0
     for label in ROLES:
