@@ -12,7 +12,8 @@ The visible text (tags, attributes, scripts and styles removed) may not hold:
   standalone ``info``, ``sales`` or ``visits``), any other snake_case code (``three_star``)
   and status codes (``pending``, ``queued`` …);
 - model field names (``checked_in_at``, ``abc_class``, ``employee_no``, ``…_id``);
-- Python reprs (``None``, ``True``, ``False``, ``Decimal(``, ``round(``);
+- Python reprs and calls (``None``, ``True``, ``False``, ``Decimal(``, ``round(``, ``min(``,
+  ``max(``): explanations read as words with numbers;
 - UTC leaks (``+00:00``, ``UTC``, an ISO ``T12:34:56``);
 - raw decimals with more than two places (coordinates excepted: a latitude, longitude pair);
 - English UI words where Chinese is expected (a short list).
@@ -88,7 +89,7 @@ CHECKS = [
             r"|published|resolved|closed|invalid|probation)(?![\w./-])"
         ),
     ),
-    ("python repr", re.compile(r"\b(None|True|False)\b|Decimal\(|round\(")),
+    ("python repr", re.compile(r"\b(None|True|False)\b|Decimal\(|\b(round|min|max)\(")),
     ("UTC leak", re.compile(r"\+00:00|\bUTC\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")),
     ("raw decimal", re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")),
     (
@@ -125,7 +126,8 @@ def findings(page: str) -> list[str]:
 def test_the_scanner_finds_what_it_must_and_spares_what_it_may():
     bad = (
         '<div title="abc_class">new_shelf 得分 None · 12.3456 元 · 2026-10-01T08:30:00+00:00'
-        " · round(415.98 × 0.88, 0.01) · 走访 visits · Decimal('1.0') · employee_no"
+        " · round(415.98 × 0.88, 0.01) · max(0, 15 − 2) · 走访 visits · Decimal('1.0')"
+        " · employee_no"
         " · <span>retailer_id</span> Score · 等级 three_star · 申诉 1 pending</div>"
     )
     labels = {f.split(" '")[0] for f in findings(bad)}
@@ -140,7 +142,16 @@ def test_the_scanner_finds_what_it_must_and_spares_what_it_may():
         "status code",
     }
     found = "\n".join(findings(bad))
-    for word in ("new_shelf", "'visits'", "None", "12.3456", "+00:00", "round(", "three_star"):
+    for word in (
+        "new_shelf",
+        "'visits'",
+        "None",
+        "12.3456",
+        "+00:00",
+        "round(",
+        "max(",
+        "three_star",
+    ):
         assert word in found
     assert "abc_class" not in found.split("employee_no")[0]  # an attribute is not text
     good = (
