@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.models import Role
 from reports.models import PayRun
 from reports.services import pay as services
+from tests.factories import UserFactory
 from tests.reports.test_pay_run import OCT, october  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +82,15 @@ def test_an_older_line_stays_reachable_and_a_newer_gap_is_said(client, org, octo
     response = page(client, org.a.cm, language="en")
     assert response.context["line"].run == run  # the latest approved run
     assert response.context["gap"] == {"month": nov, "reason": "not_computed"}
+
+
+def test_a_manager_missing_from_the_approved_run_is_told_so(client, org, october):  # noqa: F811
+    run = services.pay_run_prepare(month=OCT, user=org.hr)
+    services.pay_run_approve(run=run, user=org.admin)
+    newcomer = UserFactory(role=Role.CUSTOMER_MANAGER, org_unit=org.a.department, name="新经理")
+    response = page(client, newcomer, language="en")
+    assert response.context["line"] is None
+    assert response.context["gap"]["reason"] == "no_line"
+    assert "2026-10: the pay run approved by 系统管理员 at " in response.content.decode()
+    # Someone else's month is not theirs to read: still only their own (empty) history.
+    assert response.context["history"] == []
