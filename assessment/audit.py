@@ -5,6 +5,7 @@ Every save and delete of these models writes a ``LogEntry`` with the changed fie
 ``register()`` runs once, from ``AssessmentConfig.ready()``.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -171,11 +172,49 @@ def _related_names(entries) -> dict:
     return names
 
 
+def _json_labels() -> dict:
+    from reports.models import Tier
+    from retailers.models import PriceClass
+
+    labels = {str(value): str(label) for value, label in PriceClass.choices}
+    labels.update({str(value): str(label) for value, label in Tier.choices})
+    labels.update(
+        {
+            "coefficient": str(pgettext_lazy("audit field", "coefficient")),
+            "allowance": str(pgettext_lazy("audit field", "allowance")),
+        }
+    )
+    return labels
+
+
+def _json_text(value: str) -> str:
+    """A JSON value (a proposal's reasons, a scheme's rates) as a person reads it: the
+    reasons' sentences, or "label value" pairs with classes and tiers by name."""
+    try:
+        data = json.loads(value)
+    except (TypeError, ValueError):
+        return value
+    if isinstance(data, dict) and isinstance(data.get("text"), list):
+        return "；".join(str(line) for line in data["text"])
+    labels = _json_labels()
+
+    def flat(item) -> str:
+        if isinstance(item, dict):
+            return "，".join(f"{labels.get(str(k), k)} {flat(v)}" for k, v in item.items())
+        if isinstance(item, list):
+            return "、".join(flat(v) for v in item)
+        return "" if item is None else str(item)
+
+    return flat(data)
+
+
 def _value(model_field, value: str, names: dict, items: dict) -> str:
     if value in EMPTY:
         return ""
     if model_field is None:
         return value
+    if isinstance(model_field, models.JSONField):
+        return _json_text(value)
     if model_field.many_to_one:
         return names.get((model_field.related_model, value), f"#{value}")
     if model_field.name == "item_code" or (

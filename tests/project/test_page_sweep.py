@@ -204,6 +204,15 @@ def test_every_page_of_every_role_reads_as_words_and_formatted_figures(
     world,
     targets,  # noqa: F811
 ):
+    # The tier proposal with the reasons the quarterly review writes (reports.tiers).
+    world.proposal.reasons = {
+        "average": "91.50",
+        "lowest_month": "88.00",
+        "sales_completion": "1.0523",
+        "satisfaction": "4.20",
+        "text": ["季度平均分 91.50 ≥ 90", "销量完成率 105.2% ≥ 100%"],
+    }
+    world.proposal.save(update_fields=["reasons"])
     urls = list(pages(targets))
     # Pages with a choice worth seeing too: the published month and its approved pay.
     urls += [
