@@ -6,7 +6,7 @@ Screenshots of two list pages land in artifacts/screenshots/ (filters-*-desktop.
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_no_horizontal_scroll, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,4 +64,9 @@ def test_filters_sit_in_a_row_on_a_desktop_and_stack_on_a_phone(browser, live_se
     rows = visual_rows(page)
     assert max(len(lefts) for lefts in rows) <= 2 and len(rows) >= 3, rows
     screenshot(page, "filters-visits-phone")
+    page.goto("/assessment/ranking/")  # a .card form: two fields a line, no sideways scroll
+    rows = visual_rows(page, "main form[method=get].row")
+    assert max(len(lefts) for lefts in rows) <= 2, rows
+    assert_no_horizontal_scroll(page)
+    screenshot(page, "filters-ranking-phone")
     context.close()
