@@ -184,7 +184,7 @@ def test_what_if_shows_differences_and_saves_nothing(client, org, prepared):
     assert rows[org.b.cm.employee_no]["difference"] == Decimal("100.00")
     assert result["totals"]["current"] == sum(EXPECTED.values())
     assert result["totals"]["difference"] == Decimal("24.11")
-    assert "-75.89" in response.content.decode()
+    assert "−75.89" in response.content.decode()  # a difference, signed, as money
     assert snapshot() == before
 
 
