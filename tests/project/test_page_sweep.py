@@ -76,32 +76,39 @@ NOT_PAGES = {
 }
 PREVIOUS = add_months(MONTH, -1)
 
+
+def rx(pattern: str) -> re.Pattern:
+    """ASCII word boundaries: "None级" and "走访visits" are caught (Chinese is not a word
+    character here)."""
+    return re.compile(pattern, re.ASCII)
+
+
 CHECKS = [
-    ("item code", re.compile(r"\b(key_brand|new_shelf|satisfaction|discipline)\b")),
-    ("item code", re.compile(r"(?<![\w.-])(info|sales|visits)(?![\w.-])")),
-    ("field name", re.compile(r"\b(checked_in_at|abc_class|employee_no|\w+_id)\b")),
+    ("item code", rx(r"\b(key_brand|new_shelf|satisfaction|discipline)\b")),
+    ("item code", rx(r"(?<![\w.-])(info|sales|visits)(?![\w.-])")),
+    ("field name", rx(r"\b(checked_in_at|abc_class|employee_no|\w+_id)\b")),
     # any other snake_case code (three_star, on_time …), but not a file name (org_units.csv)
-    ("code", re.compile(r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w./-])")),
+    ("code", rx(r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w./-])")),
     (
         "status code",
-        re.compile(
+        rx(
             r"(?<![\w./-])(pending|queued|running|failed|approved|prepared|draft|review"
             r"|published|resolved|closed|invalid|probation)(?![\w./-])"
         ),
     ),
-    ("python repr", re.compile(r"\b(None|True|False)\b|Decimal\(|\b(round|min|max)\(")),
-    ("UTC leak", re.compile(r"\+00:00|\bUTC\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")),
-    ("raw decimal", re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")),
+    ("python repr", rx(r"\b(None|True|False)\b|Decimal\(|\b(round|min|max)\(")),
+    ("UTC leak", rx(r"\+00:00|\bUTC\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")),
+    ("raw decimal", rx(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")),
     (
         "English word",
-        re.compile(
+        rx(
             r"\b(Score|Month|Filter|Search|Status|Manager|Retailer|Territory|Approved|Prepared"
             r"|Provisional|Final|Published|Draft|Appeal|Export|Bonus|Piece pay|Total|Class)\b"
         ),
     ),
 ]
 # A latitude, longitude pair (WGS-84 inside China) is allowed its decimals.
-COORDINATES = re.compile(r"\b\d{1,2}\.\d+\s*[,，]\s*\d{2,3}\.\d+\b")
+COORDINATES = rx(r"\b\d{1,2}\.\d+\s*[,，]\s*\d{2,3}\.\d+\b")
 
 
 def visible_text(page: str) -> str:
@@ -128,7 +135,7 @@ def test_the_scanner_finds_what_it_must_and_spares_what_it_may():
         '<div title="abc_class">new_shelf 得分 None · 12.3456 元 · 2026-10-01T08:30:00+00:00'
         " · round(415.98 × 0.88, 0.01) · max(0, 15 − 2) · 走访 visits · Decimal('1.0')"
         " · employee_no"
-        " · <span>retailer_id</span> Score · 等级 three_star · 申诉 1 pending</div>"
+        " · <span>retailer_id</span> Score · 等级 three_star · 申诉 1 pending · None级</div>"
     )
     labels = {f.split(" '")[0] for f in findings(bad)}
     assert labels == {
@@ -154,6 +161,7 @@ def test_the_scanner_finds_what_it_must_and_spares_what_it_may():
     ):
         assert word in found
     assert "abc_class" not in found.split("employee_no")[0]  # an attribute is not text
+    assert "python repr 'None': …" in found and "None级" in found
     good = (
         '<a href="/visits/?abc_class=A&amp;sales=1" data-x="None">走访 12 次</a>'
         "<script>const info = {sales: true, t: '2026-10-01T08:30:00Z'};</script>"
