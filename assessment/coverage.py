@@ -64,6 +64,11 @@ class ShareCoverage:
         return _percent(self.inspected, self.managers)
 
     @property
+    def share(self) -> Decimal | None:
+        """Inspected ÷ managers (shown with ``|pct``)."""
+        return Decimal(self.inspected) / self.managers if self.managers else None
+
+    @property
     def required(self) -> int:
         """The number of managers the minimum share asks for (rounded up)."""
         needed = self.minimum * self.managers

@@ -329,8 +329,8 @@ def _ratio_to_target(inputs: ManagerInputs, max_points: Decimal, params: dict) -
         applicable=True,
         earned=earned,
         formula=(
-            f"{_plain(max_points)} × min({_quantity(actual_field, actual)} ÷ "
-            f"{_quantity(target_field, target)}, 1)"
+            f"{_plain(max_points)} × {_quantity(actual_field, actual)} ÷ "
+            f"{_quantity(target_field, target)}（完成率最多按 100% 计）"
         ),
         detail=(
             f"{_quantity(actual_field, actual)}，{_quantity(target_field, target)}，"
@@ -354,7 +354,7 @@ def _mean_ratio_to_target(inputs: ManagerInputs, max_points: Decimal, params: di
         return _not_applicable(max_points, "没有设定目标上柜率的新品", data)
     ratios = [min(max(observed / target, ZERO), ONE) for _, observed, target in pairs]
     earned = max_points * sum(ratios, ZERO) / Decimal(len(ratios))
-    terms = " + ".join(f"min({_pct(o)} ÷ {_pct(t)}, 1)" for _, o, t in pairs)
+    terms = " + ".join(f"{_pct(o)} ÷ {_pct(t)}" for _, o, t in pairs)
     names = inputs.brand_names
     brands = "；".join(
         f"{names.get(b, f'品牌 {b}')}：上柜率 {_pct(o)}，目标 {_pct(t)}" for b, o, t in pairs
@@ -362,7 +362,7 @@ def _mean_ratio_to_target(inputs: ManagerInputs, max_points: Decimal, params: di
     return _Earned(
         applicable=True,
         earned=earned,
-        formula=f"{_plain(max_points)} × ({terms}) ÷ {len(pairs)}",
+        formula=f"{_plain(max_points)} × ({terms}) ÷ {len(pairs)}（每个新品最多按 100% 计）",
         detail=f"{len(pairs)} 个有目标的新品（{brands}）",
         inputs=data,
         evidence={"brands": [brand for brand, _, _ in pairs]},
@@ -390,7 +390,10 @@ def _count_quota(inputs: ManagerInputs, max_points: Decimal, params: dict) -> _E
     return _Earned(
         applicable=True,
         earned=earned,
-        formula=f"{_plain(max_points)} × min({_quantity(count_field, count)} ÷ {quota_text}, 1)",
+        formula=(
+            f"{_plain(max_points)} × {_quantity(count_field, count)} ÷ {quota_text}"
+            "（最多按 100% 计）"
+        ),
         detail=f"{_quantity(count_field, count)}，{quota_text}",
         inputs=data,
     )
@@ -467,7 +470,7 @@ def _deduction_per_count(inputs: ManagerInputs, max_points: Decimal, params: dic
     return _Earned(
         applicable=True,
         earned=earned,
-        formula=f"max(0, {_plain(max_points)}{terms})",
+        formula=f"{_plain(max_points)}{terms}（最低 0 分）",
         detail="，".join(found) if found else "没有违纪记录",
         inputs={name: _plain(count) for name, count in counts.items()},
     )
@@ -516,7 +519,7 @@ def _score_item(item: ItemSpec, inputs: ManagerInputs) -> ItemResult:
     points = _round(max(result.earned - deductions, ZERO))
     formula = result.formula
     if deductions:
-        formula = f"max(0, {formula} − 督察扣分 {_plain(deductions)})"
+        formula = f"{formula} − 督察扣分 {_plain(deductions)}（最低 0 分）"
     if result.applicable:
         text = f"{item.name}：{result.detail}，得 {_num(result.earned)} 分"
     else:

@@ -6,7 +6,7 @@ No database here: ``PayRules`` is built from a ``PayScheme`` row (or from a what
     piece pay = Σ over price classes (条 sold ÷ 250 × rate per 箱)          (exact Decimal)
     score coefficient = score ÷ 100 (linear, may exceed 1 with bonus points)
                         or, banded, the coefficient of the highest band whose lowest score ≤ score
-    bonus = round(piece pay × score coefficient × tier coefficient, 0.01, ROUND_HALF_UP)
+    bonus = piece pay × score coefficient × tier coefficient, rounded to 0.01 (ROUND_HALF_UP)
             + tier allowance
     then, when configured, the WHOLE bonus (allowance included) is raised to the floor and
     lowered to the cap (none by default: 下不保底, 上不封顶).
@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+
+from accounts.templatetags import formats as show
 
 CARTONS_PER_BOX = 250
 PRICE_CLASSES = (1, 2, 3, 4, 5)
@@ -220,26 +222,30 @@ def pay_line(*, cartons_by_class: dict[int, int], score: Decimal, tier: str, rul
     bonus = bonus.quantize(CENT, rounding=ROUND_HALF_UP)
 
     pieces = " + ".join(
-        f"{CLASS_NAMES_ZH[int(c)]} {row['boxes']}箱×{row['rate']}元"
+        f"{CLASS_NAMES_ZH[int(c)]} {show.boxes(row['cartons'])} 箱 × "
+        f"{show.money(rules.piece_rates.get(int(c), 0))} 元"
         for c, row in by_class.items()
         if row["cartons"]
     )
+    score_shown = show.pct(s_coef, 2)
     if rules.score_mode == "banded":
-        score_text = f"考核系数 {_fmt(s_coef)}（得分 {score} 所在档）"
+        score_text = f"考核系数 {score_shown}（得分 {score} 所在档）"
     else:
-        score_text = f"考核系数 = {score} ÷ 100 = {_fmt(s_coef)}"
+        score_text = f"考核系数 = 得分 {score} ÷ 100 = {score_shown}"
     text = (
-        f"计件工资 = {pieces or '0'} = {_fmt(piece)} 元；{score_text}；"
-        f"等级 {TIER_NAMES_ZH.get(tier, tier)}：系数 {_fmt(t_coef)}，津贴 {_fmt(allowance)} 元；"
-        f"应发奖金 = round({_fmt(piece)} × {_fmt(s_coef)} × {_fmt(t_coef)}, 0.01) + "
-        f"{_fmt(allowance)} = {scored} + {_fmt(allowance)} = {raw_bonus:.2f} 元"
+        f"计件工资 = {pieces or '0'} = {show.money(piece)} 元；{score_text}；"
+        f"等级 {TIER_NAMES_ZH.get(tier, tier)}：系数 {show.num(t_coef, 2)}，"
+        f"津贴 {show.money(allowance)} 元；应发奖金 = 计件工资 {show.money(piece)} 元 × "
+        f"考核系数 {score_shown} × 等级系数 {show.num(t_coef, 2)}，四舍五入到分得 "
+        f"{show.money(scored)} 元，加等级津贴 {show.money(allowance)} 元，"
+        f"共 {show.money(raw_bonus)} 元"
     )
     if bounded == "floor":
-        text += f"；低于保底 {rules.floor:.2f} 元，按保底发放"
+        text += f"；低于保底 {show.money(rules.floor)} 元，按保底发放"
     elif bounded == "cap":
-        text += f"；高于封顶 {rules.cap:.2f} 元，按封顶发放"
+        text += f"；高于封顶 {show.money(rules.cap)} 元，按封顶发放"
     explanation = {
-        "formula": "应发奖金 = round(计件工资 × 考核系数 × 等级系数, 0.01) + 等级津贴",
+        "formula": "应发奖金 = 计件工资 × 考核系数 × 等级系数（四舍五入到分）+ 等级津贴",
         "text": text,
         "by_class": by_class,
         "piece_pay": _fmt(piece),

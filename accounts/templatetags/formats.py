@@ -8,8 +8,16 @@ or a time reads the same everywhere:
 - ``cartons|boxes``    625 (条) → "2.50" (箱, 1 箱 = 250 条, two decimals)
 - ``value|num``        1234.5 → "1,234.5" (a plain figure; ``num:2`` for two decimals)
 - ``delta|signed``     -3 → "−3", 2.5 → "+2.5" (a change against another period)
-- ``day|day``          date or datetime → "2026-12-02" (Asia/Shanghai)
-- ``moment|local_time`` datetime → "2026-12-02 09:30" (Asia/Shanghai)
+- ``day|day``          date or datetime → "2026-12-02" (Asia/Shanghai; ``day:"short"`` → "12-02")
+- ``day|month``        date or datetime → "2026-12" (a month, Asia/Shanghai)
+- ``moment|local_time`` datetime → "2026-12-02 09:30" (Asia/Shanghai; ``local_time:"s"`` adds
+  seconds, ``local_time:"short"`` → "12-02 09:30")
+- ``moment|clock``     datetime → "09:30" (Asia/Shanghai)
+- ``n|price_class``    1 → "一类" (the price class's name)
+
+A coefficient is shown with ``num:2`` (tier 1.3 → "1.30"); the score coefficient, which is the
+score ÷ 100, as a percentage with ``pct:2`` (0.885 → "88.50%"), so it never needs more than two
+decimals. No page shows a figure with more than two decimals (tests/project/test_page_sweep.py).
 
 A missing value (None) shows as "—" in every filter.
 """
@@ -79,18 +87,50 @@ def signed(value, places=None):
 
 
 @register.filter
-def day(value):
+def day(value, short=""):
     if value is None or value == "":
         return MISSING
     if isinstance(value, datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         value = value.date()
-    return value.isoformat() if isinstance(value, date) else str(value)
+    if not isinstance(value, date):
+        return str(value)
+    return value.strftime("%m-%d") if short else value.isoformat()
 
 
 @register.filter
-def local_time(value):
+def month(value):
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%Y-%m") if isinstance(value, date) else str(value)
+
+
+TIME_FORMATS = {"": "%Y-%m-%d %H:%M", "s": "%Y-%m-%d %H:%M:%S", "short": "%m-%d %H:%M"}
+
+
+@register.filter
+def local_time(value, form=""):
     if not isinstance(value, datetime):
         return MISSING
     value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return value.strftime("%Y-%m-%d %H:%M")
+    return value.strftime(TIME_FORMATS[form])
+
+
+@register.filter
+def clock(value):
+    if not isinstance(value, datetime):
+        return MISSING
+    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return value.strftime("%H:%M")
+
+
+@register.filter
+def price_class(value):
+    from retailers.models import PriceClass
+
+    try:
+        return str(PriceClass(int(value)).label)
+    except (TypeError, ValueError):
+        return MISSING if value in (None, "") else str(value)

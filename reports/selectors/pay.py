@@ -102,3 +102,45 @@ def run_totals(run: PayRun) -> dict:
 def my_lines(user):
     """A manager's own lines of approved runs, newest month first."""
     return lines_visible_to(user).select_related("run").order_by("-run__month")
+
+
+def my_pay_gap(user, month: date | None = None) -> dict | None:
+    """Why a manager has no approved line for ``month`` (default: the latest month their
+    company has a pay run or a published assessment for, when it is newer than their latest
+    approved line). ``None`` when there is nothing to say.
+
+    The answer: ``{"month", "reason", "run"}`` with reason ``not_published`` (the month's
+    scores are not published yet), ``not_computed`` (published, no pay run yet), ``pending``
+    (a prepared run waits for approval; ``run`` says who prepared it and when) or ``no_line``
+    (the approved run holds no line for this manager).
+    """
+    from assessment.models import AssessmentMonth, MonthState
+
+    company = user.company
+    if company is None:
+        return None
+    runs = PayRun.objects.filter(company=company).select_related("prepared_by")
+    months = AssessmentMonth.objects.filter(company=company)
+    if month is None:
+        latest_line = my_lines(user).values_list("run__month", flat=True).first()
+        candidates = [
+            runs.order_by("-month").values_list("month", flat=True).first(),
+            months.filter(state=MonthState.PUBLISHED)
+            .order_by("-month")
+            .values_list("month", flat=True)
+            .first(),
+        ]
+        candidates = [m for m in candidates if m and (latest_line is None or m > latest_line)]
+        if not candidates:
+            return None
+        month = max(candidates)
+    month = month_start(month)
+    run = runs.filter(month=month).first()
+    if run is None:
+        published = months.filter(month=month, state=MonthState.PUBLISHED).exists()
+        return {"month": month, "reason": "not_computed" if published else "not_published"}
+    if run.status == PayRunStatus.PREPARED:
+        return {"month": month, "reason": "pending", "run": run}
+    if not run.lines.filter(manager=user).exists():
+        return {"month": month, "reason": "no_line", "run": run}
+    return None

@@ -77,10 +77,16 @@ def my_pay(request):
     line = history[0] if history else None
     if request.GET.get("month"):
         month = _month(request.GET["month"])
-        line = next((h for h in history if h.run.month == month), None)
-        if line is None:
+        if month is None:
             raise Http404
-    return render(request, "reports/pay_mine.html", {"line": line, "history": history})
+        line = next((h for h in history if h.run.month == month), None)
+        gap = None if line else selectors.my_pay_gap(user, month)
+        if line is None and gap is None:
+            raise Http404
+    else:
+        gap = selectors.my_pay_gap(user)
+    context = {"line": line, "history": history, "gap": gap}
+    return render(request, "reports/pay_mine.html", context)
 
 
 @login_required

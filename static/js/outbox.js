@@ -4,6 +4,16 @@
  */
 (function () {
   "use strict";
+
+  // "2026-12-02 09:30" in Asia/Shanghai, as the pages' |local_time filter shows it.
+  function localTime(iso) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    }).formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+  }
   var store = idbKeyval.createStore("cms-outbox", "visits");
   var listeners = [];
   var flushing = null;
@@ -225,7 +235,7 @@
       list.innerHTML = "";
       items.forEach(function (item) {
         var li = document.createElement("li");
-        li.textContent = item.shop + " · " + new Date(item.payload.checked_in_at).toLocaleString();
+        li.textContent = item.shop + " · " + localTime(item.payload.checked_in_at);
         // The visit being corrected on this page shows its reasons at its fields instead.
         if (item.error && box.dataset.fixing !== item.client_id) {
           describe(item.error, item).forEach(function (reason) {

@@ -3,8 +3,20 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.template import Context, Template
+from django.utils import translation
 
-from accounts.templatetags.formats import boxes, day, local_time, money, num, pct, signed
+from accounts.templatetags.formats import (
+    boxes,
+    clock,
+    day,
+    local_time,
+    money,
+    month,
+    num,
+    pct,
+    price_class,
+    signed,
+)
 
 
 def test_figures():
@@ -26,6 +38,20 @@ def test_dates_are_shown_in_shanghai_time():
     assert local_time(utc) == "2026-12-02 01:30"
     assert day(utc) == "2026-12-02"
     assert day(date(2026, 1, 5)) == "2026-01-05"
+    assert day(utc, "short") == "12-02" and clock(utc) == "01:30"
+    assert local_time(utc, "s") == "2026-12-02 01:30:00"
+    assert local_time(utc, "short") == "12-02 01:30"
+    assert month(utc) == "2026-12"  # the Shanghai month, not November in UTC
+    assert month(date(2026, 10, 1)) == "2026-10"
+    for missing in (month, clock, price_class):
+        assert missing(None) == "—"
+
+
+def test_price_classes_by_name():
+    with translation.override("zh-hans"):
+        assert [price_class(n) for n in (1, "5")] == ["一类", "五类"]
+    with translation.override("en"):
+        assert price_class(2) == "Class 2"
 
 
 def test_in_a_template():

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessment import services
 from assessment.models import Appeal, AssessmentMonth, Inspection
@@ -94,3 +94,24 @@ def test_audit_page_only_for_admin_and_assessment_center(client, org):
         assert client.get(reverse("assessment:audit")).status_code == 404
     client.force_login(org.admin)
     assert client.get(reverse("assessment:audit")).status_code == 200
+
+
+def test_audit_rows_read_as_names_not_codes_or_ids(org):
+    from assessment.audit import audit_rows
+    from reports.models import TierProposal
+
+    proposal = TierProposal.objects.create(
+        quarter_start=date(2026, 7, 1),
+        manager=org.a.cm,
+        current_tier="three_star",
+        proposed_tier="four_star",
+        reasons={"average": "91.50", "text": ["季度平均分 91.50 ≥ 90"]},
+    )
+    with translation.override("zh-hans"):
+        [row] = audit_rows(entries(proposal))
+    assert row.record == "A经理一 三星 → 四星"  # was "<manager id> three_star → four_star"
+    changes = {change.label: change.after for change in row.changes}
+    assert "ID" not in changes and "id" not in changes
+    assert changes["客户经理"] == "A经理一"
+    assert changes["建议等级"] == "四星"
+    assert "季度平均分 91.50 ≥ 90" in changes.values()  # the reasons' sentences, not JSON

@@ -91,7 +91,7 @@ def test_explanation_states_formula_inputs_and_text():
     result = score(ABOVE_TARGET, DEFAULT_SCHEME)
     sales = item(result, "sales").explanation
 
-    assert sales["formula"] == "25 × min(实际销量 12.40 箱 ÷ 销量任务 10.00 箱, 1)"
+    assert sales["formula"] == "25 × 实际销量 12.40 箱 ÷ 销量任务 10.00 箱（完成率最多按 100% 计）"
     assert sales["inputs"] == {
         "sales_boxes": "12.404",
         "sales_target_boxes": "10",
@@ -177,7 +177,8 @@ def test_inspection_deductions_floor_at_zero_and_reduce_partly_earned_items():
     assert (sales.earned, sales.deductions, sales.points) == (D("12.5"), D("20"), D("0.00"))
     assert sales.explanation["evidence"]["inspections"] == [11, 12]
     assert sales.explanation["formula"] == (
-        "max(0, 25 × min(实际销量 5.00 箱 ÷ 销量任务 10.00 箱, 1) − 督察扣分 20)"
+        "25 × 实际销量 5.00 箱 ÷ 销量任务 10.00 箱（完成率最多按 100% 计）"
+        " − 督察扣分 20（最低 0 分）"
     )
     assert "督察扣 20 分" in sales.explanation["text"]
     assert sales.explanation["inputs"]["deductions"] == "20"
@@ -257,8 +258,8 @@ def test_discipline_deducts_per_count():
     discipline = item(score(inputs, DEFAULT_SCHEME), "discipline")
     assert discipline.points == D("6.00")  # 15 − 2×1 − 1×2 − 3×1 − 1×2
     assert discipline.explanation["formula"] == (
-        "max(0, 15 − 迟交计划 2 次 × 1 − 缺交计划 1 次 × 2"
-        " − 超时未处理投诉 3 次 × 1 − 查实投诉 1 次 × 2)"
+        "15 − 迟交计划 2 次 × 1 − 缺交计划 1 次 × 2"
+        " − 超时未处理投诉 3 次 × 1 − 查实投诉 1 次 × 2（最低 0 分）"
     )
     assert discipline.explanation["inputs"] == {
         "late_plans": "2",
@@ -297,7 +298,7 @@ def test_mean_ratio_to_target():
     )
     assert result.points == D("6.00")  # 12 × (0.5 + 1 + 0) ÷ 3
     assert result.explanation["formula"] == (
-        "12 × (min(30.00% ÷ 60.00%, 1) + min(100.00% ÷ 50.00%, 1) + min(0.00% ÷ 40.00%, 1)) ÷ 3"
+        "12 × (30.00% ÷ 60.00% + 100.00% ÷ 50.00% + 0.00% ÷ 40.00%) ÷ 3（每个新品最多按 100% 计）"
     )
     empty = single("mean_ratio_to_target", {"rates": "new_brand_rates"})
     assert (empty.applicable, empty.points) == (False, D("10.00"))

@@ -106,7 +106,8 @@ def test_prepare_computes_exact_bonuses(org, october):
         "A第一客户服务部",
         "A一号片区",
     )
-    assert "1475.89" in a1.explanation["text"]
+    assert "共 1,475.89 元" in a1.explanation["text"]
+    assert "round(" not in a1.explanation["text"]
     tiers = dict(PayLine.objects.filter(run=run).values_list("manager_id", "tier"))
     assert tiers[org.a.cm2.pk] == "probation"
     assert tiers[org.b.cm.pk] == "one_star"

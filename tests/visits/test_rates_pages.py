@@ -152,7 +152,7 @@ def test_company_view_with_targets_and_gaps(client, org, case):
     assert (t2.target_rate, t2.gap_points) == (Decimal("0.7000"), Decimal("-70.0"))
     assert block(response, "N").total.target_rate == Decimal("0.6000")
     body = response.content.decode()
-    assert "60.0%" in body and "-35.0" in body
+    assert "60.0%" in body and "−35.0" in body  # a change is signed with a real minus
 
 
 def test_class_and_brand_filters(client, org, case):
