@@ -21,6 +21,13 @@ from accounts.models import (
 from retailers.models import month_start
 
 
+def default_item_name(code: str) -> str:
+    """The name of an item code in the default scheme (DOMAIN §4), else the code."""
+    from .scoring import DEFAULT_ITEMS
+
+    return next((item["name"] for item in DEFAULT_ITEMS if item["code"] == code), code)
+
+
 class AssessmentScheme(models.Model):
     """A version of the 百分制 scheme, in force from ``effective_from`` (first of a month):
     a province default, or a city company's override (``CityRuleQuerySet``)."""
@@ -158,7 +165,9 @@ class Inspection(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.manager_id} {self.item_code} −{self.points}"
+        # Read in the audit trail and the admin: the item by name, never its code.
+        name = getattr(self, "item_name", None) or default_item_name(self.item_code)
+        return f"{self.inspected_on:%Y-%m-%d} {name} −{self.points}"
 
 
 class BonusQuerySet(ScopedQuerySet):
@@ -193,7 +202,7 @@ class BonusPoint(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.manager_id} +{self.points}"
+        return f"{self.month:%Y-%m} +{self.points}"
 
 
 class MonthState(models.TextChoices):

@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "OrgKindEnum": "accounts.models.OrgKind",
         "RetailerClassEnum": "retailers.models.RetailerClass",
         "LeadStatusEnum": "visits.models.LeadStatus",
+        "SupervisionLevelEnum": "assessment.models.Level",
+        "ScopeLevelEnum": "visits.models.ScopeLevel",
     },
     # Request bodies get their own components (no read-only fields, write-only ones kept).
     "COMPONENT_SPLIT_REQUEST": True,

@@ -58,7 +58,7 @@ def shops(org):
 def nearby(user, params=HERE):
     api = APIClient()
     api.force_authenticate(user)
-    return api.get(URL, params)
+    return api.get(URL, params, HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_nearest_first_with_distances(org, shops):
@@ -107,7 +107,7 @@ def test_a_far_position_finds_nothing(org, shops):
         ({"lat": "31.95", "lng": "inf"}, "lng", "Give the longitude in degrees"),
     ],
 )
-def test_a_bad_position_is_400_with_a_clear_message(org, shops, english, params, field, message):
+def test_a_bad_position_is_400_with_a_clear_message(org, shops, params, field, message):
     response = nearby(org.a.cm, params)
     assert response.status_code == 400
     assert list(response.json()) == [field]
