@@ -216,3 +216,37 @@ def test_a_carried_over_stop_visited_today_counts_as_done_today(client, org, sho
     client.force_login(org.a.cm)
     page = client.get(reverse("visits:today"))
     assert (page.context["open_count"], page.context["done_count"]) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_generation_query_count_does_not_grow_with_retailers(org, shops):
+    """Plan generation is a fixed number of queries per city company, whatever the number
+    of retailers (here 4 planned retailers, then 45 more)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        plans_generate(month=NOV, today=date(2026, 10, 31))
+    VisitPlan.objects.all().delete()
+    for index in range(45):
+        RetailerFactory(
+            territory=org.a.territory if index % 2 else org.b.territory,
+            abc_class="ABC"[index % 3],
+            latitude=Decimal("31.95") + Decimal(index) / 1000,
+        )
+    with CaptureQueriesContext(connection) as large:
+        summary = plans_generate(month=NOV, today=date(2026, 10, 31))
+    assert summary["created"] == 8 + 15 * (4 + 2 + 1)
+
+    def counted(queries):
+        # SQLite caps the parameters of a statement, so its bulk INSERTs split into batches
+        # of ~100 rows; PostgreSQL writes the month's plans in one statement.
+        return len(
+            [
+                q
+                for q in queries.captured_queries
+                if connection.vendor == "postgresql" or not q["sql"].startswith("INSERT")
+            ]
+        )
+
+    assert counted(large) == counted(small)
