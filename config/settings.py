@@ -252,7 +252,8 @@ SPECTACULAR_SETTINGS = {
         "RetailerClassEnum": "retailers.models.RetailerClass",
         "LeadStatusEnum": "visits.models.LeadStatus",
         "SupervisionLevelEnum": "assessment.models.Level",
-        "ScopeLevelEnum": "visits.models.ScopeLevel",
+        "ShelfScopeLevelEnum": "visits.models.ScopeLevel",
+        "DashboardLevelEnum": "reports.selectors.dashboards.LEVELS",
     },
     # Request bodies get their own components (no read-only fields, write-only ones kept).
     "COMPONENT_SPLIT_REQUEST": True,

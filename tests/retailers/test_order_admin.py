@@ -77,10 +77,13 @@ def test_the_paginator_counts_at_most_its_limit(org, monkeypatch):
     add_lines(org, 12)
     monkeypatch.setattr(NoFullCountPaginator, "count_limit", 5)
     lines = OrderLine.objects.all()
-    assert NoFullCountPaginator(lines, 2).count == 5
+    if connection.vendor != "postgresql":
+        # PostgreSQL takes the planner's estimate of an unfiltered table (next test), which
+        # earlier bulk loads of the test database may have left at any size.
+        assert NoFullCountPaginator(lines, 2).count == 5
     assert NoFullCountPaginator(lines.filter(order_date__month=9), 2).count == 5
     monkeypatch.setattr(NoFullCountPaginator, "count_limit", 100)
-    assert NoFullCountPaginator(lines, 2).count == 12
+    assert NoFullCountPaginator(lines.filter(quantity__gt=0), 2).count == 12
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_class estimate")
