@@ -137,12 +137,16 @@ def gather_inputs(
     """
     first = month_start(month)
     end = add_months(first, 1)
-    sales = credited_cartons(start=first, end=end)
+    # The facts of one city are read for that city alone (a province closes city by city).
+    sales = credited_cartons(start=first, end=end, company=company)
     key_brands = KeyBrandMonth.objects.filter(month=first).values("brand_id")
     key_sales = credited_cartons(
-        start=first, end=end, lines=OrderLine.objects.filter(brand_id__in=key_brands)
+        start=first,
+        end=end,
+        lines=OrderLine.objects.filter(brand_id__in=key_brands),
+        company=company,
     )
-    plans = plan_completion_counts(month=first)
+    plans = plan_completion_counts(month=first, company=company)
     info = information_counts(month=first, closed_at=closed_at)
     satisfaction = satisfaction_by_manager(month=first)
     work_plans = work_plan_counts(month=first, closed_at=closed_at)
@@ -160,7 +164,7 @@ def gather_inputs(
     targets = {
         t.manager_id: t for t in SalesTarget.objects.filter(month=first, manager_id__in=managers)
     }
-    new_rates = territory_new_brand_rates(month=first)
+    new_rates = territory_new_brand_rates(month=first, company=company)
     brand_names = dict(
         Brand.objects.filter(
             pk__in={rate["brand_id"] for rates in new_rates.values() for rate in rates}

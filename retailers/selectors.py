@@ -186,10 +186,11 @@ def assigned_on_order_date() -> Q:
     )
 
 
-def _credited(*, start: date, end: date, lines, by_price_class: bool) -> list[tuple]:
+def _credited(*, start: date, end: date, lines, by_price_class: bool, company=None) -> list[tuple]:
     """Σ 条 of order lines in [start, end) per manager assigned on the order date (and per
     price class). The lines join the assignments on their retailer id directly (not through
-    the retailer table) and are aggregated in one hash aggregate."""
+    the retailer table) and are aggregated in one hash aggregate. ``company``: only the
+    assignments to territories of that city company (a close or pay run of one city)."""
     lines = OrderLine.objects.all() if lines is None else lines
     lines_sql, lines_params = (
         lines.filter(order_date__gte=start, order_date__lt=end)
@@ -203,44 +204,54 @@ def _credited(*, start: date, end: date, lines, by_price_class: bool) -> list[tu
         .query.sql_with_params()
     )
     assignments = RetailerAssignment._meta.db_table
+    city, city_params = "", []
+    if company is not None:
+        city_sql, city_params = (
+            Territory.objects.filter(department__company=company)
+            .values("pk")
+            .order_by()
+            .query.sql_with_params()
+        )
+        city = f"AND a.territory_id IN ({city_sql})"
     price_class = ", b.price_class" if by_price_class else ""
     brands = f"JOIN {Brand._meta.db_table} b ON b.id = l.l_brand" if by_price_class else ""
     sql = f"""
         SELECT a.manager_id{price_class}, SUM(l.l_quantity)
         FROM ({lines_sql}) l
         JOIN {assignments} a ON a.retailer_id = l.l_retailer AND a.valid_from <= l.l_date
-             AND (a.valid_to IS NULL OR a.valid_to > l.l_date)
+             AND (a.valid_to IS NULL OR a.valid_to > l.l_date) {city}
         {brands}
         GROUP BY a.manager_id{price_class}
         ORDER BY a.manager_id{price_class}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, lines_params)
+        cursor.execute(sql, [*lines_params, *city_params])
         return cursor.fetchall()
 
 
-def credited_sales(*, start: date, end: date, lines=None) -> list[dict]:
+def credited_sales(*, start: date, end: date, lines=None, company=None) -> list[dict]:
     """条 sold in [start, end) per manager and price class, in one aggregate query.
 
     Each order line counts for the manager assigned to its retailer on the order date
     (``RetailerAssignment``), not for today's manager. Rows: manager_id, price_class,
     cartons, ordered by manager and price class. ``lines`` narrows the order lines (e.g. to
-    key brands).
+    key brands); ``company`` to the assignments of one city company.
     """
     return [
         {"manager_id": manager_id, "price_class": price_class, "cartons": int(cartons)}
         for manager_id, price_class, cartons in _credited(
-            start=start, end=end, lines=lines, by_price_class=True
+            start=start, end=end, lines=lines, by_price_class=True, company=company
         )
     ]
 
 
-def credited_cartons(*, start: date, end: date, lines=None) -> dict[int, int]:
-    """Σ 条 per manager in [start, end), credited by order date (one aggregate query)."""
+def credited_cartons(*, start: date, end: date, lines=None, company=None) -> dict[int, int]:
+    """Σ 条 per manager in [start, end), credited by order date (one aggregate query);
+    ``company``: the assignments of one city company."""
     return {
         manager_id: int(cartons)
         for manager_id, cartons in _credited(
-            start=start, end=end, lines=lines, by_price_class=False
+            start=start, end=end, lines=lines, by_price_class=False, company=company
         )
     }
 

@@ -78,7 +78,7 @@ def _gather(first: date, company) -> list[dict]:
         )
     )
     cartons = {}
-    for row in credited_sales(start=first, end=add_months(first, 1)):
+    for row in credited_sales(start=first, end=add_months(first, 1), company=company):
         by_class = cartons.setdefault(row["manager_id"], {})
         by_class[row["price_class"]] = by_class.get(row["price_class"], 0) + (row["cartons"] or 0)
     tiers = tiers_in_force(first)

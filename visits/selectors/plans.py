@@ -76,15 +76,18 @@ def week_for(user, monday: date) -> dict[date, list[VisitPlan]]:
     return days
 
 
-def plan_completion_counts(*, month: date) -> dict[int, dict]:
+def plan_completion_counts(*, month: date, company=None) -> dict[int, dict]:
     """Planned and completed visits per manager for ``month``, in two aggregate queries.
 
     Dropped plans (retailer not active for the whole window) are neither planned nor
     missed. The completing-visit condition sits in WHERE, where PostgreSQL runs it as one
     semi-join over the month's plans (in the SELECT list it would be a subquery run once per
-    plan). {manager_id: {"planned": n, "completed": n}}.
+    plan). {manager_id: {"planned": n, "completed": n}}. ``company``: the plans of one city
+    company's territories.
     """
     plans = VisitPlan.objects.filter(month=month_start(month), dropped=False)
+    if company is not None:
+        plans = plans.filter(territory__department__company=company)
     counts = {
         manager_id: {"planned": planned, "completed": 0}
         for manager_id, planned in plans.values("manager_id")

@@ -109,7 +109,19 @@ def _brand_filter(column: str, brand_ids) -> tuple[str, list]:
     return f"AND {column} IN ({', '.join(['%s'] * len(brand_ids))})", list(brand_ids)
 
 
-def facts_select(*, month: date, brand_ids=None) -> tuple[str, list]:
+def _company_filter(column: str, company_id) -> tuple[str, list]:
+    """``AND column IN (the retailers of one city company)``, or nothing for every city."""
+    if company_id is None:
+        return "", []
+    sql = (
+        f"AND {column} IN (SELECT cr.id FROM {sql_table(Retailer)} cr "
+        f"JOIN {sql_table(Territory)} ct ON ct.id = cr.territory_id "
+        f"JOIN {sql_table(OrgUnit)} cd ON cd.id = ct.department_id WHERE cd.company_id = %s)"
+    )
+    return sql, [company_id]
+
+
+def facts_select(*, month: date, brand_ids=None, company_id=None) -> tuple[str, list]:
     """Per retailer and brand, what counts in ``month``: (retailer_id, brand_id, seen, bought).
 
     One row (seen = 1) per retailer whose latest valid observation of the brand in the month
@@ -121,6 +133,8 @@ def facts_select(*, month: date, brand_ids=None) -> tuple[str, list]:
     end = connection.ops.adapt_datefield_value(add_months(first, 1))
     observed_brands, brand_params = _brand_filter("o.brand_id", brand_ids)
     ordered_brands, _ = _brand_filter("l.brand_id", brand_ids)
+    observed_city, city_params = _company_filter("o.retailer_id", company_id)
+    ordered_city, _ = _company_filter("l.retailer_id", company_id)
     sql = f"""
 SELECT retailer_id, brand_id, 1 AS seen, 0 AS bought
 FROM (
@@ -131,13 +145,15 @@ FROM (
     FROM {sql_table(ShelfObservation)} o
     JOIN {sql_table(Visit)} v ON v.id = o.visit_id
     WHERE v.status = %s AND v.check_in_date >= %s AND v.check_in_date < %s {observed_brands}
+          {observed_city}
 ) ranked
 WHERE rank_no = 1 AND on_shelf = %s
 UNION ALL
 SELECT DISTINCT l.retailer_id, l.brand_id, 0 AS seen, 1 AS bought
 FROM {sql_table(OrderLine)} l
-WHERE l.order_date >= %s AND l.order_date < %s {ordered_brands}"""
-    params = [VisitStatus.VALID, start, end, *brand_params, True, start, end, *brand_params]
+WHERE l.order_date >= %s AND l.order_date < %s {ordered_brands} {ordered_city}"""
+    params = [VisitStatus.VALID, start, end, *brand_params, *city_params, True]
+    params += [start, end, *brand_params, *city_params]
     return sql, params
 
 
@@ -147,7 +163,7 @@ def counts_cte(
     level: str,
     brand_ids=None,
     abc_class: str | None = None,
-    facts_table: str | None = None,
+    company_id: int | None = None,
 ) -> tuple[str, list]:
     """The ``WITH …`` clause of the 上柜率 aggregate for one level and class.
 
@@ -155,20 +171,18 @@ def counts_cte(
     seen, bought) and ``pairs`` (scope_id, brand_id): every scope with active retailers
     times the brands asked for (``brand_ids``; by default the active brands), plus every
     (scope, brand) that has an observation on shelf or an order. Read it with
-    ``COUNTS_FROM``. The per-retailer facts are computed inline (``facts_select``), or read
-    from ``facts_table`` when the caller has stored them once for several levels.
+    ``COUNTS_FROM``. The per-retailer facts are computed inline (``facts_select``).
+    ``company_id``: the retailers of one city company only (a month close of that city).
     """
     scope_id, org_path = _SCOPE_COLUMNS[_check_level(level)]
     abc_class = _check_class(abc_class)
     if brand_ids is not None:
         brand_ids = sorted({int(pk) for pk in brand_ids})
-    if facts_table is None:
-        facts, facts_params = facts_select(month=month, brand_ids=brand_ids)
-    else:
-        facts_brands, facts_params = _brand_filter("brand_id", brand_ids)
-        facts = f"SELECT retailer_id, brand_id, seen, bought FROM {facts_table} WHERE 1 = 1 "
-        facts += facts_brands
+    facts, facts_params = facts_select(month=month, brand_ids=brand_ids, company_id=company_id)
     class_filter, class_params = ("AND r.abc_class = %s", [abc_class]) if abc_class else ("", [])
+    if company_id is not None:
+        class_filter += " AND co.id = %s"
+        class_params = [*class_params, company_id]
     if brand_ids is None:
         brand_set, brand_set_params = "b.is_active = %s", [True]
     else:
@@ -212,7 +226,7 @@ pairs AS (
 
 
 def shelf_rate_counts(
-    *, month: date, level: str, brand_ids=None, abc_class: str | None = None
+    *, month: date, level: str, brand_ids=None, abc_class: str | None = None, company_id=None
 ) -> list[dict]:
     """上柜率 counts per (scope, brand) at ``level``, live from the base tables, in one query.
 
@@ -225,7 +239,9 @@ def shelf_rate_counts(
         brand_ids = list(brand_ids)
         if not brand_ids:
             return []
-    cte, params = counts_cte(month=month, level=level, brand_ids=brand_ids, abc_class=abc_class)
+    cte, params = counts_cte(
+        month=month, level=level, brand_ids=brand_ids, abc_class=abc_class, company_id=company_id
+    )
     sql = f"""{cte}
 SELECT p.scope_id, p.brand_id, a.active, COALESCE(c.seen, 0), COALESCE(c.bought, 0)
 {COUNTS_FROM}
@@ -300,23 +316,30 @@ def target_for(
     return None
 
 
-def territory_new_brand_rates(*, month: date) -> dict[int, list[dict]]:
+def territory_new_brand_rates(*, month: date, company=None) -> dict[int, list[dict]]:
     """Observed 新品上柜率 of every territory for every brand new in ``month``, with targets.
 
     {territory_id: [{"brand_id", "observed_rate": Decimal, "target_rate": Decimal | None,
     "active_retailers", "observed_on_shelf"}]}, brands in id order, in four queries for
     all territories. The target is the one set for the most specific unit containing the
     territory (territory, department, center, company) for that brand and month. A
-    territory without active retailers has no rate: its list is empty.
+    territory without active retailers has no rate: its list is empty. ``company``: the
+    territories of one city company only.
     """
     first = month_start(month)
     brand_ids = list(Brand.objects.new_in(first).order_by("pk").values_list("pk", flat=True))
-    territories = dict(Territory.objects.values_list("pk", "department__path"))
+    territories = Territory.objects.all()
+    if company is not None:
+        territories = territories.filter(department__company=company)
+    territories = dict(territories.values_list("pk", "department__path"))
     result: dict[int, list[dict]] = {pk: [] for pk in territories}
     if not brand_ids:
         return result
     targets = shelf_targets_by_key(month=first, brand_ids=brand_ids)
-    for row in shelf_rate_counts(month=first, level=ScopeLevel.TERRITORY, brand_ids=brand_ids):
+    company_id = company.pk if company is not None else None
+    for row in shelf_rate_counts(
+        month=first, level=ScopeLevel.TERRITORY, brand_ids=brand_ids, company_id=company_id
+    ):
         territory_id = row["scope_id"]
         result.setdefault(territory_id, []).append(
             {
