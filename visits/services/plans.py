@@ -6,8 +6,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Territory
@@ -127,6 +128,46 @@ def plans_generate(*, month: date, today: date | None = None, company=None) -> d
 PLAN_BATCH = 5000
 
 
+PLAN_COLUMNS = (
+    "manager_id",
+    "territory_id",
+    "retailer_id",
+    "month",
+    "window_start",
+    "window_end",
+    "planned_class",
+    "scheduled_for",
+    "route_position",
+)
+
+
+def _write_plans(rows: list[tuple]) -> None:
+    """Insert planned visits (tuples in ``PLAN_COLUMNS`` order), keeping existing ones (a
+    re-run creates only the missing windows). On PostgreSQL the rows go straight into one
+    multi-row INSERT per batch (no model instances: a province plans about a million
+    visits); elsewhere through ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        VisitPlan.objects.bulk_create(
+            (VisitPlan(**dict(zip(PLAN_COLUMNS, row, strict=True))) for row in rows),
+            batch_size=PLAN_BATCH,
+            ignore_conflicts=True,
+        )
+        return
+    now = timezone.now()
+    columns = ", ".join((*PLAN_COLUMNS, "dropped", "created_at"))
+    placeholders = "(" + ", ".join(["%s"] * (len(PLAN_COLUMNS) + 2)) + ")"
+    with connection.cursor() as cursor:
+        # The values are ids, dates and a class letter, quoted by the driver (mogrify); the
+        # statement then goes through Django's cursor, so it is counted and logged.
+        values = b",".join(cursor.cursor.mogrify(placeholders, (*row, False, now)) for row in rows)
+        cursor.execute(
+            f"INSERT INTO {VisitPlan._meta.db_table} ({columns}) VALUES {values.decode()} "
+            "ON CONFLICT (retailer_id, window_start) DO NOTHING"
+        )
+
+
 def _plans_generate_city(first: date, company, rule_set) -> int:
     """Create the missing planned visits of ``first``'s month for one city company; returns
     how many were created. Stops are held as small tuples and plans are written in batches,
@@ -186,22 +227,12 @@ def _plans_generate_city(first: date, company, rule_set) -> int:
                 nearest_neighbour(chunk, centre, position=lambda s: s[2])
             ):
                 plans.append(
-                    VisitPlan(
-                        manager_id=manager_id,
-                        territory_id=territory_id,
-                        retailer_id=pk,
-                        month=first,
-                        window_start=start,
-                        window_end=end,
-                        planned_class=klass,
-                        scheduled_for=day,
-                        route_position=position + 1,
-                    )
+                    (manager_id, territory_id, pk, first, start, end, klass, day, position + 1)
                 )
             if len(plans) >= PLAN_BATCH:
-                VisitPlan.objects.bulk_create(plans, ignore_conflicts=True)
+                _write_plans(plans)
                 plans = []
-    VisitPlan.objects.bulk_create(plans, batch_size=PLAN_BATCH, ignore_conflicts=True)
+    _write_plans(plans)
     return month_plans.count() - before
 
 
