@@ -497,6 +497,9 @@ class OrderImporter:
         number, this row's brand and retailer) imported before or in this file, and all the
         returns of a line together (imported before and in this file) do not exceed its
         quantity."""
+        cursor.execute(f"SELECT 1 FROM {self.STAGE} WHERE quantity < 0 LIMIT 1")
+        if cursor.fetchone() is None:  # no return in the file: nothing to check
+            return errors, total
         retailers, brands, orders = self.tables()
         column = header.get("original_no", "原订单号")
         # The lines a return may name: sold lines stored, and sold lines of this file.
@@ -509,7 +512,9 @@ class OrderImporter:
             f"(SELECT original_no FROM {self.STAGE} WHERE quantity < 0) "
             "UNION "
             f"SELECT order_no, brand_code, license_no, quantity, NULL FROM {self.STAGE} n "
-            f"WHERE quantity > 0 AND NOT EXISTS (SELECT 1 FROM {orders} o "
+            f"WHERE quantity > 0 AND order_no IN "
+            f"(SELECT original_no FROM {self.STAGE} WHERE quantity < 0) "
+            f"AND NOT EXISTS (SELECT 1 FROM {orders} o "
             f"JOIN {brands} b ON b.id = o.brand_id "
             "WHERE o.source_order_no = n.order_no AND b.code = n.brand_code)"
         )
