@@ -678,6 +678,23 @@ class OrderLine(models.Model):
     def __str__(self):
         return f"{self.source_order_no} {self.brand_id} × {self.quantity}"
 
+    def clean(self):
+        """The rules of a return (DOMAIN §10.5) that span rows; the import checks them
+        set-wise, the sign rule is also a database constraint."""
+        super().clean()
+        if self.returns_line_id is None or self.quantity is None:
+            return
+        original = self.returns_line
+        if (original.retailer_id, original.brand_id) != (self.retailer_id, self.brand_id):
+            raise ValidationError(
+                {"returns_line": _("A return names an order line of the same retailer and brand.")}
+            )
+        earlier = original.returns.exclude(pk=self.pk).aggregate(n=models.Sum("quantity"))["n"]
+        if original.quantity + (earlier or 0) + self.quantity < 0:
+            raise ValidationError(
+                {"quantity": _("All returns of an order line may not exceed its quantity.")}
+            )
+
     @property
     def boxes(self) -> Decimal:
         return Decimal(self.quantity) / CARTONS_PER_BOX

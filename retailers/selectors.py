@@ -172,7 +172,7 @@ def retailer_card(retailer: Retailer, *, months: int = 12, today: date) -> dict:
         .annotate(
             cartons=Sum("quantity"),
             amount=Sum("amount"),
-            orders=Count("source_order_no", distinct=True),
+            orders=Count("source_order_no", filter=Q(quantity__gt=0), distinct=True),
         )
         .order_by("-month")
     )

@@ -6,6 +6,7 @@ Both staging paths (``insert`` everywhere, ``copy`` on PostgreSQL) give the same
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -161,3 +162,32 @@ def test_the_database_refuses_inconsistent_signs(shop):
     OrderLineFactory(
         retailer=shop["one"], brand=sale.brand, quantity=-1, amount=Decimal("-1"), returns_line=sale
     )
+
+
+def test_clean_refuses_another_brand_and_returns_beyond_the_quantity(shop):
+    sale = OrderLineFactory(retailer=shop["one"], quantity=5)
+    OrderLineFactory(
+        retailer=shop["one"], brand=sale.brand, quantity=-3, amount=Decimal("-3"), returns_line=sale
+    )
+    other = BrandFactory(code="B300")
+    with pytest.raises(ValidationError) as error:
+        OrderLine(
+            retailer=shop["one"], brand=other, quantity=-1, amount=Decimal("-1"), returns_line=sale
+        ).clean()
+    assert error.value.message_dict == {
+        "returns_line": ["A return names an order line of the same retailer and brand."]
+    }
+    with pytest.raises(ValidationError) as error:  # 3 + 3 > 5
+        OrderLine(
+            retailer=shop["one"],
+            brand=sale.brand,
+            quantity=-3,
+            amount=Decimal("-3"),
+            returns_line=sale,
+        ).clean()
+    assert error.value.message_dict == {
+        "quantity": ["All returns of an order line may not exceed its quantity."]
+    }
+    OrderLine(
+        retailer=shop["one"], brand=sale.brand, quantity=-2, amount=Decimal("-2"), returns_line=sale
+    ).clean()  # 3 + 2 = 5: allowed
