@@ -26,7 +26,7 @@ from retailers.models import (
     parse_month,
 )
 from retailers.selectors import (
-    credited_cartons,
+    floored_cartons,
     managers_assigned_between,
     territories_held_on,
 )
@@ -137,10 +137,11 @@ def gather_inputs(
     """
     first = month_start(month)
     end = add_months(first, 1)
-    # The facts of one city are read for that city alone (a province closes city by city).
-    sales = credited_cartons(start=first, end=end, company=company)
+    # Net 条 per price class floored at 0, then summed (DOMAIN §10.5); the facts of one city
+    # are read for that city alone (a province closes city by city).
+    sales = floored_cartons(start=first, end=end, company=company)
     key_brands = KeyBrandMonth.objects.filter(month=first).values("brand_id")
-    key_sales = credited_cartons(
+    key_sales = floored_cartons(
         start=first,
         end=end,
         lines=OrderLine.objects.filter(brand_id__in=key_brands),

@@ -163,11 +163,20 @@ class OrderMonthFilter(admin.SimpleListFilter):
 class OrderLineAdmin(admin.ModelAdmin):
     """Millions of rows at city size: no full count, related rows joined, a month filter."""
 
-    list_display = ["source_order_no", "order_date", "retailer", "brand", "quantity", "amount"]
-    list_select_related = ["retailer", "brand"]
+    list_display = [
+        "source_order_no",
+        "order_date",
+        "retailer",
+        "brand",
+        "quantity",
+        "amount",
+        "returns_line",
+        "arrived_at",
+    ]
+    list_select_related = ["retailer", "brand", "returns_line"]
     list_filter = [OrderMonthFilter, "settled_on_time"]
     search_fields = ["source_order_no", "retailer__license_no"]
-    raw_id_fields = ["retailer", "brand"]
+    raw_id_fields = ["retailer", "brand", "returns_line"]
     show_full_result_count = False
     paginator = NoFullCountPaginator
 

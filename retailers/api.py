@@ -85,6 +85,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "quantity",
             "amount",
             "settled_on_time",
+            "returns_line",
+            "arrived_at",
         ]
 
 

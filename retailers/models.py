@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -632,6 +632,21 @@ class OrderLine(models.Model):
         _("settled electronically on time"),
         default=True,
     )
+    returns_line = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returns",
+        verbose_name=_("returns order line"),
+        help_text=_(
+            "A return (退货) names the order line it returns: same retailer and brand, "
+            "negative quantity and amount."
+        ),
+    )
+    # When the line reached this system (the import or the order inbox); a month's own pay
+    # run counts only the lines known at publication (DOMAIN §10.7).
+    arrived_at = models.DateTimeField(_("arrived at"), db_default=Now(), db_index=True)
 
     objects = OrderLineQuerySet.as_manager()
 
@@ -643,11 +658,15 @@ class OrderLine(models.Model):
             models.UniqueConstraint(
                 fields=["source_order_no", "brand"], name="order_line_unique_order_brand"
             ),
+            # An order line sells (quantity > 0, amount ≥ 0); a return (退货, DOMAIN §10.5)
+            # has a negative quantity and amount and names the line it returns.
             models.CheckConstraint(
-                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+                condition=Q(quantity__gt=0, amount__gte=0, returns_line__isnull=True)
+                | Q(quantity__lt=0, amount__lt=0, returns_line__isnull=False),
+                name="order_line_sign_consistent",
             ),
             models.CheckConstraint(
-                condition=Q(amount__gte=0), name="order_line_amount_nonnegative"
+                condition=~Q(returns_line=F("pk")), name="order_line_not_own_return"
             ),
         ]
         indexes = [
@@ -658,6 +677,23 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.source_order_no} {self.brand_id} × {self.quantity}"
+
+    def clean(self):
+        """The rules of a return (DOMAIN §10.5) that span rows; the import checks them
+        set-wise, the sign rule is also a database constraint."""
+        super().clean()
+        if self.returns_line_id is None or self.quantity is None:
+            return
+        original = self.returns_line
+        if (original.retailer_id, original.brand_id) != (self.retailer_id, self.brand_id):
+            raise ValidationError(
+                {"returns_line": _("A return names an order line of the same retailer and brand.")}
+            )
+        earlier = original.returns.exclude(pk=self.pk).aggregate(n=models.Sum("quantity"))["n"]
+        if original.quantity + (earlier or 0) + self.quantity < 0:
+            raise ValidationError(
+                {"quantity": _("All returns of an order line may not exceed its quantity.")}
+            )
 
     @property
     def boxes(self) -> Decimal:

@@ -73,6 +73,14 @@ def classification_inputs(
     city_sql, city_params = of_city.values("pk").order_by().query.sql_with_params()
     lines = OrderLine._meta.db_table
     violations = Violation._meta.db_table
+    # DOMAIN §10.5: each month's volume is its net 条 (returns included) floored at 0, and
+    # return lines are not orders for 信誉. The month of a line is found by comparing its date
+    # with the window's month starts (portable SQL, no date truncation); an order number lies
+    # in one month (its lines share the order date), so summing monthly counts is exact.
+    starts = [add_months(orders_from, n) for n in range(1, rule_set.scale_months)]
+    whens = " ".join(f"WHEN order_date < %s THEN {n}" for n in range(len(starts)))
+    month_of = f"CASE {whens} ELSE {len(starts)} END" if starts else "0"
+    month_params = [connection.ops.adapt_datefield_value(d) for d in starts]
     sql = f"""
         SELECT r.r_id, COALESCE(o.volume, 0), COALESCE(o.orders, 0), COALESCE(o.on_time, 0),
                PERCENT_RANK() OVER (PARTITION BY r.r_market ORDER BY COALESCE(o.volume, 0)),
@@ -81,11 +89,18 @@ def classification_inputs(
                COALESCE(v.minor, 0), COALESCE(v.serious, 0)
         FROM ({retailers_sql}) r
         LEFT JOIN (
-            SELECT retailer_id, SUM(quantity) AS volume,
-                   COUNT(DISTINCT source_order_no) AS orders,
-                   COUNT(DISTINCT CASE WHEN settled_on_time THEN source_order_no END) AS on_time
-            FROM {lines}
-            WHERE order_date >= %s AND order_date < %s AND retailer_id IN ({city_sql})
+            SELECT retailer_id,
+                   SUM(CASE WHEN net > 0 THEN net ELSE 0 END) AS volume,
+                   SUM(orders) AS orders, SUM(on_time) AS on_time
+            FROM (
+                SELECT retailer_id, {month_of} AS month_no, SUM(quantity) AS net,
+                       COUNT(DISTINCT CASE WHEN quantity > 0 THEN source_order_no END) AS orders,
+                       COUNT(DISTINCT CASE WHEN quantity > 0 AND settled_on_time
+                                           THEN source_order_no END) AS on_time
+                FROM {lines}
+                WHERE order_date >= %s AND order_date < %s AND retailer_id IN ({city_sql})
+                GROUP BY 1, 2
+            ) m
             GROUP BY retailer_id
         ) o ON o.retailer_id = r.r_id
         LEFT JOIN (
@@ -99,6 +114,7 @@ def classification_inputs(
     """
     params = [
         *retailers_params,
+        *month_params,
         orders_from,
         first,
         *city_params,
@@ -156,7 +172,7 @@ def retailer_card(retailer: Retailer, *, months: int = 12, today: date) -> dict:
         .annotate(
             cartons=Sum("quantity"),
             amount=Sum("amount"),
-            orders=Count("source_order_no", distinct=True),
+            orders=Count("source_order_no", filter=Q(quantity__gt=0), distinct=True),
         )
         .order_by("-month")
     )
@@ -245,9 +261,27 @@ def credited_sales(*, start: date, end: date, lines=None, company=None) -> list[
     ]
 
 
+def floor_by_class(rows) -> dict[int, int]:
+    """{manager: Σ over price classes of the class's net 条 floored at 0} of
+    ``credited_sales`` rows (DOMAIN §10.5: returns never make a class negative)."""
+    by_class: dict[int, dict[str, int]] = {}
+    for row in rows:
+        classes = by_class.setdefault(row["manager_id"], {})
+        classes[row["price_class"]] = classes.get(row["price_class"], 0) + (row["cartons"] or 0)
+    return {pk: sum(max(0, n) for n in classes.values()) for pk, classes in by_class.items()}
+
+
+def floored_cartons(*, start: date, end: date, lines=None, company=None) -> dict[int, int]:
+    """条 per manager in [start, end) as the score, pay and dashboards count them: each
+    line (a return too) for the manager assigned on its date, netted per price class, each
+    class floored at 0, then summed (DOMAIN §4, §10.5). One aggregate query; ``lines``
+    narrows the order lines (e.g. to key brands), ``company`` to one city's assignments."""
+    return floor_by_class(credited_sales(start=start, end=end, lines=lines, company=company))
+
+
 def credited_cartons(*, start: date, end: date, lines=None, company=None) -> dict[int, int]:
-    """Σ 条 per manager in [start, end), credited by order date (one aggregate query);
-    ``company``: the assignments of one city company."""
+    """Σ 条 per manager in [start, end), credited by order date (one aggregate query): the
+    plain net, returns included and nothing floored (the score uses ``floored_cartons``)."""
     return {
         manager_id: int(cartons)
         for manager_id, cartons in _credited(

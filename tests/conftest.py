@@ -43,6 +43,7 @@ MIGRATION_DATA = [
     ("assessment.migrations.0007_appeal_targets", "fill_from_inspection"),
     ("reports.migrations.0004_pay_runs_split_by_company", "split_runs_by_company"),
     ("retailers.migrations.0005_status_history_from_current", "history_from_current"),
+    ("retailers.migrations.0008_order_returns_and_arrival", "fill_arrival"),
 ]
 
 

@@ -483,12 +483,22 @@ def _live_inputs(user, month: date) -> dict[str, Decimal | None]:
     """This month so far, as the month close would read it (four queries)."""
     first, end = month, add_months(month, 1)
     key_brands = KeyBrandMonth.objects.filter(month=first).values("brand_id")
-    sales = OrderLine.objects.filter(
-        assigned_on_order_date(),
-        retailer__assignments__manager_id=user.pk,
-        order_date__gte=first,
-        order_date__lt=end,
-    ).aggregate(total=Sum("quantity"), key=Sum("quantity", filter=Q(brand_id__in=key_brands)))
+    # Net 条 per price class, each floored at 0 (DOMAIN §10.5), as the month close counts.
+    by_class = (
+        OrderLine.objects.filter(
+            assigned_on_order_date(),
+            retailer__assignments__manager_id=user.pk,
+            order_date__gte=first,
+            order_date__lt=end,
+        )
+        .values("brand__price_class")
+        .annotate(total=Sum("quantity"), key=Sum("quantity", filter=Q(brand_id__in=key_brands)))
+        .order_by()
+    )
+    sales = {"total": 0, "key": 0}
+    for row in by_class:
+        sales["total"] += max(0, row["total"] or 0)
+        sales["key"] += max(0, row["key"] or 0)
     target = SalesTarget.objects.filter(manager=user, month=first).first()
     plans = (
         VisitPlan.objects.filter(manager=user, month=first, dropped=False)

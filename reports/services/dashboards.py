@@ -33,7 +33,7 @@ from retailers.models import (
 )
 from retailers.selectors import (
     assignment_in_force,
-    credited_sales,
+    floored_cartons,
     managers_assigned_between,
     territories_held_on,
 )
@@ -44,14 +44,6 @@ from visits.selectors.plans import plan_completion_counts
 from ..models import ManagerMonthKpi
 
 CLASS_RANK = {"A": 3, "B": 2, "C": 1}
-
-
-def _floored_cartons(rows) -> dict[int, int]:
-    """{manager: Σ over price classes of the class's net 条 floored at 0} (DOMAIN §10.5)."""
-    by_class = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        by_class[row["manager_id"]][row["price_class"]] += row["cartons"] or 0
-    return {pk: sum(max(0, n) for n in classes.values()) for pk, classes in by_class.items()}
 
 
 def _cities_to_refresh(first: date, companies) -> list[OrgUnit]:
@@ -106,11 +98,11 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
     for m in managers:
         m["territory__pk"] = held.get(m["pk"], m["territory__pk"])
 
-    sales = _floored_cartons(credited_sales(start=first, end=end))
+    sales = floored_cartons(start=first, end=end)
     key_lines = OrderLine.objects.filter(
         brand_id__in=KeyBrandMonth.objects.filter(month=first).values("brand_id")
     )
-    key_sales = _floored_cartons(credited_sales(start=first, end=end, lines=key_lines))
+    key_sales = floored_cartons(start=first, end=end, lines=key_lines)
     targets = {
         t["manager_id"]: t
         for t in SalesTarget.objects.filter(month=first, manager_id__in=ids).values(

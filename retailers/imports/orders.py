@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.database import analyze
@@ -84,6 +85,18 @@ def _copy_text(value: str) -> str:
     return value
 
 
+def _nonzero(parse):
+    """A quantity: an order line sells (> 0), a return (退货) takes back (< 0); never 0."""
+
+    def parse_quantity(value: str) -> int:
+        number = parse(value)
+        if number == 0:
+            raise CellError(_("Must not be 0 (a return has a negative quantity)."))
+        return number
+
+    return parse_quantity
+
+
 class OrderImporter:
     """Order lines, natural key (order number, brand code); bulk path through a staging table.
 
@@ -114,6 +127,9 @@ class OrderImporter:
             True,
             ("settled", "电子结算按时"),
         ),
+        # A return (退货) names the order number of the line it returns; the original line is
+        # the one with that order number, this row's brand and this row's retailer.
+        Column("original_no", "原订单号", parse_text(40), False, ("original_order_no",)),
     )
 
     def __init__(self, *, method: str | None = None, limits: Limits | None = None, **options):
@@ -134,9 +150,12 @@ class OrderImporter:
 
     def _ranged_parser(self, key: str):
         if key == "quantity":
-            return parse_int(1, self.limits.order_max_cartons)
+            return _nonzero(
+                parse_int(-self.limits.order_max_cartons, self.limits.order_max_cartons)
+            )
         if key == "amount":
-            return parse_decimal(max_digits=12, places=2, maximum=self.limits.order_max_amount)
+            maximum = self.limits.order_max_amount
+            return parse_decimal(max_digits=12, places=2, minimum=-maximum, maximum=maximum)
         return None
 
     @classmethod
@@ -185,19 +204,24 @@ class OrderImporter:
             "line integer NOT NULL, order_no varchar(40) NOT NULL, "
             "license_no varchar(12) NOT NULL, brand_code varchar(20) NOT NULL, "
             "order_date date NOT NULL, quantity integer NOT NULL, "
-            "amount numeric(12, 2) NOT NULL, settled boolean NOT NULL)"
+            "amount numeric(12, 2) NOT NULL, settled boolean NOT NULL, "
+            "original_no varchar(40) NOT NULL)"
         )
 
     def staged_rows(self, table: Table) -> Iterator[tuple]:
-        """Checked rows as tuples (line, order no, licence, brand, date, qty, amount, flag).
+        """Checked rows as tuples (line, order no, licence, brand, date, qty, amount, flag,
+        original order no or "").
 
         The common cell formats take a fast path; anything else goes through the column's
         parser, which also words the error.
         """
         report = self.report
         b = self.bound
-        specs = [b[key] for key in (c.key for c in self.columns)]
+        specs = [b[key] for key in (c.key for c in self.columns) if key != "original_no"]
         order_no, licence, brand, day, qty, amount, settled = specs
+        original = b.get("original_no")
+        if original is not None:
+            specs.append(original)
         indexes = [s.index for s in specs]
         need = max(indexes) + 1
         from_iso = date.fromisoformat
@@ -218,7 +242,8 @@ class OrderImporter:
                 for spec, value in bad:
                     report.add_error(row, spec.header, value, value.reason)
                 continue
-            v_no, v_lic, v_brand, v_day, v_qty, v_amount, v_settled = vals
+            v_no, v_lic, v_brand, v_day, v_qty, v_amount, v_settled = vals[:7]
+            v_original = vals[7] if original is not None else ""
             ok = True
             if not v_no or len(v_no) > 40:
                 ok = self.cell(row, order_no, v_no)
@@ -264,8 +289,45 @@ class OrderImporter:
             else:
                 flag = self._parse(row, settled, v_settled)
                 ok = ok and flag is not None
+            if original is not None and len(v_original) > 40:
+                ok = self.cell(row, original, v_original) and ok
             if ok:
-                yield (row, v_no, v_lic, v_brand, v_day, v_qty, v_amount, flag)
+                ok = self._check_return(row, v_qty, v_amount, v_original, qty, amount, original)
+            if ok:
+                yield (row, v_no, v_lic, v_brand, v_day, v_qty, v_amount, flag, v_original)
+
+    def _check_return(self, row, v_qty, v_amount, v_original, qty, amount, original) -> bool:
+        """Sign consistency (DOMAIN §10.5): quantity < 0 ⇔ amount < 0 ⇔ names an original."""
+        is_return = int(v_qty) < 0
+        if is_return != (Decimal(v_amount) < 0):
+            self.report.add_error(
+                row,
+                amount.header,
+                v_amount,
+                _(
+                    "A return has a negative quantity and a negative amount; an order line "
+                    "has both positive."
+                ),
+            )
+            return False
+        if is_return and not v_original:
+            header = original.header if original is not None else "原订单号"
+            self.report.add_error(
+                row,
+                header,
+                "",
+                _("A return (negative quantity) names the order number of the line it returns."),
+            )
+            return False
+        if not is_return and v_original:
+            self.report.add_error(
+                row,
+                original.header,
+                v_original,
+                _("Only a return (negative quantity) names an original order number."),
+            )
+            return False
+        return True
 
     def _parse(self, row: int, bound: BoundColumn, raw: str):
         if not raw:
@@ -293,14 +355,14 @@ class OrderImporter:
         if self.method == "copy":
             lines = (
                 f"{r}\t{_copy_text(no)}\t{lic}\t{_copy_text(code)}\t{day}\t{qty}\t{amount}\t"
-                f"{'t' if flag else 'f'}\n"
-                for r, no, lic, code, day, qty, amount, flag in counted(rows)
+                f"{'t' if flag else 'f'}\t{_copy_text(original)}\n"
+                for r, no, lic, code, day, qty, amount, flag, original in counted(rows)
             )
             stream = _LineStream(lines)
             # ``size`` positionally: Django's debug cursor wrapper (DEBUG=1) takes no keywords.
             cursor.copy_expert(
                 f"COPY {self.STAGE} (line, order_no, license_no, brand_code, order_date, "
-                "quantity, amount, settled) FROM STDIN",
+                "quantity, amount, settled, original_no) FROM STDIN",
                 stream,
                 1 << 16,
             )
@@ -308,7 +370,7 @@ class OrderImporter:
                 raise stream.error
             cursor.execute(f"ANALYZE {self.STAGE}")
         else:
-            sql = f"INSERT INTO {self.STAGE} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            sql = f"INSERT INTO {self.STAGE} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
             batch = []
             for item in counted(rows):
                 batch.append(item)
@@ -378,6 +440,8 @@ class OrderImporter:
             )
         total += count
 
+        errors, total = self.check_returns(cursor, header, errors, total)
+
         # Lines imported before with other values: order lines never change.
         compared = (
             ("license_no", "r.license_no <> s.license_no", 1, 2),
@@ -385,11 +449,13 @@ class OrderImporter:
             ("quantity", "o.quantity <> s.quantity", 5, 6),
             ("amount", "o.amount <> s.amount", 7, 8),
             ("settled_on_time", "o.settled_on_time <> s.settled", 9, 10),
+            ("original_no", "COALESCE(ro.source_order_no, '') <> s.original_no", 11, 12),
         )
         joins = (
             f"FROM {self.STAGE} s JOIN {brands} b ON b.code = s.brand_code "
             f"JOIN {orders} o ON o.source_order_no = s.order_no AND o.brand_id = b.id "
-            f"JOIN {retailers} r ON r.id = o.retailer_id"
+            f"JOIN {retailers} r ON r.id = o.retailer_id "
+            f"LEFT JOIN {orders} ro ON ro.id = o.returns_line_id"
         )
         differs = " OR ".join(test for _k, test, _i, _j in compared)
         sums = ", ".join(
@@ -402,10 +468,13 @@ class OrderImporter:
                 cursor,
                 "SELECT s.line, s.license_no, r.license_no, s.order_date, o.order_date, "
                 "s.quantity, o.quantity, s.amount, o.amount, s.settled, o.settled_on_time, "
+                "s.original_no, COALESCE(ro.source_order_no, ''), "
                 f"COUNT(*) OVER () {joins} WHERE {differs}",
             )
             for row in rows:
                 for key, _test, new, old in compared:
+                    if key not in header:  # 原订单号 absent from the file
+                        header[key] = "原订单号"
                     if self._sql_value(row[new], key) != self._sql_value(row[old], key):
                         errors.append(
                             RowError(
@@ -422,6 +491,87 @@ class OrderImporter:
             total += count
         if total:
             self.report.merge_errors(errors, total)
+
+    def check_returns(self, cursor, header, errors, total):
+        """Returns (DOMAIN §10.5), set-wise: each names an order line (the original order
+        number, this row's brand and retailer) imported before or in this file, and all the
+        returns of a line together (imported before and in this file) do not exceed its
+        quantity."""
+        cursor.execute(f"SELECT 1 FROM {self.STAGE} WHERE quantity < 0 LIMIT 1")
+        if cursor.fetchone() is None:  # no return in the file: nothing to check
+            return errors, total
+        retailers, brands, orders = self.tables()
+        column = header.get("original_no", "原订单号")
+        # The lines a return may name: sold lines stored, and sold lines of this file.
+        originals = (
+            f"SELECT o.source_order_no AS order_no, b.code AS brand_code, "
+            f"r.license_no, o.quantity, o.id "
+            f"FROM {orders} o JOIN {brands} b ON b.id = o.brand_id "
+            f"JOIN {retailers} r ON r.id = o.retailer_id "
+            f"WHERE o.quantity > 0 AND o.source_order_no IN "
+            f"(SELECT original_no FROM {self.STAGE} WHERE quantity < 0) "
+            "UNION "
+            f"SELECT order_no, brand_code, license_no, quantity, NULL FROM {self.STAGE} n "
+            f"WHERE quantity > 0 AND order_no IN "
+            f"(SELECT original_no FROM {self.STAGE} WHERE quantity < 0) "
+            f"AND NOT EXISTS (SELECT 1 FROM {orders} o "
+            f"JOIN {brands} b ON b.id = o.brand_id "
+            "WHERE o.source_order_no = n.order_no AND b.code = n.brand_code)"
+        )
+        rows, count = self._fetch(
+            cursor,
+            f"SELECT s.line, s.original_no, COUNT(*) OVER () FROM {self.STAGE} s "
+            f"WHERE s.quantity < 0 AND NOT EXISTS (SELECT 1 FROM ({originals}) g "
+            "WHERE g.order_no = s.original_no AND g.brand_code = s.brand_code "
+            "AND g.license_no = s.license_no)",
+        )
+        reason = _(
+            "No order line of this retailer and brand has this order number: a return names "
+            "the order line it returns."
+        )
+        errors += [RowError(line, column, number, reason) for line, number, _n in rows]
+        total += count
+
+        # Every return of the named lines: stored ones and this file's new ones (a line of the
+        # file imported before counts once: the stored line equals it, or is refused above).
+        returned = (
+            f"SELECT ro.source_order_no AS original_no, b.code AS brand_code, "
+            "r.license_no, o.source_order_no AS order_no, o.quantity "
+            f"FROM {orders} o JOIN {orders} ro ON ro.id = o.returns_line_id "
+            f"JOIN {brands} b ON b.id = o.brand_id JOIN {retailers} r ON r.id = o.retailer_id "
+            "WHERE ro.source_order_no IN "
+            f"(SELECT original_no FROM {self.STAGE} WHERE quantity < 0) "
+            "UNION "
+            f"SELECT original_no, brand_code, license_no, order_no, quantity FROM {self.STAGE} "
+            "WHERE quantity < 0"
+        )
+        rows, count = self._fetch(
+            cursor,
+            f"SELECT s.line, s.original_no, s.brand_code, t.returned, g.quantity, "
+            f"COUNT(*) OVER () FROM {self.STAGE} s "
+            f"JOIN (SELECT original_no, brand_code, license_no, -SUM(quantity) AS returned "
+            f"FROM ({returned}) x GROUP BY original_no, brand_code, license_no) t "
+            "ON t.original_no = s.original_no AND t.brand_code = s.brand_code "
+            "AND t.license_no = s.license_no "
+            f"JOIN ({originals}) g ON g.order_no = s.original_no "
+            "AND g.brand_code = s.brand_code AND g.license_no = s.license_no "
+            "WHERE s.quantity < 0 AND t.returned > g.quantity",
+        )
+        for line, number, code, returned_total, quantity, _n in rows:
+            errors.append(
+                RowError(
+                    line,
+                    column,
+                    f"{number} / {code}",
+                    _(
+                        "All returns of this order line come to %(returned)s 条, more than "
+                        "the %(quantity)s 条 ordered."
+                    )
+                    % {"returned": returned_total, "quantity": quantity},
+                )
+            )
+        total += count
+        return errors, total
 
     @staticmethod
     def _sql_value(value, key: str) -> str:
@@ -450,16 +600,32 @@ class OrderImporter:
         return cursor.fetchone()[0]
 
     def insert(self, cursor) -> int:
+        """Sold lines first, then the returns, which name a sold line (possibly one of this
+        file). Every new line records when it arrived: now."""
         retailers, brands, orders = self.tables()
+        arrived = connection.ops.adapt_datetimefield_value(timezone.now())
         cursor.execute(
             f"INSERT INTO {orders} (retailer_id, brand_id, order_date, quantity, amount, "
-            "source_order_no, settled_on_time) "
-            "SELECT r.id, b.id, s.order_date, s.quantity, s.amount, s.order_no, s.settled "
+            "source_order_no, settled_on_time, arrived_at) "
+            "SELECT r.id, b.id, s.order_date, s.quantity, s.amount, s.order_no, s.settled, %s "
             f"FROM {self.STAGE} s JOIN {retailers} r ON r.license_no = s.license_no "
-            f"JOIN {brands} b ON b.code = s.brand_code WHERE 1 = 1 "
-            "ON CONFLICT (source_order_no, brand_id) DO NOTHING"
+            f"JOIN {brands} b ON b.code = s.brand_code WHERE s.quantity > 0 "
+            "ON CONFLICT (source_order_no, brand_id) DO NOTHING",
+            [arrived],
         )
-        return cursor.rowcount
+        created = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {orders} (retailer_id, brand_id, order_date, quantity, amount, "
+            "source_order_no, settled_on_time, arrived_at, returns_line_id) "
+            "SELECT r.id, b.id, s.order_date, s.quantity, s.amount, s.order_no, s.settled, %s, "
+            f"o.id FROM {self.STAGE} s JOIN {retailers} r ON r.license_no = s.license_no "
+            f"JOIN {brands} b ON b.code = s.brand_code "
+            f"JOIN {orders} o ON o.source_order_no = s.original_no AND o.brand_id = b.id "
+            "AND o.retailer_id = r.id AND o.quantity > 0 WHERE s.quantity < 0 "
+            "ON CONFLICT (source_order_no, brand_id) DO NOTHING",
+            [arrived],
+        )
+        return created + cursor.rowcount
 
 
 # --- Entry point ----------------------------------------------------------------------------

@@ -179,8 +179,8 @@ def test_order_quantity_and_amount_have_ranges(write_csv, shop, method):
     )
     report = import_file("orders", path, method=method)
     assert errors(report) == [
-        (2, "数量（条）", "1000000000", "Must be between 1 and 5000."),
-        (3, "数量（条）", "5001", "Must be between 1 and 5000."),
+        (2, "数量（条）", "1000000000", "Must be between -5000 and 5000."),
+        (3, "数量（条）", "5001", "Must be between -5000 and 5000."),
         (4, "金额（元）", "1000000000", "Must be at most 2000000.00."),
     ]
     assert not OrderLine.objects.exists()

@@ -89,7 +89,7 @@ def test_a_company_from_the_sample_files_alone(client, today, tmp_path, celery_e
     assert Retailer.objects.count() == 8
     assert Retailer.objects.get(license_no="329901100003").status == RetailerStatus.CANCELLED
     assert Violation.objects.count() == 4
-    assert OrderLine.objects.count() == 20
+    assert OrderLine.objects.count() == 21  # 20 sale lines and one return
     assert Visit.objects.filter(source="imported").count() == 17
     assert ShelfObservation.objects.count() == 21
 

@@ -391,7 +391,9 @@ def test_manager_live_progress(org, stops):
     KeyBrandMonth.objects.create(brand=key, month=NOV)
     OrderLineFactory(retailer=stops[0], brand=one, order_date=date(2026, 11, 5), quantity=500)
     OrderLineFactory(retailer=stops[1], brand=key, order_date=date(2026, 11, 6), quantity=250)
-    OrderLineFactory(retailer=stops[1], brand=one, order_date=date(2026, 10, 30), quantity=999)
+    october = OrderLineFactory(
+        retailer=stops[1], brand=one, order_date=date(2026, 10, 30), quantity=999
+    )
     SalesTarget.objects.create(manager=a.cm, month=NOV, total_boxes=4, key_brand_boxes=1)
     for n, validity in enumerate([Validity.PENDING, Validity.VALID, Validity.INVALID]):
         InformationItem.objects.create(
@@ -416,6 +418,19 @@ def test_manager_live_progress(org, stops):
     assert (by_code["sales"].ratio, by_code["sales"].bar) == (Decimal("0.75"), 75)
     assert progress.later == ["新品上柜率", "客户满意度", "服务规范与工作纪律"]
     assert manager_progress(org.a.dept_supervisor, today=TODAY) is None
+
+    # A November return of 800 条 of the October 一类 line: 一类 nets 500 − 800 → 0 (DOMAIN
+    # §10.5), the key brand's 二类 250 条 stays: 1 箱 (not (750 − 800) ÷ 250 < 0).
+    OrderLineFactory(
+        retailer=stops[1],
+        brand=one,
+        order_date=date(2026, 11, 7),
+        quantity=-800,
+        amount=-one.wholesale_price * 800,
+        returns_line=october,
+    )
+    rows = {row.code: row.actual for row in manager_progress(a.cm, today=TODAY).rows}
+    assert (rows["sales"], rows["key_brand"]) == (Decimal(1), Decimal(1))
 
 
 def score(assessment, manager, total):

@@ -115,6 +115,41 @@ def test_prepare_computes_exact_bonuses(org, october):
     assert b2.score_coefficient == Decimal("1.03")
 
 
+def test_returns_net_per_price_class_floored_at_zero(org, october):
+    """DOMAIN §10.5. A1 returns in October 250 条 of its September 一类 line: 一类 nets
+    2500 − 250 = 2250 → 9 箱 × 40 + 1.332 箱 × 12 = 375.984 × 0.88 × 1.3 = 430.125696 →
+    430.13 + 1000 = 1430.13. A2 returns in October 1500 条 of a September 三类 line: 三类
+    nets 1250 − 1500 < 0 → 0, and its 一类 sale of 250 is unaffected: 1 箱 × 40 = 40 × 0.95
+    × 0.8 = 30.40 (without the floor: (40 − 1 × 20) × 0.76 = 15.20)."""
+    shop_a1 = org.a.territory.retailers.get()
+    shop_a2 = org.a.territory2.retailers.get()
+    line = OrderLineFactory
+    one = shop_a1.order_lines.get(order_date=date(2026, 9, 30))
+    three = line(
+        retailer=shop_a2,
+        brand=BrandFactory(price_class=3),
+        order_date=date(2026, 9, 2),
+        quantity=2000,
+    )
+    for original, quantity, day in ((one, 250, 12), (three, 1500, 20)):
+        line(
+            retailer=original.retailer,
+            brand=original.brand,
+            order_date=date(2026, 10, day),
+            quantity=-quantity,
+            amount=-original.brand.wholesale_price * quantity,
+            returns_line=original,
+        )
+    line(retailer=shop_a2, brand=one.brand, order_date=date(2026, 10, 7), quantity=250)
+
+    run = services.pay_run_prepare(month=OCT, user=org.hr)
+    paid = bonuses(run)
+    assert paid[org.a.cm.pk] == Decimal("1430.13")
+    assert paid[org.a.cm2.pk] == Decimal("30.40")
+    a2 = PayLine.objects.get(run=run, manager=org.a.cm2)
+    assert (a2.cartons_1, a2.cartons_3) == (250, 0)
+
+
 def test_default_tier_from_hire_date():
     assert services.default_tier(date(2025, 11, 1), OCT) == "probation"
     assert services.default_tier(date(2025, 10, 31), OCT) == "one_star"

@@ -68,7 +68,7 @@ def test_a_file_with_errors_fails_and_lists_them(sample_org, tmp_path):
         call_command("import_orders", str(path), stdout=out)
     assert out.getvalue().splitlines() == [
         "3 errors found in 2 rows; nothing was imported.",
-        "Row 2, column 数量（条）, value “0”: Must be between 1 and 5000.",
+        "Row 2, column 数量（条）, value “0”: Must not be 0 (a return has a negative quantity).",
         "Row 3, column 许可证号, value “329901199999”: No retailer has this licence number.",
         "Row 3, column 规格编码, value “6901000000101”: No brand has this code.",
     ]

@@ -27,7 +27,7 @@ ORDER = [
     (ImportKind.RETAILERS, "retailers.csv", 8),
     (ImportKind.RETAILER_STATUSES, "retailer_statuses.csv", 3),
     (ImportKind.VIOLATIONS, "violations.csv", 4),
-    (ImportKind.ORDERS, "orders.csv", 20),
+    (ImportKind.ORDERS, "orders.csv", 21),
     (ImportKind.TARGETS, "targets_sales.csv", 6),
     (ImportKind.TARGETS, "targets_shelf.csv", 4),
 ]
@@ -52,7 +52,7 @@ def test_samples_import_in_order(sample_org):
         ), name
     assert Brand.objects.count() == 6
     assert Retailer.objects.count() == 8
-    assert OrderLine.objects.count() == 20
+    assert OrderLine.objects.count() == 21
     assert SalesTarget.objects.count() == 6
     assert ShelfTarget.objects.count() == 4
     assert sorted(
@@ -63,8 +63,14 @@ def test_samples_import_in_order(sample_org):
         ("6901000000202", "2026-10"),
         ("6901000000606", "2026-11"),
     ]
-    assert sum(OrderLine.objects.values_list("quantity", flat=True)) == 200
-    assert sum(OrderLine.objects.values_list("amount", flat=True)) == Decimal("24352.50")
+    # 200 条 sold, 2 returned (the last row, naming DD2026101501's 6 条 of 6901000000101).
+    assert sum(OrderLine.objects.values_list("quantity", flat=True)) == 198
+    assert sum(OrderLine.objects.values_list("amount", flat=True)) == Decimal("24352.50") - 570
+    returned = OrderLine.objects.get(source_order_no="TH2026101801")
+    assert (returned.returns_line.source_order_no, returned.returns_line.quantity) == (
+        "DD2026101501",
+        6,
+    )
     assert RetailerAssignment.objects.filter(valid_from=date(2026, 10, 1)).count() == 8
     assert Violation.objects.count() == 4
     assert RetailerStatusChange.objects.count() == 8 + 3
@@ -84,7 +90,7 @@ def test_samples_reimport_changes_nothing(sample_org):
     for report, (_kind, name, rows) in zip(again, ORDER, strict=True):
         assert report.ok, name
         assert (report.created, report.updated, report.unchanged) == (0, 0, rows), name
-    assert OrderLine.objects.count() == 20
+    assert OrderLine.objects.count() == 21
     assert RetailerAssignment.objects.count() == 8
     assert RetailerStatusChange.objects.count() == 8 + 3
     assert Violation.objects.count() == 4

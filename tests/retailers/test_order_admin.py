@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from retailers.admin import NoFullCountPaginator
 from retailers.models import OrderLine
@@ -95,3 +96,32 @@ def test_an_unfiltered_list_on_postgresql_takes_the_planner_estimate(org, monkey
     lines = OrderLine.objects.all()
     assert NoFullCountPaginator(lines, 2).count == 12  # the estimate, no COUNT
     assert NoFullCountPaginator(lines.filter(order_date__month=9), 2).count == 5
+
+
+def test_a_return_shows_its_original_line_and_every_line_its_arrival(client, org):
+    client.force_login(org.admin)
+    retailer = RetailerFactory(territory=org.a.territory)
+    sale = OrderLineFactory(retailer=retailer, source_order_no="DD1", quantity=10)
+    back = OrderLineFactory(
+        retailer=retailer,
+        brand=sale.brand,
+        source_order_no="TH1",
+        quantity=-4,
+        amount=-sale.brand.wholesale_price * 4,
+        returns_line=sale,
+    )
+    response, _queries = changelist_queries(client)
+    rows = {line.pk: line for line in response.context["cl"].result_list}
+    assert rows[back.pk].returns_line == sale
+    assert rows[sale.pk].returns_line is None
+    body = response.content.decode()
+    assert "column-returns_line" in body and "column-arrived_at" in body
+    assert str(sale) in body  # the return's row names its original line
+    sale.refresh_from_db()
+    assert sale.arrived_at is not None  # the database's time of insertion
+
+    api = APIClient()
+    api.force_authenticate(org.admin)
+    data = api.get(reverse("orderline-list")).json()["results"]
+    assert {r["source_order_no"]: r["returns_line"] for r in data} == {"DD1": None, "TH1": sale.pk}
+    assert all(r["arrived_at"] for r in data)

@@ -60,7 +60,7 @@ def run() -> str:
 @pytest.fixture
 def files(catalogue, inbox):
     header, *lines = (SAMPLES / "orders.csv").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 20
+    assert len(lines) == 21
     drop(inbox, "orders-1.csv", [header, *lines[:12]], age=7200)
     drop(inbox, "orders-2.csv", [header, *lines[12:]], age=3600)
     bad = lines[0].replace("329901100001", "329999999999").replace("DD2026100101", "DD9")
@@ -77,7 +77,7 @@ def test_files_imported_moved_and_recorded(files):
         "orders-2.csv",
         "bad.csv",
     ]
-    assert OrderLine.objects.count() == 20
+    assert OrderLine.objects.count() == 21
     assert sorted(p.name for p in (files / "done").iterdir()) == [
         "orders-1.csv",
         "orders-1.csv.report.txt",
@@ -89,7 +89,7 @@ def test_files_imported_moved_and_recorded(files):
     drops = {d.name: d for d in OrderFileDrop.objects.all()}
     assert {n: (d.status, d.rows, d.created) for n, d in drops.items()} == {
         "orders-1.csv": (OrderFileStatus.DONE, 12, 12),
-        "orders-2.csv": (OrderFileStatus.DONE, 8, 8),
+        "orders-2.csv": (OrderFileStatus.DONE, 9, 9),  # the return too
         "bad.csv": (OrderFileStatus.FAILED, 1, 0),
     }
     report = (files / "failed" / "bad.csv.report.txt").read_text(encoding="utf-8")
@@ -99,7 +99,7 @@ def test_files_imported_moved_and_recorded(files):
 
     # A second run: nothing waiting, nothing changes.
     assert run() == f"No order file waiting in {files} (nothing changed).\n"
-    assert OrderLine.objects.count() == 20
+    assert OrderLine.objects.count() == 21
     assert OrderFileDrop.objects.count() == 3
 
 
@@ -110,7 +110,7 @@ def test_a_file_dropped_twice_changes_nothing(files, celery_eager):
     assert import_order_inbox.delay().get() == [
         {"file": "orders-1.csv", "status": "done", "rows": 12}
     ]
-    assert OrderLine.objects.count() == 20
+    assert OrderLine.objects.count() == 21
     latest = OrderFileDrop.objects.order_by("-imported_at", "-pk").first()
     assert (latest.created, latest.moved_to.endswith("orders-1.1.csv")) == (0, True)
     assert (files / "done" / "orders-1.1.csv.report.txt").exists()

@@ -20,7 +20,7 @@ Decisions taken where DOMAIN.md is silent:
 - "Latest" is the greatest ``observed_at`` among the observations of b whose visit is valid
   and whose visit ``check_in_date`` is in P (ties: the observation stored last). A visit
   marked invalid does not count even when it is later; observations dated outside P are
-  ignored. An order line counts when its ``order_date`` is in P.
+  ignored. An order line counts when its ``order_date`` is in P (a return line never: §10.4).
 - A scope without active retailers has no rate (no row).
 
 ``shelf_rate_counts`` computes the counts live from the base tables with one aggregate query
@@ -126,7 +126,8 @@ def facts_select(*, month: date, brand_ids=None, company_id=None) -> tuple[str, 
 
     One row (seen = 1) per retailer whose latest valid observation of the brand in the month
     is on shelf, and one row (bought = 1) per retailer with an order line of the brand in the
-    month, for every retailer whatever its status (the scope join keeps the active ones).
+    month (quantity > 0: return lines do not count, DOMAIN §10.4), for every retailer whatever
+    its status (the scope join keeps the active ones).
     """
     first = month_start(month)
     start = connection.ops.adapt_datefield_value(first)
@@ -151,7 +152,7 @@ WHERE rank_no = 1 AND on_shelf = %s
 UNION ALL
 SELECT DISTINCT l.retailer_id, l.brand_id, 0 AS seen, 1 AS bought
 FROM {sql_table(OrderLine)} l
-WHERE l.order_date >= %s AND l.order_date < %s {ordered_brands} {ordered_city}"""
+WHERE l.order_date >= %s AND l.order_date < %s AND l.quantity > 0 {ordered_brands} {ordered_city}"""
     params = [VisitStatus.VALID, start, end, *brand_params, *city_params, True]
     params += [start, end, *brand_params, *city_params]
     return sql, params
