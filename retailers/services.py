@@ -321,9 +321,19 @@ def _classify_city(
     rule_set = rule_set or rule_set_for(first, company)
     now = timezone.now()
     if classify_in_sql():
-        count = _classify_records_sql(first=first, company=company, rule_set=rule_set, now=now)
+        count, changed = _classify_records_sql(
+            first=first, company=company, rule_set=rule_set, now=now
+        )
     else:
         count = _classify_records(first=first, company=company, rule_set=rule_set, now=now)
+        # The records of this run: written from ``now`` on.
+        changed = (
+            ClassificationRecord.objects.filter(
+                month=first, retailer__territory__department__company=company, created_at__gte=now
+            )
+            .exclude(previous_class=F("final_class"))
+            .count()
+        )
     for klass in RetailerClass.values:
         Retailer.objects.filter(
             territory__department__company=company,
@@ -331,10 +341,6 @@ def _classify_city(
             classifications__final_class=klass,
             class_pinned=False,
         ).exclude(abc_class=klass).update(abc_class=klass)
-    records = ClassificationRecord.objects.filter(
-        month=first, retailer__territory__department__company=company, created_at__gte=now
-    )
-    changed = records.exclude(previous_class=F("final_class")).count()
     analyze(ClassificationRecord, Retailer)
     return {
         "month": first.isoformat(),
@@ -392,7 +398,9 @@ def _classify_records(*, first, company, rule_set, now) -> int:
     return count
 
 
-# ``classify`` as one statement over ``classification_inputs_sql`` (PostgreSQL). Every figure
+# ``classify`` as one statement over ``classification_inputs_sql`` (PostgreSQL), which also
+# counts the records written and those whose class changed (``previous_class`` as kept by the
+# upsert: the records of this run, as the Python path counts them afterwards). Every figure
 # is numeric, computed in the same order as ``classify``; the rank (double precision in both)
 # becomes numeric through its text form, as ``Decimal(str(rank))`` does. Scores and the
 # total are rounded half up to cents (``round(numeric, 2)`` rounds half away from zero: the
@@ -400,16 +408,20 @@ def _classify_records(*, first, company, rule_set, now) -> int:
 # ``Decimal.quantize`` does in the default context. On a conflict every field but
 # ``previous_class`` is updated: the class before the month's first run stays recorded.
 CLASSIFY_SQL = """
+WITH written AS (
 INSERT INTO {records} ({columns})
-SELECT r_id, %(month)s, %(rule_set)s, round(scale, 2), round(environment, 2),
-       round(potential, 2), round(compliance, 2), round(credit, 2), total,
+SELECT r_id, %(month)s AS month, %(rule_set)s AS rule_set_id,
+       round(scale, 2) AS scale_score, round(environment, 2) AS environment_score,
+       round(potential, 2) AS potential_score, round(compliance, 2) AS compliance_score,
+       round(credit, 2) AS credit_score, total,
        CASE WHEN abs(average * 100 - trunc(average * 100)) = 0.5
                  AND mod(trunc(average * 100), 2) = 0
             THEN trunc(average * 100) / 100
-            ELSE round(average, 2) END,
-       serious, computed, abc_class,
-       CASE WHEN class_pinned AND abc_class <> '' THEN abc_class ELSE computed END,
-       class_pinned AND abc_class <> '', %(now)s
+            ELSE round(average, 2) END AS average_monthly_cartons,
+       serious, computed, abc_class AS previous_class,
+       CASE WHEN class_pinned AND abc_class <> '' THEN abc_class ELSE computed END
+           AS final_class,
+       class_pinned AND abc_class <> '' AS pinned, %(now)s AS created_at
 FROM (
     SELECT *, CASE WHEN serious > 0 THEN GREATEST(klass, %(cap)s COLLATE "C")
                    ELSE klass END AS computed
@@ -444,13 +456,16 @@ FROM (
     ) classes
 ) computed
 ON CONFLICT (retailer_id, month) DO UPDATE SET {updates}
+RETURNING previous_class, final_class
+)
+SELECT count(*), count(*) FILTER (WHERE previous_class <> final_class) FROM written
 """
 
 
 def _classify_records_sql(*, first, company, rule_set, now) -> int:
     """The classification of a city as one INSERT … SELECT … ON CONFLICT (``CLASSIFY_SQL``),
     the rule set's parameters passed as SQL parameters. Returns the number of records
-    written."""
+    written and how many of them changed class."""
     inputs_sql, inputs_params = classification_inputs_sql(first, rule_set, company)
     # The inputs query uses positional placeholders; the statement names its own.
     named = {f"input_{n}": value for n, value in enumerate(inputs_params)}
@@ -496,7 +511,7 @@ def _classify_records_sql(*, first, company, rule_set, now) -> int:
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        return cursor.fetchone()
 
 
 def _store_records(records: list[ClassificationRecord]) -> int:
