@@ -50,6 +50,67 @@ def classification_inputs(
     Yields (retailer id, {"inputs": RetailerInputs, "average": Decimal, "class": str,
     "pinned": bool}).
     """
+    sql, params = classification_inputs_sql(month, rule_set, company)
+    months = rule_set.scale_months
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size):
+            for (
+                pk,
+                volume,
+                orders,
+                on_time,
+                rank,
+                group_size,
+                environment,
+                potential,
+                klass,
+                pinned,
+                minor,
+                serious,
+            ) in rows:
+                yield (
+                    pk,
+                    {
+                        "inputs": RetailerInputs(
+                            scale_rank=Decimal(str(rank)),
+                            group_size=group_size,
+                            environment=environment,
+                            potential=potential,
+                            minor_violations=int(minor),
+                            serious_violations=int(serious),
+                            orders=orders,
+                            orders_on_time=on_time,
+                        ),
+                        "average": (Decimal(volume) / months).quantize(Decimal("0.01")),
+                        "class": klass,
+                        "pinned": bool(pinned),
+                    },
+                )
+
+
+# The columns of ``classification_inputs_sql``, in order.
+CLASSIFICATION_INPUT_COLUMNS = (
+    "r_id",
+    "volume",
+    "orders",
+    "on_time",
+    "scale_rank",
+    "group_size",
+    "environment",
+    "potential",
+    "abc_class",
+    "class_pinned",
+    "minor",
+    "serious",
+)
+
+
+def classification_inputs_sql(
+    month: date, rule_set: ClassificationRuleSet, company=None
+) -> tuple[str, list]:
+    """The one query behind ``classification_inputs``: a row per retailer active on the 1st
+    (``CLASSIFICATION_INPUT_COLUMNS``); the SQL classification selects from it as it is."""
     first = month_start(month)
     orders_from = add_months(first, -rule_set.scale_months)
     violations_from = add_months(first, -rule_set.violation_months)
@@ -124,42 +185,7 @@ def classification_inputs(
         first,
         *city_params,
     ]
-    months = rule_set.scale_months
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(chunk_size):
-            for (
-                pk,
-                volume,
-                orders,
-                on_time,
-                rank,
-                group_size,
-                environment,
-                potential,
-                klass,
-                pinned,
-                minor,
-                serious,
-            ) in rows:
-                yield (
-                    pk,
-                    {
-                        "inputs": RetailerInputs(
-                            scale_rank=Decimal(str(rank)),
-                            group_size=group_size,
-                            environment=environment,
-                            potential=potential,
-                            minor_violations=int(minor),
-                            serious_violations=int(serious),
-                            orders=orders,
-                            orders_on_time=on_time,
-                        ),
-                        "average": (Decimal(volume) / months).quantize(Decimal("0.01")),
-                        "class": klass,
-                        "pinned": bool(pinned),
-                    },
-                )
+    return sql, params
 
 
 def retailer_card(retailer: Retailer, *, months: int = 12, today: date) -> dict:

@@ -1,9 +1,10 @@
 """Writes for retailers, their assignment history, violations and class overrides."""
 
+import re
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,12 @@ from .models import (
     month_start,
     status_on,
 )
-from .selectors import classification_inputs, rule_set_for
+from .selectors import (
+    CLASSIFICATION_INPUT_COLUMNS,
+    classification_inputs,
+    classification_inputs_sql,
+    rule_set_for,
+)
 
 
 def assignments_sync(*, retailer_ids=None, on: date | None = None) -> int:
@@ -287,7 +293,13 @@ def classification_run(
         if len(companies) == 1:
             company = companies[0]
     if company is None:
-        runs = [_classify_city(month=month, company=city, rule_set=rule_set) for city in companies]
+        runs = [
+            _classify_city(month=month, company=city, rule_set=rule_set, statistics=False)
+            for city in companies
+        ]
+        # Once for every city (ANALYZE samples the whole table: a few tenths of a second
+        # each time, whatever one city wrote).
+        analyze(ClassificationRecord, Retailer)
         return {
             "month": month_start(month).isoformat(),
             "rule_set": ", ".join(sorted({f"v{run['rule_set']}" for run in runs})) or "—",
@@ -299,21 +311,71 @@ def classification_run(
 
 
 def _classify_city(
-    *, month: date, company: OrgUnit, rule_set: ClassificationRuleSet | None = None
+    *,
+    month: date,
+    company: OrgUnit,
+    rule_set: ClassificationRuleSet | None = None,
+    statistics: bool = True,
 ) -> dict:
     """Classify the active retailers of one city company.
 
-    Inputs stream from one aggregate query; each retailer is scored by the pure
-    ``classify`` function; results are upserted chunk by chunk (one record per retailer and
-    month, so a re-run changes nothing when the inputs have not changed; memory stays
-    bounded) and retailers' classes are updated with one UPDATE per class. A pinned
-    override keeps its class.
+    The scores and classes are written by one set-based INSERT … SELECT … ON CONFLICT on
+    PostgreSQL (``classify_in_sql``), elsewhere by the pure ``classify`` function over the
+    streamed inputs, upserted chunk by chunk; both give the same rows (one record per
+    retailer and month, so a re-run changes nothing when the inputs have not changed).
+    Retailers' classes are then updated with one UPDATE per class. A pinned override keeps
+    its class. The tables' statistics are refreshed afterwards unless ``statistics`` is
+    False (the caller does it once for several cities).
     """
     job_settings()
     first = month_start(month)
     rule_set = rule_set or rule_set_for(first, company)
-    rules = Rules.from_rule_set(rule_set)
     now = timezone.now()
+    if classify_in_sql():
+        count, changed = _classify_records_sql(
+            first=first, company=company, rule_set=rule_set, now=now
+        )
+    else:
+        count = _classify_records(first=first, company=company, rule_set=rule_set, now=now)
+        # The records of this run: written from ``now`` on.
+        changed = (
+            ClassificationRecord.objects.filter(
+                month=first, retailer__territory__department__company=company, created_at__gte=now
+            )
+            .exclude(previous_class=F("final_class"))
+            .count()
+        )
+    for klass in RetailerClass.values:
+        Retailer.objects.filter(
+            territory__department__company=company,
+            classifications__month=first,
+            classifications__final_class=klass,
+            class_pinned=False,
+        ).exclude(abc_class=klass).update(abc_class=klass)
+    if statistics:
+        analyze(ClassificationRecord, Retailer)
+    return {
+        "month": first.isoformat(),
+        "company": company.code,
+        "rule_set": rule_set.version,
+        "retailers": count,
+        "changed": changed,
+    }
+
+
+RECORD_CHUNK = 5000
+
+
+def classify_in_sql() -> bool:
+    """Whether the classification is computed in the database (PostgreSQL) rather than
+    retailer by retailer in Python (``classify``, the rule's reference; SQLite)."""
+    return connection.vendor == "postgresql"
+
+
+def _classify_records(*, first, company, rule_set, now) -> int:
+    """Score the inputs with ``classify`` and upsert the records chunk by chunk (memory
+    stays bounded). Returns the number of records written."""
+    rules = Rules.from_rule_set(rule_set)
     count = 0
     chunk = []
     for retailer_id, row in classification_inputs(first, rule_set, company):
@@ -345,28 +407,123 @@ def _classify_city(
             count += _store_records(chunk)
             chunk = []
     count += _store_records(chunk)
-    for klass in RetailerClass.values:
-        Retailer.objects.filter(
-            territory__department__company=company,
-            classifications__month=first,
-            classifications__final_class=klass,
-            class_pinned=False,
-        ).exclude(abc_class=klass).update(abc_class=klass)
-    records = ClassificationRecord.objects.filter(
-        month=first, retailer__territory__department__company=company, created_at__gte=now
+    return count
+
+
+# ``classify`` as one statement over ``classification_inputs_sql`` (PostgreSQL), which also
+# counts the records written and those whose class changed (``previous_class`` as kept by the
+# upsert: the records of this run, as the Python path counts them afterwards). Every figure
+# is numeric, computed in the same order as ``classify``; the rank (double precision in both)
+# becomes numeric through its text form, as ``Decimal(str(rank))`` does. Scores and the
+# total are rounded half up to cents (``round(numeric, 2)`` rounds half away from zero: the
+# same for these non-negative values); the monthly average is rounded half to even, as
+# ``Decimal.quantize`` does in the default context. On a conflict every field but
+# ``previous_class`` is updated: the class before the month's first run stays recorded.
+CLASSIFY_SQL = """
+WITH written AS (
+INSERT INTO {records} ({columns})
+SELECT r_id, %(month)s AS month, %(rule_set)s AS rule_set_id,
+       round(scale, 2) AS scale_score, round(environment, 2) AS environment_score,
+       round(potential, 2) AS potential_score, round(compliance, 2) AS compliance_score,
+       round(credit, 2) AS credit_score, total,
+       CASE WHEN abs(average * 100 - trunc(average * 100)) = 0.5
+                 AND mod(trunc(average * 100), 2) = 0
+            THEN trunc(average * 100) / 100
+            ELSE round(average, 2) END AS average_monthly_cartons,
+       serious, computed, abc_class AS previous_class,
+       CASE WHEN class_pinned AND abc_class <> '' THEN abc_class ELSE computed END
+           AS final_class,
+       class_pinned AND abc_class <> '' AS pinned, %(now)s AS created_at
+FROM (
+    SELECT *, CASE WHEN serious > 0 THEN GREATEST(klass, %(cap)s COLLATE "C")
+                   ELSE klass END AS computed
+    FROM (
+        SELECT *, CASE WHEN total >= %(threshold_a)s THEN 'A'
+                       WHEN total >= %(threshold_b)s THEN 'B'
+                       ELSE 'C' END COLLATE "C" AS klass
+        FROM (
+            SELECT *, round(%(weight_scale)s * scale + %(weight_environment)s * environment
+                            + %(weight_potential)s * potential
+                            + %(weight_compliance)s * compliance
+                            + %(weight_credit)s * credit, 2) AS total
+            FROM (
+                SELECT i.r_id, i.abc_class, i.class_pinned, i.serious::bigint AS serious,
+                       CASE WHEN i.group_size <= 1 THEN 100::numeric
+                            ELSE 100 * i.scale_rank::text::numeric END AS scale,
+                       COALESCE(e.score, 0::numeric) AS environment,
+                       (COALESCE(i.potential, %(potential_default)s) - 1)::numeric / 4 * 100
+                           AS potential,
+                       GREATEST(0::numeric, 100::numeric
+                                - %(minor_points)s * i.minor::numeric
+                                - %(serious_points)s * i.serious::numeric) AS compliance,
+                       CASE WHEN i.orders <> 0
+                            THEN 100 * i.on_time::numeric / i.orders::numeric
+                            ELSE %(credit_without_orders)s::numeric END AS credit,
+                       i.volume::numeric / %(months)s AS average
+                FROM ({inputs}) AS i({input_columns})
+                LEFT JOIN unnest(%(environments)s::text[], %(environment_scores)s::numeric[])
+                    AS e(environment, score) ON e.environment = i.environment
+            ) scores
+        ) totals
+    ) classes
+) computed
+ON CONFLICT (retailer_id, month) DO UPDATE SET {updates}
+RETURNING previous_class, final_class
+)
+SELECT count(*), count(*) FILTER (WHERE previous_class <> final_class) FROM written
+"""
+
+
+def _classify_records_sql(*, first, company, rule_set, now) -> int:
+    """The classification of a city as one INSERT … SELECT … ON CONFLICT (``CLASSIFY_SQL``),
+    the rule set's parameters passed as SQL parameters. Returns the number of records
+    written and how many of them changed class."""
+    inputs_sql, inputs_params = classification_inputs_sql(first, rule_set, company)
+    # The inputs query uses positional placeholders; the statement names its own.
+    named = {f"input_{n}": value for n, value in enumerate(inputs_params)}
+    names = iter(named)
+    inputs_sql = re.sub(
+        r"%%|%s", lambda m: m[0] if m[0] == "%%" else f"%({next(names)})s", inputs_sql
     )
-    changed = records.exclude(previous_class=F("final_class")).count()
-    analyze(ClassificationRecord, Retailer)
-    return {
-        "month": first.isoformat(),
-        "company": company.code,
-        "rule_set": rule_set.version,
-        "retailers": count,
-        "changed": changed,
+    fields = [ClassificationRecord._meta.get_field(name) for name in RECORD_FIELDS]
+    quote = connection.ops.quote_name
+    columns = ["retailer_id", "month", *(field.column for field in fields)]
+    sql = CLASSIFY_SQL.format(
+        records=quote(ClassificationRecord._meta.db_table),
+        columns=", ".join(quote(column) for column in columns),
+        inputs=inputs_sql,
+        input_columns=", ".join(CLASSIFICATION_INPUT_COLUMNS),
+        updates=", ".join(
+            f"{quote(field.column)} = EXCLUDED.{quote(field.column)}"
+            for field in fields
+            if field.name != "previous_class"
+        ),
+    )
+    rules = Rules.from_rule_set(rule_set)
+    params = {
+        **named,
+        "month": first,
+        "rule_set": rule_set.pk,
+        "now": now,
+        "cap": rules.serious_violation_cap,
+        "threshold_a": rules.threshold_a,
+        "threshold_b": rules.threshold_b,
+        "weight_scale": rules.weight_scale,
+        "weight_environment": rules.weight_environment,
+        "weight_potential": rules.weight_potential,
+        "weight_compliance": rules.weight_compliance,
+        "weight_credit": rules.weight_credit,
+        "potential_default": rules.potential_default,
+        "minor_points": rules.minor_violation_points,
+        "serious_points": rules.serious_violation_points,
+        "credit_without_orders": rules.credit_without_orders,
+        "months": rule_set.scale_months,
+        "environments": list(rules.environment_scores),
+        "environment_scores": list(rules.environment_scores.values()),
     }
-
-
-RECORD_CHUNK = 5000
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _store_records(records: list[ClassificationRecord]) -> int:

@@ -35,6 +35,7 @@ from retailers.selectors import (
 )
 from retailers.services import classification_run
 from tests.conftest import MIGRATION_DATA
+from tests.retailers.test_classification_run import by_both_paths, postgresql_only
 from visits.models import ShelfRateRollup, VisitPlan
 from visits.selectors.plans import completed_visit_exists, plan_completion_counts
 from visits.selectors.rates import LEVELS, shelf_rate_counts
@@ -141,6 +142,31 @@ def test_classification_equals_the_previous_inputs_query(demo):
     }
     assert len(stored) > 300
     assert stored == expected
+
+
+@postgresql_only
+def test_sql_classification_gives_the_rows_of_the_python_path(demo, monkeypatch):
+    """On the demo, with some retailers pinned: every field of every record, the retailers'
+    classes and the summary are the same by the SQL statement as by ``classify``."""
+    from accounts.models import OrgUnit
+
+    company = OrgUnit.objects.companies().get()
+    month = add_months(months_of_the_demo()[-1], 1)
+    classified = Retailer.objects.exclude(abc_class="").order_by("pk")
+    Retailer.objects.filter(pk__in=classified.values("pk")[:20]).update(class_pinned=True)
+
+    def runs():
+        return [
+            classification_run(month=month, company=company),
+            classification_run(month=add_months(month, 1), company=company),
+        ]
+
+    python, sql = by_both_paths(monkeypatch, runs)
+    assert sql == python
+    summaries, records, classes = sql
+    assert summaries[0]["retailers"] > 300 and summaries[0]["changed"] > 0
+    assert sum(record["pinned"] for record in records) >= 20
+    assert {record["computed_class"] for record in records} == {"A", "B", "C"}
 
 
 def test_credited_sales_equal_the_join_through_the_retailer(demo):

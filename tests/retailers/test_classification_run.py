@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 
-from retailers.models import ClassificationRecord, Retailer, RetailerStatus
+from retailers.models import ClassificationRecord, ClassificationRuleSet, Retailer, RetailerStatus
 from retailers.services import class_override, classification_run, violation_record
 from retailers.tasks import classify_retailers
 from tests.factories import BrandFactory, OrderLineFactory, RetailerFactory
@@ -158,6 +159,7 @@ def test_chunked_run_equals_one_chunk(shops, monkeypatch):
     Retailer.objects.filter(pk__in=[r.pk for r in shops]).update(abc_class="")
     Retailer.objects.filter(pk=shops[2].pk).update(abc_class="B")
     monkeypatch.setattr(services, "RECORD_CHUNK", 2)
+    monkeypatch.setattr(services, "classify_in_sql", lambda: False)
     summary = classification_run(month=NOVEMBER)
     chunked = list(
         ClassificationRecord.objects.order_by("retailer").values_list(
@@ -166,3 +168,108 @@ def test_chunked_run_equals_one_chunk(shops, monkeypatch):
     )
     assert chunked == one_chunk
     assert summary["retailers"] == 5 and summary["changed"] == 5
+
+
+def classification_state() -> tuple[list, list]:
+    """Every classification record (all fields but the id and the time written) and every
+    retailer's class."""
+    records = [
+        {name: value for name, value in row.items() if name not in ("id", "created_at")}
+        for row in ClassificationRecord.objects.order_by("month", "retailer").values()
+    ]
+    classes = list(Retailer.objects.order_by("pk").values_list("pk", "abc_class", "class_pinned"))
+    return records, classes
+
+
+def by_both_paths(monkeypatch, runs) -> tuple:
+    """``runs()`` (classification runs returning their summaries) by the Python path and then,
+    from the same data (rolled back in between), by the SQL path: (python, sql), each
+    (summaries, records, retailers' classes)."""
+    import retailers.services as services
+
+    results = []
+    for in_sql in (False, True):
+        monkeypatch.setattr(services, "classify_in_sql", lambda in_sql=in_sql: in_sql)
+        savepoint = transaction.savepoint()
+        results.append((runs(), *classification_state()))
+        transaction.savepoint_rollback(savepoint)
+    return tuple(results)
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the SQL classification is PostgreSQL's"
+)
+
+
+@postgresql_only
+def test_sql_path_gives_the_rows_of_the_python_path(shops, org, monkeypatch):
+    """Pinned and unpinned overrides, a serious violation (class cap), retailers without
+    orders, a market type with one retailer (scale 100), an unrated potential (the default),
+    a re-run (the class before the first run kept) and the next month."""
+    r1, r2, *_ = shops
+    class_override(
+        retailer=r1, user=org.a.dept_supervisor, new_class="C", reason="核查", pinned=True
+    )
+    class_override(retailer=r2, user=org.a.dept_supervisor, new_class="A", reason="临时调整")
+
+    def runs():
+        return [
+            classification_run(month=NOVEMBER),
+            classification_run(month=NOVEMBER),
+            classification_run(month=date(2026, 12, 1)),
+        ]
+
+    python, sql = by_both_paths(monkeypatch, runs)
+    assert sql == python
+    summaries, records, classes = sql
+    assert [s["changed"] for s in summaries] == [4, 4, 0]  # r1 pinned at C: unchanged
+    assert len(records) == 10 and {r["final_class"] for r in records} == {"A", "B", "C"}
+    pinned = [(r["computed_class"], r["final_class"]) for r in records if r["pinned"]]
+    assert pinned == [("A", "C"), ("A", "C")]
+    assert ClassificationRecord.objects.count() == 0  # rolled back
+
+
+@postgresql_only
+def test_sql_path_uses_every_parameter_of_the_rule_set(shops, monkeypatch):
+    """Another rule set (weights with three decimals, fractional environment scores, a
+    missing environment, cap B, eight months of volume: averages that round half to even)."""
+    r1, r2, r3, r4, r5, r6 = shops
+    rules = ClassificationRuleSet.objects.get(version=1)
+    rules.pk = None
+    rules.version = 2
+    rules.effective_from = NOVEMBER
+    rules.weight_scale = Decimal("0.333")
+    rules.weight_environment = Decimal("0.167")
+    rules.weight_potential = Decimal("0.125")
+    rules.weight_compliance = Decimal("0.275")
+    rules.weight_credit = Decimal("0.100")
+    rules.environment_scores = {"business_center": 95.5, "residential": 70.25, "rural_town": 33}
+    rules.scale_months = 8
+    rules.potential_default = 2
+    rules.minor_violation_points = 15
+    rules.serious_violation_points = 40
+    rules.violation_months = 24
+    rules.credit_without_orders = 30
+    rules.threshold_a = Decimal("60.00")
+    rules.threshold_b = Decimal("33.33")
+    rules.serious_violation_cap = "B"
+    rules.save()
+    brand = r1.order_lines.first().brand
+    for retailer, quantity in ((r3, 1), (r5, 5)):  # 1/8 → 0.12, 5/8 → 0.62 (half to even)
+        OrderLineFactory(
+            retailer=retailer, brand=brand, order_date=date(2026, 4, 1), quantity=quantity
+        )
+
+    python, sql = by_both_paths(monkeypatch, lambda: [classification_run(month=NOVEMBER)])
+    assert sql == python
+    records = {row["retailer_id"]: row for row in sql[1]}
+    assert {row["rule_set_id"] for row in records.values()} == {rules.pk}
+    assert records[r3.pk]["average_monthly_cartons"] == Decimal("0.12")
+    assert records[r5.pk]["average_monthly_cartons"] == Decimal("0.62")
+    assert records[r3.pk]["environment_score"] == Decimal("0.00")  # remote_rural: not listed
+    assert records[r2.pk]["environment_score"] == Decimal("70.25")
+    assert records[r4.pk]["serious_violations"] == 1
+    # 0.333 × 100 × rank 1/3 + 0.167 × 95.5 + 0.125 × 100 + 0.275 × 60 + 0.1 × 100: class A,
+    # capped at B by the serious violation
+    assert records[r4.pk]["total_score"] == Decimal("66.05")
+    assert records[r4.pk]["computed_class"] == "B"
