@@ -6,7 +6,6 @@ The rules are evaluated on a fixed day: ``today=TODAY`` (2026-10-20) makes Octob
 current month, so October is evaluated on the 20th and September on the 30th.
 """
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -84,29 +83,6 @@ def override(company, **thresholds):
     return AlertRules.objects.create(
         version=version, company=company, effective_from=date(2026, 1, 1), **thresholds
     )
-
-
-@contextmanager
-def returns_allowed():
-    """Returns (lines with a negative quantity and amount) cannot be imported yet: a check
-    constraint refuses them. The rollup is ready for them; the test lifts the check."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA ignore_check_constraints = 1")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA ignore_check_constraints = 0")
-    else:
-        names = ("order_line_quantity_positive", "order_line_amount_nonnegative")
-        with connection.cursor() as cursor:  # no ALTER TABLE with deferred checks pending
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        with connection.schema_editor() as editor:
-            for constraint in OrderLine._meta.constraints:
-                if constraint.name in names:
-                    editor.remove_constraint(OrderLine, constraint)
-        yield  # the test's transaction is rolled back, and the constraints with it
 
 
 # --- Pure rules ---------------------------------------------------------------------------------
@@ -192,13 +168,12 @@ def test_rollup_sums_the_month_and_is_idempotent(org, brand):
 
 def test_rollup_is_net_of_returns(org, brand):
     one, two = shop(org.a.territory), shop(org.a.territory)
-    order(one, brand, date(2026, 10, 3), 10)
-    order(two, brand, date(2026, 9, 28), 4)
-    with returns_allowed():
-        # A return counts on its own date; the latest order is the latest *positive* line.
-        order(one, brand, date(2026, 10, 18), -3, amount=Decimal("0"))
-        order(two, brand, date(2026, 10, 2), -4, amount=Decimal("0"))
-        orders_rollup_refresh(months=[OCT, SEP])
+    sold_one = order(one, brand, date(2026, 10, 3), 10)
+    sold_two = order(two, brand, date(2026, 9, 28), 4)
+    # A return counts on its own date; the latest order is the latest *positive* line.
+    order(one, brand, date(2026, 10, 18), -3, amount=Decimal("-3"), returns_line=sold_one)
+    order(two, brand, date(2026, 10, 2), -4, amount=Decimal("-4"), returns_line=sold_two)
+    orders_rollup_refresh(months=[OCT, SEP])
     assert rollup() == sorted(
         [
             (one.pk, OCT, 7, date(2026, 10, 3)),
@@ -386,9 +361,9 @@ def test_order_anomaly_rows_for_the_report(org, anomaly):
 
 def test_order_anomaly_is_net_of_returns(org, anomaly, brand):
     # at80 returns 1 条 in September: 79 ÷ 100 against the department's 299 ÷ 300.
-    with returns_allowed():
-        order(anomaly.at80, brand, date(2026, 9, 20), -1, amount=Decimal("0"))
-        orders_rollup_refresh(months=[SEP])
+    sold = OrderLine.objects.filter(retailer=anomaly.at80, quantity__gt=0).earliest("order_date")
+    order(anomaly.at80, sold.brand, date(2026, 9, 20), -1, amount=Decimal("-1"), returns_line=sold)
+    orders_rollup_refresh(months=[SEP])
     alerts = rows(org.a.dept_supervisor, "order_anomaly")
     assert [(a.retailer, a.this_cartons, a.relative) for a in alerts] == [
         (anomaly.at80, 79, Decimal("0.7926")),  # 0.79 ÷ (299 ÷ 300) = 237 ÷ 299
