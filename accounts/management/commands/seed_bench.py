@@ -181,17 +181,30 @@ class Seeder:
         staff = []
         for c, per_department in enumerate(scale.managers):
             company = accounts_services.org_unit_create(
-                name=f"市公司{c + 1:02d}", code=f"B{c + 1:02d}", kind=OrgKind.COMPANY, parent=province
+                name=f"市公司{c + 1:02d}",
+                code=f"B{c + 1:02d}",
+                kind=OrgKind.COMPANY,
+                parent=province,
             )
             staff += [
-                User(employee_no=f"BH{c + 1:02d}", name=f"人力{c + 1}", role=Role.HR, org_unit=company),
+                User(
+                    employee_no=f"BH{c + 1:02d}",
+                    name=f"人力{c + 1}",
+                    role=Role.HR,
+                    org_unit=company,
+                ),
                 User(
                     employee_no=f"BA{c + 1:02d}",
                     name=f"考评{c + 1}",
                     role=Role.ASSESSMENT_CENTER,
                     org_unit=company,
                 ),
-                User(employee_no=f"BL{c + 1:02d}", name=f"领导{c + 1}", role=Role.LEADER, org_unit=company),
+                User(
+                    employee_no=f"BL{c + 1:02d}",
+                    name=f"领导{c + 1}",
+                    role=Role.LEADER,
+                    org_unit=company,
+                ),
             ]
             for m in range(scale.centers):
                 center = accounts_services.org_unit_create(
@@ -398,9 +411,7 @@ class Seeder:
             FROM generate_series(1, {BRANDS}) b
             """
         )
-        self.sql(
-            "SELECT setval(pg_get_serial_sequence('retailers_brand', 'id'), %(n)s)", n=BRANDS
-        )
+        self.sql("SELECT setval(pg_get_serial_sequence('retailers_brand', 'id'), %(n)s)", n=BRANDS)
         self.sql(
             f"""
             INSERT INTO retailers_keybrandmonth (month, brand_id)
@@ -485,10 +496,11 @@ class Seeder:
             f"""
             INSERT INTO visits_visit ({visit_columns})
             SELECT md5('bench-v' || %(seed)s || '-' || p.id)::uuid, v.at, p.scheduled_for,
-                v.at + (CASE WHEN v.short THEN 2 ELSE 5 + {h("p.id", 91)} %% 20 END) * interval '1 minute',
+                v.at + (CASE WHEN v.short THEN 2 ELSE 5 + {h("p.id", 91)} %% 20 END)
+                    * interval '1 minute',
                 r.latitude, r.longitude, 15, 'ok', {h("p.id", 92)} %% 120, false, v.short, false,
-                false, '', 'valid', NULL, '', v.at + interval '30 minutes', p.manager_id, p.retailer_id,
-                NULL, p.territory_id, p.id, '', 'phone', ''
+                false, '', 'valid', NULL, '', v.at + interval '30 minutes', p.manager_id,
+                p.retailer_id, NULL, p.territory_id, p.id, '', 'phone', ''
             FROM visits_visitplan p
             JOIN retailers_retailer r ON r.id = p.retailer_id
             CROSS JOIN LATERAL (
@@ -507,8 +519,8 @@ class Seeder:
             INSERT INTO visits_visit ({visit_columns})
             SELECT md5('bench-x' || %(seed)s || '-' || x.n)::uuid, x.at, (x.at {shanghai})::date,
                 x.at + (8 + x.n %% 15) * interval '1 minute', r.latitude, r.longitude, 20, 'ok',
-                x.n %% 90, false, false, false, false, '', 'valid', NULL, '', x.at + interval '1 hour',
-                t.manager_id, r.id, NULL, t.id, NULL, '', 'phone', ''
+                x.n %% 90, false, false, false, false, '', 'valid', NULL, '',
+                x.at + interval '1 hour', t.manager_id, r.id, NULL, t.id, NULL, '', 'phone', ''
             FROM (
                 SELECT n, 1 + {h("n", 94)} %% %(retailers)s AS retailer,
                     ((%(month)s::date + {h("n", 95)} %% 31) + time '14:00'
@@ -530,7 +542,8 @@ class Seeder:
                 brand_id, retailer_id, visit_id)
             SELECT v.checked_in_at, {h("v.id * 4 + j", 101)} %% 100 < 55 + 8 * j,
                 round(b.wholesale_price / 10 * 1.15, 2),
-                (ARRAY['none', 'low', 'normal', 'normal', 'high'])[1 + {h("v.id * 4 + j", 102)} %% 5],
+                (ARRAY['none', 'low', 'normal', 'normal', 'high'])
+                    [1 + {h("v.id * 4 + j", 102)} %% 5],
                 b.id, v.retailer_id, v.id
             FROM visits_visit v, generate_series(0, 3) j,
                 LATERAL (SELECT 1 + ({h("v.retailer_id", 100)} + j * 13) %% {BRANDS} AS id) pick
@@ -632,7 +645,8 @@ class Seeder:
                 item_code, points, reason, photo, withdrawn, created_at, inspector_id, manager_id,
                 retailer_id, visit_id)
             SELECT 3, %(month)s::date + 5 + i * 10, %(month)s, NULL,
-                (ARRAY['visits', 'info', 'discipline', 'new_shelf'])[1 + {h("m.id * 2 + i", 150)} %% 4],
+                (ARRAY['visits', 'info', 'discipline', 'new_shelf'])
+                    [1 + {h("m.id * 2 + i", 150)} %% 4],
                 1 + {h("m.id * 2 + i", 151)} %% 3, '抽查', '', false, now(), s.id, m.id, NULL, NULL
             FROM accounts_user m
             JOIN accounts_user s ON s.org_unit_id = m.org_unit_id
