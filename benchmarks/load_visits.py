@@ -10,10 +10,13 @@ as a phone does), and lets each post visits with ``--shelf`` shelf lines to its 
 for ``--seconds`` seconds. Prints the throughput, the p50/p95/p99 latency seen by the phones,
 and the requests per second per worker core: the requests divided by the CPU time the
 gunicorn workers spent (read from /proc), so the load client's own CPU cost (measured and
-printed too) is not counted against the server; ×4 projects a 4-core application server.
+printed too) is not counted against the server; ×4 projects a 4-core application server (with
+PostgreSQL on its own machine). The CPU time of the workers' PostgreSQL backends is printed
+beside it.
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -44,6 +47,28 @@ def cpu_seconds(pid: int) -> float:
 def worker_pids(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children")
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def database_backends(db: str) -> list[int]:
+    """The PostgreSQL backends serving ``db`` (the gunicorn workers keep theirs: CONN_MAX_AGE)."""
+    connection = psycopg2.connect(database_url(db))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [db],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def total_cpu(pids) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += cpu_seconds(pid)
+    return total
 
 
 def phones_and_shops(db: str, phones: int):
@@ -165,7 +190,9 @@ def main():
             session.get(f"{base}/healthz", timeout=30)
         latencies, errors = [], []
         workers = worker_pids(server.pid)
-        server_cpu = sum(cpu_seconds(pid) for pid in workers)
+        backends = database_backends(args.db)
+        server_cpu = total_cpu(workers)
+        database_cpu = total_cpu(backends)
         client_cpu = time.process_time()
         uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
         started = time.perf_counter()
@@ -183,7 +210,8 @@ def main():
             thread.join()
         wall = time.perf_counter() - started
         client_cpu = time.process_time() - client_cpu
-        server_cpu = sum(cpu_seconds(pid) for pid in workers) - server_cpu
+        server_cpu = total_cpu(workers) - server_cpu
+        database_cpu = total_cpu(backends) - database_cpu
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -204,8 +232,10 @@ def main():
     )
     per_core = done / server_cpu if server_cpu else float("nan")
     print(
-        f"CPU: gunicorn workers {server_cpu:.1f} s, load client {client_cpu:.1f} s "
-        f"({client_cpu / wall:.2f} cores); PostgreSQL not counted"
+        f"CPU: gunicorn workers {server_cpu:.1f} s, their PostgreSQL backends "
+        f"{database_cpu:.1f} s, load client {client_cpu:.1f} s ({client_cpu / wall:.2f} cores); "
+        f"per request {1000 * server_cpu / done:.1f} ms app + {1000 * database_cpu / done:.1f} ms "
+        f"database"
     )
     print(
         f"requests/s per worker core (requests ÷ worker CPU seconds): {per_core:.0f}; "
