@@ -79,12 +79,6 @@ BULK_TABLES = [
 ]
 
 
-def scale_totals(scale: Scale) -> dict:
-    per_city = scale.centers * scale.departments
-    managers = sum(m * per_city for m in scale.managers)
-    return {"companies": len(scale.managers), "managers": managers}
-
-
 class Command(BaseCommand):
     help = (
         "Build DOMAIN.md's city or province benchmark data set set-based (PostgreSQL only, "
