@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format messages worker beat clean
+.PHONY: run test lint format messages worker beat bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,15 @@ worker: $(STAMP)
 
 beat: $(STAMP)
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+# The benchmark harness (issue #12, README "Performance"): creates the PostgreSQL database
+# bench_$(SCALE) next to DATABASE_URL's (default postgres://postgres@127.0.0.1:5432/), seeds
+# DOMAIN.md's city or province, runs every monthly job, the pages and the visit POST, prints
+# one table and drops the database (BENCH_ARGS=--keep keeps it).
+SCALE ?= city
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
