@@ -135,13 +135,20 @@ def classification_inputs_sql(
     lines = OrderLine._meta.db_table
     violations = Violation._meta.db_table
     # DOMAIN §10.5: each month's volume is its net 条 (returns included) floored at 0, and
-    # return lines are not orders for 信誉. The month of a line is found by comparing its date
-    # with the window's month starts (portable SQL, no date truncation); an order number lies
-    # in one month (its lines share the order date), so summing monthly counts is exact.
-    starts = [add_months(orders_from, n) for n in range(1, rule_set.scale_months)]
-    whens = " ".join(f"WHEN order_date < %s THEN {n}" for n in range(len(starts)))
-    month_of = f"CASE {whens} ELSE {len(starts)} END" if starts else "0"
-    month_params = [connection.ops.adapt_datefield_value(d) for d in starts]
+    # return lines are not orders for 信誉. One GROUP BY retailer with one conditional sum per
+    # month of the window (a two-level aggregate hides the number of retailers from the
+    # planner, which then chose a nested loop over the whole city); an order number lies in
+    # one month (its lines share the order date), so counting it over the window is exact.
+    bounds = [add_months(orders_from, n) for n in range(rule_set.scale_months + 1)]
+    month_nets = [
+        "SUM(CASE WHEN order_date >= %s AND order_date < %s THEN quantity ELSE 0 END)"
+        for _ in range(rule_set.scale_months)
+    ]
+    volume = " + ".join(f"(CASE WHEN {net} > 0 THEN {net} ELSE 0 END)" for net in month_nets)
+    month_params = []
+    for start, stop in zip(bounds, bounds[1:], strict=False):
+        pair = [connection.ops.adapt_datefield_value(d) for d in (start, stop)]
+        month_params += pair * 2  # each month's net appears twice (test and value)
     sql = f"""
         SELECT r.r_id, COALESCE(o.volume, 0), COALESCE(o.orders, 0), COALESCE(o.on_time, 0),
                PERCENT_RANK() OVER (PARTITION BY r.r_market ORDER BY COALESCE(o.volume, 0)),
@@ -150,18 +157,12 @@ def classification_inputs_sql(
                COALESCE(v.minor, 0), COALESCE(v.serious, 0)
         FROM ({retailers_sql}) r
         LEFT JOIN (
-            SELECT retailer_id,
-                   SUM(CASE WHEN net > 0 THEN net ELSE 0 END) AS volume,
-                   SUM(orders) AS orders, SUM(on_time) AS on_time
-            FROM (
-                SELECT retailer_id, {month_of} AS month_no, SUM(quantity) AS net,
-                       COUNT(DISTINCT CASE WHEN quantity > 0 THEN source_order_no END) AS orders,
-                       COUNT(DISTINCT CASE WHEN quantity > 0 AND settled_on_time
-                                           THEN source_order_no END) AS on_time
-                FROM {lines}
-                WHERE order_date >= %s AND order_date < %s AND retailer_id IN ({city_sql})
-                GROUP BY 1, 2
-            ) m
+            SELECT retailer_id, {volume} AS volume,
+                   COUNT(DISTINCT CASE WHEN quantity > 0 THEN source_order_no END) AS orders,
+                   COUNT(DISTINCT CASE WHEN quantity > 0 AND settled_on_time
+                                       THEN source_order_no END) AS on_time
+            FROM {lines}
+            WHERE order_date >= %s AND order_date < %s AND retailer_id IN ({city_sql})
             GROUP BY retailer_id
         ) o ON o.retailer_id = r.r_id
         LEFT JOIN (
