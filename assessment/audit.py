@@ -25,11 +25,14 @@ AUDITED_MODELS = (
     "assessment.AssessmentScheme",
     "assessment.SchemeItem",
     "assessment.AssessmentMonth",
+    "assessment.LateEntry",
+    "assessment.ScoreAdjustment",
     "retailers.ClassOverride",
     "reports.TierProposal",
     "reports.ManagerTier",
     "reports.PayScheme",
     "reports.PayRun",
+    "reports.PayAdjustment",
     "jobs.JobRun",  # queued by beat or a user, run again by a user (the job page's button)
 )
 

@@ -2,10 +2,11 @@
 month states, scores with their explanation, appeals. DOMAIN.md §4."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -302,6 +303,12 @@ class ManagerScore(models.Model):
     )
     bonus_raw = models.DecimalField(_("bonus before cap"), max_digits=6, decimal_places=2)
     bonus = models.DecimalField(_("bonus"), max_digits=5, decimal_places=2)
+    # The month's own score: Σ item points + capped bonus. ``total`` adds the month's 调整
+    # lines (``ScoreAdjustment``, DOMAIN §4, §10.6) and is clamped to 0 – the scheme's maximum.
+    base_total = models.DecimalField(_("score before adjustments"), max_digits=6, decimal_places=2)
+    adjustment = models.DecimalField(
+        _("adjustments"), max_digits=7, decimal_places=2, default=Decimal(0)
+    )
     total = models.DecimalField(_("total"), max_digits=6, decimal_places=2)
     sales_boxes = models.DecimalField(_("sales (箱)"), max_digits=14, decimal_places=4)
     sales_target_boxes = models.DecimalField(
@@ -321,6 +328,12 @@ class ManagerScore(models.Model):
 
     def __str__(self):
         return f"{self.manager_id} {self.total}"
+
+    def save(self, *args, **kwargs):
+        # A score written without adjustments (an admin's or a fixture's row) is its own total.
+        if self.base_total is None:
+            self.base_total = self.total
+        super().save(*args, **kwargs)
 
 
 class ItemScore(models.Model):
@@ -545,3 +558,141 @@ class Appeal(models.Model):
     @property
     def target(self):
         return self.inspection or self.visit or self.info_item
+
+
+class LateKind(models.TextChoices):
+    ORDER_LINES = "order_lines", _("Order or return lines")
+    VISIT = "visit", _("Visit")
+    VISIT_REVIEW = "visit_review", _("Visit review")
+    INFO_ITEM = "info_item", _("Information item")
+    COMPLAINT = "complaint", _("Complaint")
+    SURVEY = "survey", _("Satisfaction survey")
+    INSPECTION = "inspection", _("Deduction")
+    BONUS = "bonus", _("Bonus points")
+    TARGET = "target", _("Sales target")
+
+
+class LateEntryQuerySet(ScopedQuerySet):
+    org_path_lookup = "company__path"
+    manager_lookup = "manager"
+
+
+class LateEntry(models.Model):
+    """Data dated in a month that was in review or published when it arrived or changed
+    (DOMAIN §4 "late data"): which month it belongs to, what it is and when it arrived. The
+    close of the open month (``carried_in``) recomputes that month with it and carries the
+    difference as a 调整 line; the published month itself is never rewritten.
+
+    One row per late object (a visit, an item, a deduction, …; the latest change counts, so
+    a row that arrives twice is counted once); order and return lines: one row per import
+    and month (``object_id`` is the import, the lines carry their own ``arrived_at``)."""
+
+    company = city_company_field()
+    month = models.DateField(_("month it belongs to"))
+    kind = models.CharField(_("kind"), max_length=20, choices=LateKind.choices)
+    object_id = models.PositiveBigIntegerField(_("record"), null=True, blank=True)
+    manager = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("manager"),
+    )
+    day = models.DateField(_("dated"))
+    note = models.CharField(_("what arrived"), max_length=300)
+    month_state = models.CharField(
+        _("state of the month then"), max_length=10, choices=MonthState.choices
+    )
+    arrived_at = models.DateTimeField(_("arrived at"))
+    carried_in = models.ForeignKey(
+        AssessmentMonth,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="late_entries",
+        verbose_name=_("adjusted in"),
+    )
+
+    objects = LateEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("late data")
+        verbose_name_plural = _("late data")
+        ordering = ["-arrived_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id"],
+                condition=Q(object_id__isnull=False) & ~Q(kind="order_lines"),
+                name="late_entry_once_per_object",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="late_entry_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(kind__in=LateKind.values), name="late_entry_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "month"], name="late_entry_company_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.get_kind_display()} {self.note}"
+
+
+class ScoreAdjustmentQuerySet(ScopedQuerySet):
+    org_path_lookup = "manager__org_unit__path"
+    manager_lookup = "manager"
+
+
+class ScoreAdjustment(models.Model):
+    """A 调整（YYYY-MM）line (DOMAIN §4, §10.6): the published month ``source_month``
+    recomputed with its late data, carried into the open month ``assessment`` as
+    recomputed − published − what earlier 调整 lines for that month already carried.
+    ``recorded_only``: the manager has no score in the receiving month (§10.8): the line is
+    kept for the record and the pay run still pays or recovers the late piece pay."""
+
+    assessment = models.ForeignKey(
+        AssessmentMonth,
+        on_delete=models.CASCADE,
+        related_name="adjustments",
+        verbose_name=_("adjusted in"),
+    )
+    manager = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="score_adjustments", verbose_name=_("manager")
+    )
+    source_month = models.DateField(_("month adjusted"))
+    published_total = models.DecimalField(_("published score"), max_digits=6, decimal_places=2)
+    recomputed_total = models.DecimalField(_("recomputed score"), max_digits=6, decimal_places=2)
+    carried_before = models.DecimalField(
+        _("carried by earlier adjustments"), max_digits=7, decimal_places=2
+    )
+    points = models.DecimalField(_("adjustment"), max_digits=7, decimal_places=2)
+    recorded_only = models.BooleanField(_("recorded only"), default=False)
+    explanation = models.JSONField(_("explanation"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = ScoreAdjustmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("score adjustment")
+        verbose_name_plural = _("score adjustments")
+        ordering = ["source_month", "manager"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "manager", "source_month"],
+                name="score_adjustment_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_month__day=1), name="score_adjustment_month_first_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    points=F("recomputed_total") - F("published_total") - F("carried_before")
+                ),
+                name="score_adjustment_is_difference",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["manager", "source_month"], name="score_adjustment_source"),
+        ]
+
+    def __str__(self):
+        return f"调整（{self.source_month:%Y-%m}） {self.points:+}"

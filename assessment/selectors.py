@@ -125,7 +125,7 @@ def locked_month_reason(day: date, company_id, locked=None) -> str | None:
 
 
 def gather_inputs(
-    month: date, *, company=None, closed_at: datetime | None = None
+    month: date, *, company=None, closed_at: datetime | None = None, late: bool = False
 ) -> dict[int, ManagerInputs]:
     """The inputs of every customer manager assessed in ``month`` (a fixed number of
     queries), of one city company when ``company`` is given.
@@ -134,7 +134,12 @@ def gather_inputs(
     territory or was credited with any fact on any day of the month (DOMAIN §4). Facts count
     for the manager assigned to the retailer on their date (DOMAIN §10.1); the territory is
     the one held on the month's last day (§10.4; none → 新品上柜率 不适用).
+
+    ``late``: a published month recomputed with its late data (DOMAIN §4): reviews of
+    information items and complaints count as they stand now, not as at ``closed_at``
+    (work plans keep the close's cut-off: a plan handed in later is not late data).
     """
+    reviewed_by = None if late else closed_at
     first = month_start(month)
     end = add_months(first, 1)
     # Net 条 per price class floored at 0, then summed (DOMAIN §10.5); the facts of one city
@@ -148,10 +153,10 @@ def gather_inputs(
         company=company,
     )
     plans = plan_completion_counts(month=first, company=company)
-    info = information_counts(month=first, closed_at=closed_at)
+    info = information_counts(month=first, closed_at=reviewed_by)
     satisfaction = satisfaction_by_manager(month=first)
     work_plans = work_plan_counts(month=first, closed_at=closed_at)
-    complaints = complaint_counts(month=first, closed_at=closed_at)
+    complaints = complaint_counts(month=first, closed_at=reviewed_by)
     credited = managers_assigned_between(first, end).union(
         sales, key_sales, plans, info, satisfaction, work_plans, complaints
     )

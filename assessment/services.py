@@ -1,5 +1,6 @@
 """Writes of the monthly assessment: closing a month, its states, inspections, bonus, appeals."""
 
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from retailers.models import add_months, month_start
 from retailers.selectors import territories_held_on
 from visits.models import Validity, Visit, VisitStatus
 
+from .adjustments import adjustment_lines, carry_entries, note_late
 from .models import (
     ROLE_LEVEL,
     Appeal,
@@ -23,15 +25,17 @@ from .models import (
     BonusPoint,
     Inspection,
     ItemScore,
+    LateKind,
     ManagerScore,
     MonthState,
+    ScoreAdjustment,
     blocks_new_appeal,
+    default_item_name,
 )
 from .scoring import check_scheme, score
 from .selectors import (
     gather_inputs,
     months_blocking_review,
-    open_month_for,
     scheme_for,
     scheme_spec,
 )
@@ -57,35 +61,54 @@ def _lock_month(first: date, company: OrgUnit) -> AssessmentMonth:
 
 
 def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
-    """Score the month's managers (or only ``manager_ids``) and replace their rows."""
+    """Score the month's managers (or only ``manager_ids``) and replace their rows, with the
+    调整 lines the month receives from earlier published months (DOMAIN §4, §10.6): each
+    manager's total is their own score plus their lines, clamped to 0 – the scheme's
+    maximum (105 by default)."""
     now = now or timezone.now()
     job_settings()
     scheme = assessment.scheme or scheme_for(assessment.month, assessment.company)
     spec = scheme_spec(scheme)
     check_scheme(spec)  # once per close, not once per manager
     inputs = gather_inputs(assessment.month, company=assessment.company, closed_at=now)
+    in_month = set(inputs)
     if manager_ids is not None:
-        inputs = {pk: value for pk, value in inputs.items() if pk in set(manager_ids)}
+        manager_ids = set(manager_ids)
+        inputs = {pk: value for pk, value in inputs.items() if pk in manager_ids}
     # The territory held on the month's last day (DOMAIN §10.4), else the one held now.
     territories = dict(User.objects.filter(pk__in=inputs).values_list("pk", "territory__pk"))
     territories.update(territories_held_on(add_months(assessment.month, 1) - timedelta(days=1)))
     old = ManagerScore.objects.filter(assessment=assessment)
+    old_lines = ScoreAdjustment.objects.filter(assessment=assessment)
     if manager_ids is not None:
         old = old.filter(manager_id__in=manager_ids)
-    # Two plain DELETE statements: the ORM's cascade would fetch and delete in batches, so
-    # its query count would grow with the number of managers.
+        old_lines = old_lines.filter(manager_id__in=manager_ids)
+    # Plain DELETE statements: the ORM's cascade would fetch and delete in batches, so its
+    # query count would grow with the number of managers.
     ItemScore.objects.filter(score__in=old)._raw_delete(ItemScore.objects.db)
     old._raw_delete(ManagerScore.objects.db)
+    old_lines._raw_delete(ScoreAdjustment.objects.db)
+    lines, sources = adjustment_lines(
+        assessment, in_month=in_month, manager_ids=manager_ids, now=now, gather=gather_inputs
+    )
+    carried = defaultdict(Decimal)
+    for line in lines:
+        if not line.recorded_only:
+            carried[line.manager_id] += line.points
+    highest = sum((item.max_points for item in spec.items), Decimal(0)) + spec.bonus_cap
     scores, items = [], []
     for manager_id, manager_inputs in inputs.items():
         result = score(manager_inputs, spec, scheme_checked=True)
+        adjustment = carried.get(manager_id, Decimal(0))
         row = ManagerScore(
             assessment=assessment,
             manager_id=manager_id,
             territory_id=territories.get(manager_id),
             bonus_raw=result.bonus_raw,
             bonus=result.bonus,
-            total=result.total,
+            base_total=result.total,
+            adjustment=adjustment,
+            total=min(max(result.total + adjustment, Decimal(0)), highest),
             sales_boxes=manager_inputs.sales_boxes.quantize(Decimal("0.0001")),
             sales_target_boxes=manager_inputs.sales_target_boxes,
         )
@@ -111,6 +134,8 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
         ),
         batch_size=5000,
     )
+    ScoreAdjustment.objects.bulk_create(lines, batch_size=2000)
+    carry_entries(assessment, sources)
     assessment.scheme = scheme
     assessment.closed_at = now
     assessment.save(update_fields=["scheme", "closed_at"])
@@ -269,14 +294,15 @@ def inspection_record(
 ) -> Inspection:
     """A deduction against a manager in the inspector's subtree (else DoesNotExist → 404).
 
-    It counts in the month of ``inspected_on``, or, when that month is published, in the
-    next open month as an adjustment."""
+    It counts in the month of ``inspected_on``. When that month is in review or published it
+    is late data of it (``inspection.late``): the next open month's close carries it as a
+    调整 line (DOMAIN §4); the month itself is never rewritten."""
     level = _inspector_level(inspector)
     manager = User.objects.visible_to(inspector).get(pk=manager_id, role=Role.CUSTOMER_MANAGER)
     if inspected_on > timezone.localdate():
         raise ValidationError({"inspected_on": _("The date cannot be in the future.")})
     company = manager.company
-    month = open_month_for(inspected_on, company)
+    month = month_start(inspected_on)
     try:
         scheme = scheme_for(month, company)
     except AssessmentScheme.DoesNotExist as exc:  # a date before the first scheme
@@ -292,7 +318,6 @@ def inspection_record(
         level=level,
         inspected_on=inspected_on,
         month=month,
-        adjusts_month=month_start(inspected_on) if month != month_start(inspected_on) else None,
         item_code=item_code,
         points=points,
         reason=(reason or "").strip(),
@@ -303,24 +328,42 @@ def inspection_record(
         inspection.photo = photo
     inspection.full_clean()
     inspection.save()
+    inspection.late = note_late(
+        kind=LateKind.INSPECTION,
+        company=company,
+        day=inspected_on,
+        manager_id=manager.pk,
+        object_id=inspection.pk,
+        note=f"督察扣分 {inspection.points} 分（{default_item_name(item_code)}）",
+    )
     return inspection
 
 
 @transaction.atomic
 def bonus_grant(*, user, manager_id: int, day: date, points: Decimal, reason: str) -> BonusPoint:
+    """Bonus points in the month of ``day``; in a month in review or published they are late
+    data of it (``bonus.late``), carried as a 调整 line with the month's cap applied."""
     _inspector_level(user)
     manager = User.objects.visible_to(user).get(pk=manager_id, role=Role.CUSTOMER_MANAGER)
-    month = open_month_for(day, manager.company)
+    if day > timezone.localdate():
+        raise ValidationError({"day": _("The date cannot be in the future.")})
     bonus = BonusPoint(
         manager=manager,
         granted_by=user,
-        month=month,
-        adjusts_month=month_start(day) if month != month_start(day) else None,
+        month=month_start(day),
         points=points,
         reason=(reason or "").strip(),
     )
     bonus.full_clean()
     bonus.save()
+    bonus.late = note_late(
+        kind=LateKind.BONUS,
+        company=manager.company,
+        day=day,
+        manager_id=manager.pk,
+        object_id=bonus.pk,
+        note=f"加分 {bonus.points} 分",
+    )
     return bonus
 
 

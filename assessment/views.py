@@ -73,6 +73,14 @@ JOBS_SHOWN = 5  # the latest background closes (beat) on the months page
 AUDIT_ROLES = (Role.ASSESSMENT_CENTER, Role.ADMIN)
 
 
+def late_message(entry) -> str:
+    """What a supervisor is told when what they recorded is late data (DOMAIN §4)."""
+    return _(
+        "Recorded. %(month)s is %(state)s, so it is not rewritten: the next open month's "
+        "close carries this as an adjustment (调整)."
+    ) % {"month": entry.month.strftime("%Y-%m"), "state": entry.get_month_state_display()}
+
+
 def _allow(user, roles):
     """A page for other roles does not exist for this user (404)."""
     if not (user.is_superuser or user.role in roles):
@@ -290,19 +298,15 @@ def inspect(request):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            if inspection.adjusts_month:
-                messages.success(
-                    request,
-                    _("The deduction was recorded as an adjustment in %(month)s.")
-                    % {"month": inspection.month.strftime("%Y-%m")},
-                )
+            if inspection.late is not None:
+                messages.success(request, late_message(inspection.late))
             else:
                 messages.success(request, _("The deduction was recorded."))
             return redirect("assessment:inspect")
     elif kind == "bonus" and bonus_form.is_valid():
         data = bonus_form.cleaned_data
         try:
-            services.bonus_grant(
+            bonus = services.bonus_grant(
                 user=user,
                 manager_id=data["manager"],
                 day=data["day"],
@@ -314,7 +318,10 @@ def inspect(request):
         except ValidationError as exc:
             _add_errors(bonus_form, exc)
         else:
-            messages.success(request, _("The bonus points were recorded."))
+            if bonus.late is not None:
+                messages.success(request, late_message(bonus.late))
+            else:
+                messages.success(request, _("The bonus points were recorded."))
             return redirect("assessment:inspect")
     recent = with_item_names(
         Inspection.objects.filter(inspector=user)

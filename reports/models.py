@@ -256,6 +256,11 @@ class PayLine(models.Model):
     score_coefficient = models.DecimalField(_("score coefficient"), max_digits=7, decimal_places=4)
     tier_coefficient = models.DecimalField(_("tier coefficient"), max_digits=5, decimal_places=2)
     allowance = models.DecimalField(_("tier allowance"), max_digits=10, decimal_places=2)
+    # 补发 (+) / 扣回 (−) of late data of earlier months (``PayAdjustment``), included in
+    # ``bonus`` (DOMAIN §7, §10.7).
+    adjustment = models.DecimalField(
+        _("back pay / recovery"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
     bonus = models.DecimalField(_("bonus"), max_digits=12, decimal_places=2)
     explanation = models.JSONField(_("explanation"), default=dict)
 
@@ -277,6 +282,52 @@ class PayLine(models.Model):
 
     def __str__(self):
         return f"{self.manager_id} {self.bonus}"
+
+
+class PayAdjustmentQuerySet(ScopedQuerySet):
+    org_path_lookup = "manager__org_unit__path"
+    manager_lookup = "manager"
+
+
+class PayAdjustment(models.Model):
+    """One 补发/扣回 line of a pay run (DOMAIN §4, §10.7): the late piece pay of an earlier,
+    published month (its floored nets with the lines that arrived after its publication −
+    without them) × that month's score coefficient as published × its tier coefficient,
+    rounded once, less what earlier runs already paid or recovered for it. Positive: 补发;
+    negative: 扣回."""
+
+    run = models.ForeignKey(PayRun, on_delete=models.CASCADE, related_name="adjustments")
+    manager = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="pay_adjustments", verbose_name=_("manager")
+    )
+    source_month = models.DateField(_("month adjusted"))
+    late_piece_pay = models.DecimalField(_("late piece pay"), max_digits=14, decimal_places=4)
+    score_coefficient = models.DecimalField(
+        _("score coefficient as published"), max_digits=7, decimal_places=4
+    )
+    tier_coefficient = models.DecimalField(_("tier coefficient"), max_digits=5, decimal_places=2)
+    paid_before = models.DecimalField(_("paid before"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    explanation = models.JSONField(_("explanation"), default=dict)
+
+    objects = PayAdjustmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("back pay or recovery")
+        verbose_name_plural = _("back pay and recoveries")
+        ordering = ["run", "source_month", "manager"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "manager", "source_month"], name="pay_adjustment_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(source_month__day=1), name="pay_adjustment_month_first_day"
+            ),
+        ]
+
+    def __str__(self):
+        kind = "补发" if self.amount >= 0 else "扣回"
+        return f"{kind}（{self.source_month:%Y-%m}） {self.amount}"
 
 
 class ExportStatus(models.TextChoices):

@@ -41,6 +41,7 @@ MIGRATION_DATA = [
     ("accounts.migrations.0003_fill_city_company", "fill_company"),
     ("assessment.migrations.0004_months_split_by_company", "split_months_by_company"),
     ("assessment.migrations.0007_appeal_targets", "fill_from_inspection"),
+    ("assessment.migrations.0009_late_data", "fill"),
     ("reports.migrations.0004_pay_runs_split_by_company", "split_runs_by_company"),
     ("retailers.migrations.0005_status_history_from_current", "history_from_current"),
     ("retailers.migrations.0008_order_returns_and_arrival", "fill_arrival"),

@@ -12,7 +12,13 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
-from assessment.models import AssessmentMonth, Inspection, ItemScore, ManagerScore
+from assessment.models import (
+    AssessmentMonth,
+    Inspection,
+    ItemScore,
+    ManagerScore,
+    ScoreAdjustment,
+)
 from assessment.services import (
     MonthBusy,
     appeal_decide,
@@ -271,6 +277,8 @@ def test_states_and_locks(october):
 
 @pytest.mark.django_db
 def test_late_inspection_after_publish_is_next_month_adjustment(october):
+    """A deduction dated in a published month stays in that month, is late data of it, and
+    reaches the next open month as its 调整 line; October is never rewritten (DOMAIN §4)."""
     org = october
     month_close(month=OCT)
     month_start_review(month=OCT, now=datetime.now(TZ) - timedelta(days=6))
@@ -284,11 +292,19 @@ def test_late_inspection_after_publish_is_next_month_adjustment(october):
         points=Decimal(2),
         reason="补录：十月走访记录不实",
     )
-    assert (late.month, late.adjusts_month) == (date(2026, 11, 1), OCT)
+    assert (late.month, late.adjusts_month) == (OCT, None)
+    assert (late.late.month, late.late.kind, late.late.carried_in) == (OCT, "inspection", None)
     assert ManagerScore.objects.get(manager=org.a.cm, assessment__month=OCT).total == total
     month_close(month=date(2026, 11, 1))
     november = ManagerScore.objects.get(manager=org.a.cm, assessment__month=date(2026, 11, 1))
-    assert november.items.get(code="visits").deductions == Decimal("2.00")
+    # Not a deduction of November: October's visits item 15 → 13, so 103 → 101: −2.
+    assert november.items.get(code="visits").deductions == Decimal("0.00")
+    line = ScoreAdjustment.objects.get(manager=org.a.cm)
+    assert (line.source_month, line.points) == (OCT, Decimal("-2.00"))
+    assert (line.published_total, line.recomputed_total) == (Decimal("103.00"), Decimal("101.00"))
+    assert november.adjustment == Decimal("-2.00")
+    assert november.total == november.base_total - 2
+    assert ManagerScore.objects.get(manager=org.a.cm, assessment__month=OCT).total == total
 
 
 @pytest.mark.django_db
