@@ -268,3 +268,69 @@ def pay_line(*, cartons_by_class: dict[int, int], score: Decimal, tier: str, rul
         bonus=bonus,
         explanation=explanation,
     )
+
+
+def piece_pay(cartons_by_class: dict[int, int], rules: PayRules) -> Decimal:
+    """Σ over price classes of the class's net 条 floored at 0 ÷ 250 × its rate (exact)."""
+    return sum(
+        (
+            Decimal(max(0, int(cartons_by_class.get(c, 0) or 0)))
+            * rules.piece_rates.get(c, Decimal(0))
+            / CARTONS_PER_BOX
+            for c in PRICE_CLASSES
+        ),
+        Decimal(0),
+    )
+
+
+@dataclass(frozen=True)
+class LatePay:
+    late_piece_pay: Decimal
+    amount: Decimal  # this run's 补发 (+) or 扣回 (−)
+    explanation: dict
+
+
+def late_pay(
+    *,
+    month,
+    with_late: dict[int, int],
+    as_published: dict[int, int],
+    score_coefficient: Decimal,
+    tier_coefficient: Decimal,
+    paid_before: Decimal,
+    rules: PayRules,
+) -> LatePay:
+    """补发/扣回 of one manager for the published ``month`` (DOMAIN §4, §10.7): the piece pay
+    of the month's floored nets with the lines that arrived after publication − without them,
+    × the month's score coefficient as published × its tier coefficient, rounded once to
+    0.01 (ROUND_HALF_UP on the absolute value: −1.005 → −1.01), less what earlier runs
+    already paid (+) or recovered (−) for that month."""
+    before, after = piece_pay(as_published, rules), piece_pay(with_late, rules)
+    late = after - before
+    total = (late * score_coefficient * tier_coefficient).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = total - paid_before
+    name = "补发" if amount >= 0 else "扣回"
+    text = (
+        f"{name}（{month:%Y-%m}）：{month.year}年{month.month}月发布后到达的订单/退货使当月计件"
+        f"工资（各价类净量，负数按 0 计）由 {show.money(before)} 元变为 {show.money(after)} 元，"
+        f"相差 {show.money(late)} 元；× 当月发布的考核系数 {show.pct(score_coefficient, 2)}"
+        f" × 等级系数 {show.num(tier_coefficient, 2)}，四舍五入到分得 {show.money(total)} 元"
+    )
+    if paid_before:
+        text += f"，此前已计 {show.money(paid_before)} 元，本次 {show.money(amount)} 元"
+    text += "。"
+    return LatePay(
+        late_piece_pay=late,
+        amount=amount,
+        explanation={
+            "text": text,
+            "piece_pay_as_published": _fmt(before),
+            "piece_pay_with_late": _fmt(after),
+            "late_piece_pay": _fmt(late),
+            "score_coefficient": _fmt(score_coefficient),
+            "tier_coefficient": _fmt(tier_coefficient),
+            "rounded": f"{total:.2f}",
+            "paid_before": f"{paid_before:.2f}",
+            "amount": f"{amount:.2f}",
+        },
+    )

@@ -50,6 +50,7 @@ LINE_COLUMNS = {
     "score_coefficient": "考核系数",
     "tier_coefficient": "等级系数",
     "allowance": "等级津贴",
+    "adjustment": "补发/扣回",
     "bonus": "应发奖金",
 }
 SUMMARY_COLUMNS = {
@@ -64,6 +65,7 @@ SUMMARY_COLUMNS = {
     "boxes_total": "合计 (箱)",
     "piece_pay": "计件工资",
     "allowance": "等级津贴",
+    "adjustment": "补发/扣回",
     "bonus": "应发奖金",
 }
 SHEET_LABELS = {
@@ -84,7 +86,7 @@ STATE_LABELS = {PayRunStatus.APPROVED: "已审批", PayRunStatus.PREPARED: "未�
 
 TEXT_COLUMNS = ["employee_no", "name", "center", "department", "territory", "tier"]
 BOX_COLUMNS = ["boxes_1", "boxes_2", "boxes_3", "boxes_4", "boxes_5", "boxes_total"]
-MONEY_COLUMNS = ["piece_pay", "allowance", "bonus"]
+MONEY_COLUMNS = ["piece_pay", "allowance", "adjustment", "bonus"]
 SUMMED_COLUMNS = [*BOX_COLUMNS, *MONEY_COLUMNS]
 # number format and width of each column (text columns: width only)
 COLUMN_LAYOUT = {
@@ -101,6 +103,7 @@ COLUMN_LAYOUT = {
     "score_coefficient": ("0.0000", 8),
     "tier_coefficient": ("0.00", 8),
     "allowance": ("0.00", 9),
+    "adjustment": ("0.00", 10),
     "bonus": ("0.00", 11),
     "managers": ("0", 6),
 }
@@ -134,6 +137,7 @@ LINE_FIELDS = [
     "score_coefficient",
     "tier_coefficient",
     "allowance",
+    "adjustment",
     "bonus",
 ]
 

@@ -61,7 +61,7 @@ def stored_totals(lines) -> dict[str, Decimal]:
         for n, value in enumerate(cartons, start=1):
             totals[f"boxes_{n}"] += Decimal(value) / 250
         totals["boxes_total"] += Decimal(sum(cartons)) / 250
-        for key in ("piece_pay", "allowance", "bonus"):
+        for key in ("piece_pay", "allowance", "adjustment", "bonus"):
             totals[key] += getattr(line, key)
     return totals
 
@@ -75,6 +75,7 @@ HEADERS = {
     "boxes_total": "合计 (箱)",
     "piece_pay": "计件工资",
     "allowance": "等级津贴",
+    "adjustment": "补发/扣回",
     "bonus": "应发奖金",
 }
 
@@ -149,7 +150,7 @@ def test_the_downloaded_sheet_read_back(client, org, run):
     assert [summary.cell(r, 2).value for r in (2, 3)] == [NAME_A, NAME_B]
     assert_totals(summary, values["汇总"], stored_totals(lines), 2)
     assert summary.cell(4, 3).value == "=SUM(C2:C3)" and values["汇总"].cell(4, 3).value == 4
-    assert cents(values["汇总"].cell(4, 12).value) == Decimal("2966.46")
+    assert cents(values["汇总"].cell(4, 13).value) == Decimal("2966.46")
 
 
 def test_a_run_awaiting_approval_has_blank_lines_for_both_signatures(client, org, run):

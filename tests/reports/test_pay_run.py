@@ -88,6 +88,12 @@ def october(org):
     return m
 
 
+def arrived_before_publication():
+    """The lines a test adds after ``publish`` count as known when October was published
+    (a month's own run counts only those: DOMAIN §10.7)."""
+    AssessmentMonth.objects.filter(month=OCT).update(published_at=timezone.now())
+
+
 def bonuses(run):
     return dict(PayLine.objects.filter(run=run).values_list("manager_id", "bonus"))
 
@@ -141,6 +147,7 @@ def test_returns_net_per_price_class_floored_at_zero(org, october):
             returns_line=original,
         )
     line(retailer=shop_a2, brand=one.brand, order_date=date(2026, 10, 7), quantity=250)
+    arrived_before_publication()
 
     run = services.pay_run_prepare(month=OCT, user=org.hr)
     paid = bonuses(run)
@@ -242,6 +249,7 @@ def test_prepare_query_count_does_not_grow_with_managers(org, october):
     with CaptureQueriesContext(connection) as few:
         services.pay_run_prepare(month=OCT, user=org.hr)
     _add_managers(org, 12)
+    arrived_before_publication()
     with CaptureQueriesContext(connection) as many:
         run = services.pay_run_prepare(month=OCT, user=org.hr)
     assert PayLine.objects.filter(run=run).count() == 16
