@@ -118,6 +118,12 @@ NAVIGATION = [
         "group": "assessment",
     },
     {
+        "url": "assessment:adjustments",
+        "label": _("Late data and adjustments"),
+        "roles": (Role.ASSESSMENT_CENTER, Role.HR, Role.ADMIN),
+        "group": "assessment",
+    },
+    {
         "url": "reports:visit_completion",
         "label": _("Visit completion"),
         "roles": READING,

@@ -521,10 +521,19 @@ class Appeal(models.Model):
         """The fields an appeal against this target carries: the target, its manager, the
         month it counts in, and whose decision at which level is appealed."""
         if inspection is not None:
+            # A late deduction reaches a month as part of its 调整 line: it is appealed in
+            # the review of the month that received it (DOMAIN §10.11).
+            carried = (
+                LateEntry.objects.filter(
+                    kind=LateKind.INSPECTION, object_id=inspection.pk, carried_in__isnull=False
+                )
+                .values_list("carried_in__month", flat=True)
+                .first()
+            )
             return {
                 "inspection": inspection,
                 "manager_id": inspection.manager_id,
-                "month": inspection.month,
+                "month": carried or inspection.month,
                 "level": inspection.level,
                 "marked_by_id": inspection.inspector_id,
             }

@@ -50,9 +50,11 @@ from .models import (
     BonusPoint,
     Inspection,
     ItemScore,
+    LateEntry,
     ManagerScore,
     MonthState,
     SchemeItem,
+    ScoreAdjustment,
     blocks_new_appeal,
 )
 from .scoring import ItemSpec, ManagerInputs, SchemeSpec
@@ -471,6 +473,8 @@ class MonthRow:
     close_by: date  # AlertRules.close_by_day of the next month: opened for review by then
     publish_by: date  # AlertRules.publish_by_day of the next month
     publishable_from: datetime | None  # strictly after this (the end of the appeal window)
+    late: int = 0  # late data dated in the month (it was in review or published)
+    adjustments: int = 0  # 调整 lines the month received
 
     @property
     def state(self) -> str:
@@ -495,6 +499,18 @@ def month_rows(company, *, today: date) -> list[MonthRow]:
         .annotate(n=Count("pk"))
         .order_by()
     )
+    late = dict(
+        LateEntry.objects.filter(company=company)
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    received = dict(
+        ScoreAdjustment.objects.filter(assessment__company=company)
+        .values_list("assessment__month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     months = set(records) | set(missing_months(company, until=month_start(today)))
     defaults = AlertRules()
     rows = []
@@ -515,6 +531,106 @@ def month_rows(company, *, today: date) -> list[MonthRow]:
                     if record and record.state == MonthState.REVIEW
                     else None
                 ),
+                late=late.get(month, 0),
+                adjustments=received.get(month, 0),
             )
         )
     return rows
+
+
+# --- Late data and 调整 lines (DOMAIN §4, §10.6) -----------------------------------------------
+
+
+def adjustments_received(score: ManagerScore) -> list[ScoreAdjustment]:
+    """The 调整 lines ``score``'s month received for its manager, oldest source month first,
+    each with ``inspections``: the late deductions it carried (appealable in the review of
+    this month, DOMAIN §10.11), with their latest appeal. Three queries."""
+    lines = list(
+        ScoreAdjustment.objects.filter(
+            assessment_id=score.assessment_id, manager_id=score.manager_id
+        ).order_by("source_month")
+    )
+    ids = {pk for line in lines for pk in line.explanation.get("inspections", [])}
+    inspections = {}
+    if ids:
+        rows = with_item_names(
+            Inspection.objects.filter(pk__in=ids)
+            .select_related("inspector", "visit", "retailer")
+            .prefetch_related(_latest_appeals())
+            .order_by("inspected_on", "pk")
+        )
+        for row in rows:
+            appeals = list(row.appeals.all())
+            row.appeal = appeals[0] if appeals else None
+            inspections[row.pk] = row
+    for line in lines:
+        line.inspections = [
+            inspections[pk] for pk in line.explanation.get("inspections", []) if pk in inspections
+        ]
+    return lines
+
+
+def adjustments_later(score: ManagerScore) -> list[ScoreAdjustment]:
+    """The 调整 lines later months carried for ``score``'s month (its late data), each with
+    ``score_id``: the manager's score of the receiving month, when there is one."""
+    lines = list(
+        ScoreAdjustment.objects.filter(
+            manager_id=score.manager_id,
+            source_month=score.assessment.month,
+            assessment__company_id=score.assessment.company_id,
+        )
+        .select_related("assessment")
+        .order_by("assessment__month")
+    )
+    if lines:
+        scores = dict(
+            ManagerScore.objects.filter(
+                manager_id=score.manager_id,
+                assessment__in=[line.assessment_id for line in lines],
+            ).values_list("assessment_id", "pk")
+        )
+        for line in lines:
+            line.score_id = scores.get(line.assessment_id)
+    return lines
+
+
+@dataclass
+class MonthAdjustments:
+    """What late data did to a city's month: the 调整 lines it received, the 补发/扣回 of its
+    pay run, and the late data that arrived for it (and where it went)."""
+
+    lines: list
+    pay: list
+    late: list
+    pending: list
+
+
+def month_adjustments(user, company, month: date) -> MonthAdjustments:
+    """The adjustments page of a month (assessment center, HR, admin): scoped to ``user``."""
+    from reports.models import PayAdjustment
+
+    lines = list(
+        ScoreAdjustment.objects.visible_to(user)
+        .filter(assessment__company=company, assessment__month=month)
+        .select_related("manager", "manager__org_unit")
+        .order_by("source_month", "manager__employee_no")
+    )
+    pay = list(
+        PayAdjustment.objects.visible_to(user)
+        .filter(run__company=company, run__month=month)
+        .select_related("manager", "run")
+        .order_by("source_month", "manager__employee_no")
+    )
+    late = list(
+        LateEntry.objects.visible_to(user)
+        .filter(company=company, month=month)
+        .select_related("manager", "carried_in")
+        .order_by("-arrived_at", "-pk")[:500]
+    )
+    pending = list(
+        LateEntry.objects.visible_to(user)
+        .filter(company=company, carried_in__isnull=True)
+        .select_related("manager")
+        .order_by("month", "-arrived_at")[:500]
+    )
+    return MonthAdjustments(lines=lines, pay=pay, late=late, pending=pending)

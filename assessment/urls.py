@@ -21,6 +21,7 @@ urlpatterns = [
     path("assessment/appeals/", views.appeal_list, name="appeals"),
     path("assessment/appeals/<int:pk>/decide/", views.appeal_decide, name="appeal_decide"),
     path("assessment/months/", views.months, name="months"),
+    path("assessment/adjustments/", views.adjustments, name="adjustments"),
     path("assessment/coverage/", views.coverage, name="coverage"),
     path("assessment/audit/", views.audit, name="audit"),
 ]

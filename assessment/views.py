@@ -54,10 +54,13 @@ from .models import (
     blocks_new_appeal,
 )
 from .selectors import (
+    adjustments_later,
+    adjustments_received,
     decidable_appeals,
     item_codes_using,
     item_names,
     marked_invalid,
+    month_adjustments,
     month_rows,
     ranking_for,
     with_item_names,
@@ -71,6 +74,7 @@ SCORE_VIEWER_ROLES = (*INSPECTOR_ROLES, Role.HR, Role.ADMIN, Role.LEADER)
 MONTH_ROLES = (Role.ASSESSMENT_CENTER, Role.ADMIN)
 JOBS_SHOWN = 5  # the latest background closes (beat) on the months page
 AUDIT_ROLES = (Role.ASSESSMENT_CENTER, Role.ADMIN)
+ADJUSTMENT_ROLES = (Role.ASSESSMENT_CENTER, Role.HR, Role.ADMIN)
 
 
 def late_message(entry) -> str:
@@ -182,11 +186,23 @@ def _score_context(request, score: ManagerScore):
         item.invalid_info = marked.info_items if item.code in info_codes and not shown_info else []
         shown_visits = shown_visits or bool(item.invalid_visits)
         shown_info = shown_info or bool(item.invalid_info)
+    adjustments = adjustments_received(score)
+    for line in adjustments:
+        for inspection in line.inspections:
+            inspection.has_appeal = inspection.appeal is not None
+            inspection.can_appeal = (
+                may_appeal
+                and not inspection.withdrawn
+                and not blocks_new_appeal(inspection.appeal, inspection)
+            )
     return {
         "score": score,
         "assessment": assessment,
         "deadline": deadline,
         "items": items,
+        "adjustments": adjustments,
+        "clamped": score.base_total + score.adjustment != score.total,
+        "later_adjustments": adjustments_later(score),
         "other_inspections": [i for rest in by_item.values() for i in rest],
         "other_invalid_visits": [] if shown_visits else marked.visits,
         "other_invalid_info": [] if shown_info else marked.info_items,
@@ -611,3 +627,32 @@ def audit(request):
     page, query = _page(request, queryset)
     page.object_list = audit_rows(page.object_list)
     return render(request, "assessment/audit.html", {"form": form, "page": page, "query": query})
+
+
+@login_required
+def adjustments(request):
+    """Late data of a city's month and what it did (DOMAIN §4): the 调整 lines the month
+    received, the 补发/扣回 of its pay run, the late data dated in it, and the late data
+    waiting for the next open month's close. Assessment center, HR, admin."""
+    _allow(request.user, ADJUSTMENT_ROLES)
+    company = company_chosen(request.user, request.GET.get("company"))
+    if company is None:
+        raise Http404
+    months = list(
+        AssessmentMonth.objects.filter(company=company)
+        .order_by("-month")
+        .values_list("month", flat=True)
+    )
+    month = _parse_month(request.GET.get("month")) or (months[0] if months else None)
+    found = month_adjustments(request.user, company, month) if month else None
+    return render(
+        request,
+        "assessment/adjustments.html",
+        {
+            "company": company,
+            "companies": companies_visible_to(request.user),
+            "months": months,
+            "month": month,
+            "found": found,
+        },
+    )

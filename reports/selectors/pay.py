@@ -90,9 +90,9 @@ def run_lines(run: PayRun):
 
 
 def run_totals(run: PayRun) -> dict:
-    """Σ of cartons per class and in all, piece pay, allowance and bonus over the run (one
-    query)."""
-    fields = (*CARTON_FIELDS, "piece_pay", "allowance", "bonus")
+    """Σ of cartons per class and in all, piece pay, allowance, 补发/扣回 and bonus over the
+    run (one query)."""
+    fields = (*CARTON_FIELDS, "piece_pay", "allowance", "adjustment", "bonus")
     totals = PayLine.objects.filter(run=run).aggregate(**{f: Sum(f) for f in fields})
     totals = {key: value or 0 for key, value in totals.items()}
     totals["cartons_total"] = sum(totals[field] for field in CARTON_FIELDS)

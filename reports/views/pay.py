@@ -130,6 +130,13 @@ def pay_run(request):
         "published": published,
         "lines": list(selectors.run_lines(run)) if run else [],
         "totals": selectors.run_totals(run) if run else None,
+        "adjustments": list(
+            run.adjustments.select_related("manager").order_by(
+                "source_month", "manager__employee_no"
+            )
+        )
+        if run
+        else [],
         "can_prepare": published and (run is None or run.status == PayRunStatus.PREPARED),
         "can_approve": run is not None
         and run.status == PayRunStatus.PREPARED

@@ -481,3 +481,57 @@ def test_no_later_month_records_the_line_and_pays_it_alone(base):
         Decimal("61.20"),
     )
     assert org.a.cm.role == Role.CUSTOMER_MANAGER
+
+
+@pytest.mark.django_db
+def test_a_carried_deduction_is_appealed_in_the_review_of_the_receiving_month(base):
+    """DOMAIN §10.11: the late deduction reached November as part of its 调整 line (−2.00);
+    A1 appeals it while November is in review; accepted, the line becomes 0."""
+    from assessment.services import appeal_decide, appeal_file
+
+    org = base
+    late = inspection_record(
+        inspector=org.a.dept_supervisor,
+        manager_id=org.a.cm.pk,
+        inspected_on=date(2026, 10, 30),
+        item_code="discipline",
+        points=Decimal(2),
+        reason="补录：十月工作日志缺失",
+    )
+    month_close(month=NOV)
+    month_start_review(month=NOV, now=timezone.now())
+    assert score_of(org.a.cm, NOV).total == Decimal("88.00")
+    appeal = appeal_file(inspection=late, user=org.a.cm, reason="日志已按时提交")
+    assert appeal.month == NOV
+    appeal_decide(appeal=appeal, user=org.a.center_supervisor, accept=True, reason="核实无误")
+    assert lines_of(org.a.cm) == [(NOV, OCT, Decimal("0.00"))]
+    assert score_of(org.a.cm, NOV).total == Decimal("90.00")
+
+
+@pytest.mark.django_db
+def test_pages_show_the_adjustment_to_everyone_concerned(base, client):
+    org = base
+    late_order(org, 500)
+    month_close(month=NOV)
+    publish(NOV)
+    run = pay_run_prepare(month=NOV, user=org.hr)
+    pay_run_approve(run=run, user=org.admin)
+
+    client.force_login(org.a.cm)
+    page = client.get("/assessment/my-score/?month=2026-11-01").content.decode()
+    assert "调整（2026-10）" in page and "+5.00" in page
+    page = client.get("/assessment/my-score/?month=2026-10-01").content.decode()
+    assert 'id="later-adjustments"' in page and "2026-11" in page
+    page = client.get("/pay/mine/?month=2026-11").content.decode()
+    assert 'id="pay-adjustment"' in page and "补发（2026-10）" in page and "61.20" in page
+    assert client.get("/assessment/adjustments/").status_code == 404
+
+    for user in (org.assessor, org.hr):
+        client.force_login(user)
+        page = client.get(
+            f"/assessment/adjustments/?company={org.company.pk}&month=2026-11-01"
+        ).content.decode()
+        assert f'id="adjustment-{ScoreAdjustment.objects.get().pk}"' in page
+        assert "补发（2026-10）" in page
+    client.force_login(org.a.dept_supervisor)
+    assert client.get("/assessment/adjustments/").status_code == 404
