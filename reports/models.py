@@ -494,6 +494,8 @@ class ManagerMonthKpi(models.Model):
     class_up = models.PositiveIntegerField(default=0)
     class_down = models.PositiveIntegerField(default=0)
     score_total = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    # The 调整 lines in ``score_total`` (DOMAIN §4): late data of earlier months.
+    score_adjustment = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal(0))
     refreshed_at = models.DateTimeField()
 
     objects = KpiQuerySet.as_manager()

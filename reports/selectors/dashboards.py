@@ -192,6 +192,9 @@ def _month_aggregates(prefix: str, month: date) -> dict:
             f"{prefix}__key_target_boxes": Sum("key_target_boxes", filter=at),
             f"{prefix}__score_sum": Sum("score_total", filter=at),
             f"{prefix}__score_n": Count("score_total", filter=at),
+            f"{prefix}__score_adjustment": Sum(
+                "score_adjustment", filter=at & Q(score_total__isnull=False)
+            ),
             f"{prefix}__covered_l3": Count(
                 "pk", filter=at & Q(inspections_l3__gte=LEVEL3_MIN_INSPECTIONS_PER_MANAGER)
             ),
@@ -238,6 +241,8 @@ class Figures:
     satisfaction_mean: Decimal | None = None
     score_mean: Decimal | None = None
     scored_managers: int = 0
+    # The mean of the 调整 lines inside ``score_mean`` (late data of earlier months).
+    score_adjustment_mean: Decimal | None = None
     coverage_l3: Decimal | None = None
     coverage_l2: Decimal | None = None
     coverage_l1: Decimal | None = None
@@ -280,6 +285,7 @@ class Figures:
             satisfaction_mean=_round(_ratio(value("survey_sum"), value("survey_count")), "0.01"),
             score_mean=_score_mean(get("score_sum"), value("score_n")),
             scored_managers=value("score_n"),
+            score_adjustment_mean=_score_mean(get("score_adjustment"), value("score_n")),
             coverage_l3=_round(_ratio(value("covered_l3"), managers)),
             coverage_l2=_round(_ratio(value("covered_l2"), managers)),
             coverage_l1=_round(_ratio(value("covered_l1"), managers)),

@@ -60,6 +60,32 @@ def _cities_to_refresh(first: date, companies) -> list[OrgUnit]:
     return [company for company in companies if company.pk not in frozen]
 
 
+def _sales(first: date, end: date, companies, key_brands) -> tuple[dict, dict]:
+    """{manager: floored 条} of the month and of its key brands. A published month shows its
+    published figures: the lines known at its publication (later ones reach the figures
+    through the next month's 调整 lines, DOMAIN §4). Three queries, and three more per
+    published city."""
+    sales = floored_cartons(start=first, end=end)
+    key_sales = floored_cartons(
+        start=first, end=end, lines=OrderLine.objects.filter(brand_id__in=key_brands)
+    )
+    published = dict(
+        AssessmentMonth.objects.filter(
+            month=first, company__in=companies, state=MonthState.PUBLISHED
+        ).values_list("company_id", "published_at")
+    )
+    for city in companies:
+        if city.pk not in published:
+            continue
+        known = OrderLine.objects.filter(arrived_at__lte=published[city.pk])
+        managers = set(User.objects.filter(org_unit__company=city).values_list("pk", flat=True))
+        for into, lines in ((sales, known), (key_sales, known.filter(brand_id__in=key_brands))):
+            for manager_id in managers:
+                into.pop(manager_id, None)
+            into.update(floored_cartons(start=first, end=end, lines=lines, company=city))
+    return sales, key_sales
+
+
 @transaction.atomic
 def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | None = None):
     """Recompute the rollup of ``month`` for one city company or every city.
@@ -98,11 +124,8 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
     for m in managers:
         m["territory__pk"] = held.get(m["pk"], m["territory__pk"])
 
-    sales = floored_cartons(start=first, end=end)
-    key_lines = OrderLine.objects.filter(
-        brand_id__in=KeyBrandMonth.objects.filter(month=first).values("brand_id")
-    )
-    key_sales = floored_cartons(start=first, end=end, lines=key_lines)
+    key_brands = KeyBrandMonth.objects.filter(month=first).values("brand_id")
+    sales, key_sales = _sales(first, end, companies, key_brands)
     targets = {
         t["manager_id"]: t
         for t in SalesTarget.objects.filter(month=first, manager_id__in=ids).values(
@@ -185,13 +208,13 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
             counts["up"] += row["n"]
         elif old and new and new < old:
             counts["down"] += row["n"]
-    scores = dict(
-        ManagerScore.objects.filter(
-            assessment__month=first,
-            assessment__state=MonthState.PUBLISHED,
-            assessment__company__in=companies,
-        ).values_list("manager_id", "total")
-    )
+    scores, adjustments = {}, {}
+    for manager_id, total, adjustment in ManagerScore.objects.filter(
+        assessment__month=first,
+        assessment__state=MonthState.PUBLISHED,
+        assessment__company__in=companies,
+    ).values_list("manager_id", "total", "adjustment"):
+        scores[manager_id], adjustments[manager_id] = total, adjustment
 
     rows = []
     for m in managers:
@@ -236,6 +259,7 @@ def kpi_refresh(*, month: date, company: OrgUnit | None = None, now: datetime | 
                 class_up=klass.get("up", 0),
                 class_down=klass.get("down", 0),
                 score_total=scores.get(pk),
+                score_adjustment=adjustments.get(pk, 0),
                 refreshed_at=now,
             )
         )

@@ -535,3 +535,26 @@ def test_pages_show_the_adjustment_to_everyone_concerned(base, client):
         assert "补发（2026-10）" in page
     client.force_login(org.a.dept_supervisor)
     assert client.get("/assessment/adjustments/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_dashboards_show_published_figures_with_their_adjustment_lines(base):
+    """October's sales stay 8 箱 as published (the 2 late 箱 are not added to it); November's
+    average score 95.00 (A1) includes the +5.00 adjustment line, shown apart."""
+    from reports.selectors import dashboards
+    from reports.services.dashboards import kpi_refresh
+
+    org = base
+    late_order(org, 500)
+    kpi_refresh(month=OCT)
+    month_close(month=NOV)
+    publish(NOV)
+    kpi_refresh(month=NOV)
+    scope = dashboards.scope_for(org.admin, manager_id=org.a.cm.pk)
+    october = dashboards.kpis(scope, OCT).current
+    assert (october.sales_boxes, october.score_mean) == (Decimal("8.00"), Decimal("85.00"))
+    november = dashboards.kpis(scope, NOV).current
+    assert (november.score_mean, november.score_adjustment_mean) == (
+        Decimal("95.00"),
+        Decimal("5.00"),
+    )
