@@ -6,7 +6,7 @@ a manager outside the user's subtree 404. Rows are never edited or deleted direc
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -28,6 +28,7 @@ from .models import (
     ItemScore,
     ManagerScore,
     SchemeItem,
+    ScoreAdjustment,
 )
 
 READ_AND_CREATE = ["get", "post", "head", "options"]
@@ -189,11 +190,37 @@ class ItemScoreSerializer(serializers.ModelSerializer):
         ]
 
 
+class AdjustmentSerializer(serializers.ModelSerializer):
+    """A 调整 line the month received: late data of ``source_month`` (DOMAIN §4)."""
+
+    class Meta:
+        model = ScoreAdjustment
+        fields = [
+            "source_month",
+            "published_total",
+            "recomputed_total",
+            "carried_before",
+            "points",
+            "recorded_only",
+            "explanation",
+        ]
+
+
 class ScoreSerializer(serializers.ModelSerializer):
     month = serializers.DateField(source="assessment.month", read_only=True)
     state = serializers.CharField(source="assessment.state", read_only=True)
     manager_name = serializers.CharField(source="manager.name", read_only=True)
     items = ItemScoreSerializer(many=True, read_only=True)
+    adjustments = serializers.SerializerMethodField()
+
+    @extend_schema_field(AdjustmentSerializer(many=True))
+    def get_adjustments(self, score):
+        lines = [
+            line
+            for line in score.assessment.adjustments.all()
+            if line.manager_id == score.manager_id
+        ]
+        return AdjustmentSerializer(lines, many=True).data
 
     class Meta:
         model = ManagerScore
@@ -205,6 +232,9 @@ class ScoreSerializer(serializers.ModelSerializer):
             "manager_name",
             "territory",
             "total",
+            "base_total",
+            "adjustment",
+            "adjustments",
             "bonus_raw",
             "bonus",
             "sales_boxes",
@@ -303,7 +333,8 @@ class AppealViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 class ScoreViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = (
         ManagerScore.objects.select_related("assessment", "manager")
-        .prefetch_related("items")
+        # A month's 调整 lines are few (managers with late data): one query per page.
+        .prefetch_related("items", "assessment__adjustments")
         .order_by("-assessment__month", "-total", "manager_id")
     )
     serializer_class = ScoreSerializer

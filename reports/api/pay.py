@@ -72,6 +72,7 @@ class PayLineSerializer(serializers.ModelSerializer):
             "score_coefficient",
             "tier_coefficient",
             "allowance",
+            "adjustment",
             "bonus",
             "explanation",
         ]
