@@ -11,10 +11,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Role
-from retailers.models import add_months, month_start
+from retailers.models import OrderLine, add_months, month_start
 
 from . import services
-from .models import Inspection
+from .adjustments import note_late
+from .models import Inspection, LateKind
 from .selectors import scheme_for
 
 REASONS = {
@@ -44,9 +45,11 @@ def _publish_in_order(ctx, assessors):
     """Close, review and publish each earlier month in order, at the times a company would:
     opened for review on the 3rd of the next month, published on the 10th by the city's
     assessment center, after the five days of appeal (early in a month the times move back
-    so that none is in the future)."""
+    so that none is in the future). The first published month of each city gets late data
+    after its publication, which the next month carries as 调整 lines and 补发/扣回."""
+    months = published_months(ctx.today)
     for company in ctx.companies:
-        for month in published_months(ctx.today):
+        for month in months:
             following = add_months(month, 1)
             published = min(at_nine(following.replace(day=10)), timezone.now())
             opened = min(at_nine(following.replace(day=3)), published - timedelta(days=6))
@@ -55,6 +58,60 @@ def _publish_in_order(ctx, assessors):
             services.month_publish(
                 month=month, company=company, user=assessors[company.pk], now=published
             )
+            if month == months[0] and len(months) > 1:
+                _late_data(
+                    ctx,
+                    company,
+                    month,
+                    assessors[company.pk],
+                    arrived=published + timedelta(days=2),
+                )
+
+
+def _late_data(ctx, company, month: date, inspector, *, arrived: datetime) -> None:
+    """A week of order lines the ordering system sent late (one retailer's), and a deduction
+    found after publication: late data of the published ``month`` (DOMAIN §4)."""
+    end = add_months(month, 1)
+    sold = (
+        OrderLine.objects.filter(
+            retailer__territory__department__company=company,
+            order_date__gte=end - timedelta(days=7),
+            order_date__lt=end,
+            quantity__gt=0,
+        )
+        .select_related("brand")
+        .order_by("pk")
+        .first()
+    )
+    if sold is not None:
+        for n, day in enumerate(range(7, 0, -2)):
+            OrderLine.objects.create(
+                retailer=sold.retailer,
+                brand=sold.brand,
+                order_date=end - timedelta(days=day),
+                quantity=100,
+                amount=sold.brand.wholesale_price * 100,
+                source_order_no=f"LATE{company.code}{month:%Y%m}{n}",
+                settled_on_time=True,
+                arrived_at=arrived,
+            )
+        note_late(
+            kind=LateKind.ORDER_LINES,
+            company=company,
+            day=end - timedelta(days=7),
+            note="订单行 4 条（订货系统补传）",
+            now=arrived,
+        )
+    manager = next((m for m in ctx.managers if m.org_unit.company_id == company.pk), None)
+    if manager is not None:
+        services.inspection_record(
+            inspector=inspector,
+            manager_id=manager.pk,
+            inspected_on=end - timedelta(days=5),
+            item_code="discipline",
+            points=Decimal(2),
+            reason="发布后核实：月底两天未按规定着装上岗",
+        )
 
 
 def seed(ctx):
