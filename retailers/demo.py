@@ -1,7 +1,9 @@
 """Demo retailers, brands, six months of orders, targets and classification for ``seed_demo``."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from . import services
 from .models import (
@@ -121,6 +123,14 @@ SHOP_PREFIX = [
     "阳光",
 ]
 RURAL_CENTERS = {2, 3}  # the 县 marketing centers of the demo (indexes in accounts.demo)
+
+
+def arrival(day: date) -> datetime:
+    """When the demo's order lines of ``day`` arrived: 06:00 local time the next day (or now,
+    for the latest lines)."""
+    return min(
+        timezone.make_aware(datetime.combine(day + timedelta(days=1), time(6))), timezone.now()
+    )
 
 
 def _pick(rng, weighted):
@@ -286,6 +296,8 @@ def _seed_orders(ctx, retailers, brands, first_month):
                         amount=brand.wholesale_price * quantity,
                         source_order_no=number,
                         settled_on_time=settled,
+                        # The ordering system sends a day's lines the next morning.
+                        arrived_at=arrival(day),
                     )
                 )
             if len(lines) >= 20000:
