@@ -78,6 +78,10 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     # The territory held on the month's last day (DOMAIN §10.4), else the one held now.
     territories = dict(User.objects.filter(pk__in=inputs).values_list("pk", "territory__pk"))
     territories.update(territories_held_on(add_months(assessment.month, 1) - timedelta(days=1)))
+    # The 调整 lines first: they read this month's lines of other managers and months.
+    lines, sources = adjustment_lines(
+        assessment, in_month=in_month, manager_ids=manager_ids, now=now, gather=gather_inputs
+    )
     old = ManagerScore.objects.filter(assessment=assessment)
     old_lines = ScoreAdjustment.objects.filter(assessment=assessment)
     if manager_ids is not None:
@@ -88,9 +92,6 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     ItemScore.objects.filter(score__in=old)._raw_delete(ItemScore.objects.db)
     old._raw_delete(ManagerScore.objects.db)
     old_lines._raw_delete(ScoreAdjustment.objects.db)
-    lines, sources = adjustment_lines(
-        assessment, in_month=in_month, manager_ids=manager_ids, now=now, gather=gather_inputs
-    )
     carried = defaultdict(Decimal)
     for line in lines:
         if not line.recorded_only:
