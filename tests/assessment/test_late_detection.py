@@ -13,12 +13,20 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import OrgKind
 from assessment.models import AssessmentMonth, LateEntry, LateKind, MonthState
 from imports.kinds import import_file
 from imports.report import LATE_LABEL
 from retailers.imports.orders import OrderImporter
+from retailers.imports.targets import note_late_shelf_target
 from retailers.models import OrderLine, SalesTarget, ShelfTarget, month_start
-from tests.factories import BrandFactory, OrderLineFactory, RetailerFactory
+from tests.factories import (
+    BrandFactory,
+    CompanyFactory,
+    OrderLineFactory,
+    OrgUnitFactory,
+    RetailerFactory,
+)
 from visits.models import Visit, VisitSource
 from visits.services import feedback
 from visits.services.visits import visit_review
@@ -315,6 +323,41 @@ def test_shelf_targets_of_a_locked_month_are_one_entry_per_import(org, write_csv
     assert entries() == [(LateKind.TARGET, OCT, None, org.company.pk, None)]
     assert LateEntry.objects.get().note == "新品上柜率目标 2 条"
     assert import_file("targets", write_csv(rows)).unchanged == 3
+    assert LateEntry.objects.count() == 1
+
+
+def test_a_province_wide_shelf_target_is_late_in_every_locked_city(org, write_csv):
+    """A target set for the province applies in every city: one entry per city whose month
+    is locked (here the test city and a second one; a third with a draft month has none)."""
+    BrandFactory(code="N1", launch_date=date(2026, 9, 1))
+    OrgUnitFactory(code="P0", kind=OrgKind.PROVINCE, name="省公司")
+    other, draft = CompanyFactory(), CompanyFactory()
+    lock(org, OCT)
+    AssessmentMonth.objects.create(company=other, month=OCT, state=MonthState.REVIEW)
+    AssessmentMonth.objects.create(company=draft, month=OCT, state=MonthState.DRAFT)
+    report = import_file("targets", write_csv([SHELF, ["N1", "2026-10", "P0", "", "0.6"]]))
+    assert report.ok, report.errors
+    cities = sorted([org.company.pk, other.pk])
+    assert entries() == [(LateKind.TARGET, OCT, None, pk, None) for pk in cities]
+
+    LateEntry.objects.all().delete()
+    note_late_shelf_target(ShelfTarget.objects.get())  # the admin's correction
+    assert entries() == [(LateKind.TARGET, OCT, None, pk, None) for pk in cities]
+    assert LateEntry.objects.filter(note="新品上柜率目标 60.00%").count() == 2
+
+
+def test_key_brands_changed_for_a_locked_month_are_late_per_city(org, write_csv):
+    header = ["规格编码", "规格名称", "生产厂家", "价类", "批发价（元/条）", "上市日期", "在销"]
+    lock(org, OCT)
+    rows = [
+        [*header, "重点品牌月份"],
+        ["6901", "东江（硬红）", "东江卷烟厂", "一类", "285", "", "是", "2026-10;2026-11"],
+        ["6902", "东江（软蓝）", "东江卷烟厂", "二类", "180", "", "是", "2026-10"],
+    ]
+    assert import_file("brands", write_csv(rows)).ok
+    assert entries() == [(LateKind.TARGET, OCT, None, org.company.pk, None)]
+    assert LateEntry.objects.get().note == "重点品牌变动 2 个"
+    assert import_file("brands", write_csv(rows)).ok  # nothing changes: nothing new
     assert LateEntry.objects.count() == 1
 
 
