@@ -285,6 +285,34 @@ def test_a_survey_of_a_locked_month_is_late(org, shop, state):
     assert LateEntry.objects.get().note == "满意度 4 分"
 
 
+def superuser(org):
+    return type(org.admin).objects.create_superuser(
+        employee_no="999999", password="x-Secret-123", name="超级管理员"
+    )
+
+
+def test_an_admin_redating_a_survey_into_a_locked_month_is_late(org, shop, client):
+    survey = feedback.survey_record(
+        retailer=shop, user=org.assessor, score=2, surveyed_on=NOV, channel="phone"
+    )
+    lock(org, OCT)
+    client.force_login(superuser(org))
+    form = {
+        "retailer": shop.pk,
+        "score": "2",
+        "surveyed_on": "2026-10-30",
+        "channel": "phone",
+        "recorded_by": org.assessor.pk,
+        "note": "",
+    }
+    url = reverse("admin:visits_satisfactionsurvey_change", args=[survey.pk])
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content[:2000]
+    assert entries() == [(LateKind.SURVEY, OCT, org.a.cm.pk, org.company.pk, survey.pk)]
+    client.post(url, form)  # saved again unchanged: still one entry
+    assert LateEntry.objects.count() == 1
+
+
 # --- Targets --------------------------------------------------------------------------------
 
 SALES = ["工号", "月份", "销量目标（箱）", "重点品牌目标（箱）"]
@@ -366,10 +394,7 @@ def test_an_admin_correcting_a_target_of_a_locked_month_is_late(org, client):
         manager=org.a.cm, month=OCT, total_boxes=Decimal(10), key_brand_boxes=Decimal(2)
     )
     lock(org, OCT)
-    superuser = type(org.admin).objects.create_superuser(
-        employee_no="999999", password="x-Secret-123", name="超级管理员"
-    )
-    client.force_login(superuser)
+    client.force_login(superuser(org))
     url = reverse("admin:retailers_salestarget_change", args=[target.pk])
     response = client.post(
         url,

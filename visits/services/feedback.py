@@ -227,11 +227,11 @@ def info_report(
     )
     item.full_clean()
     item.save()
-    _note_late_item(item, note=f"信息 {item.content[:40]}")
+    note_late_item(item, note=f"信息 {item.content[:40]}")
     return item
 
 
-def _note_late_item(item: InformationItem, *, note: str) -> None:
+def note_late_item(item: InformationItem, *, note: str = "") -> None:
     """An item reported in (or re-marked for) a month in review or published is late data
     of that month (DOMAIN §4), for the manager who reported it."""
     day = timezone.localtime(item.reported_at, LOCAL_TZ).date()
@@ -243,7 +243,7 @@ def _note_late_item(item: InformationItem, *, note: str) -> None:
         kind=LateKind.INFO_ITEM,
         company=company_id,
         day=day,
-        note=note,
+        note=note or f"信息 {item.content[:40]}",
         manager_id=item.reported_by_id,
         object_id=item.pk,
         state=state,
@@ -262,7 +262,7 @@ def info_review(*, item: InformationItem, user, valid: bool, now=None) -> Inform
     item.full_clean()
     item.save(update_fields=["validity", "reviewed_by", "reviewed_at"])
     if item.validity != before:
-        _note_late_item(item, note=f"信息改判为{'有效' if valid else '无效'}：{item.content[:40]}")
+        note_late_item(item, note=f"信息改判为{'有效' if valid else '无效'}：{item.content[:40]}")
     return item
 
 
@@ -415,12 +415,23 @@ def complaint_close(*, complaint: Complaint, user, substantiated: bool, now=None
     complaint.substantiated = bool(substantiated)
     complaint.full_clean()
     complaint.save(update_fields=["status", "closed_at", "substantiated"])
-    if complaint.substantiated:
-        # Substantiated counts on its closing day: late data when that month is locked.
-        day = timezone.localtime(now, LOCAL_TZ).date()
-        if late := locked_territory_month(complaint.territory_id, day):
-            _note_late_complaint(complaint, day, late, note=f"投诉属实（{day:%Y-%m-%d}结案）")
+    note_late_substantiated(complaint)
     return complaint
+
+
+def note_late_substantiated(complaint: Complaint, *, verdict_changed: bool = False) -> bool:
+    """A substantiated complaint counts on its closing day (DOMAIN §10.9): late data when that
+    month is in review or published. ``verdict_changed``: the judgement itself was corrected
+    (属实 → 不属实 changes the month too)."""
+    if complaint.closed_at is None or not (complaint.substantiated or verdict_changed):
+        return False
+    day = timezone.localtime(complaint.closed_at, LOCAL_TZ).date()
+    late = locked_territory_month(complaint.territory_id, day)
+    if late is None:
+        return False
+    verdict = "属实" if complaint.substantiated else "不属实"
+    _note_late_complaint(complaint, day, late, note=f"投诉{verdict}（{day:%Y-%m-%d}结案）")
+    return True
 
 
 def note_late_complaint(
@@ -491,17 +502,22 @@ def survey_record(
     )
     survey.full_clean()
     survey.save()
-    # Dated in a month in review or published: late data of it, for the manager assigned to
-    # the retailer on the survey's date (DOMAIN §10.1).
-    if late := locked_territory_month(retailer.territory_id, surveyed_on):
+    note_late_survey(survey)
+    return survey
+
+
+def note_late_survey(survey: SatisfactionSurvey) -> None:
+    """A survey dated in a month in review or published is late data of it, for the manager
+    assigned to the retailer on the survey's date (DOMAIN §10.1)."""
+    retailer, day = survey.retailer, survey.surveyed_on
+    if late := locked_territory_month(retailer.territory_id, day):
         company_id, state = late
         note_late(
             kind=LateKind.SURVEY,
             company=company_id,
-            day=surveyed_on,
-            note=f"满意度 {score} 分",
-            manager_id=current_manager_ids([retailer.pk], day=surveyed_on).get(retailer.pk),
+            day=day,
+            note=f"满意度 {survey.score} 分",
+            manager_id=current_manager_ids([retailer.pk], day=day).get(retailer.pk),
             object_id=survey.pk,
             state=state,
         )
-    return survey

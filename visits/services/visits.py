@@ -407,20 +407,25 @@ def visit_review(*, visit: Visit, user, valid: bool, note: str = "") -> Visit:
     visit.reviewed_at = timezone.now()
     visit.review_note = note.strip()
     visit.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
-    late = None
     if visit.status != before:
-        late = locked_territory_month(visit.territory_id, visit.check_in_date)
-    if late is not None:
-        # Marked in a month in review or published: late data of it (DOMAIN §4).
-        company_id, state = late
-        note_late(
-            kind=LateKind.VISIT_REVIEW,
-            company=company_id,
-            day=visit.check_in_date,
-            note=f"走访（{visit.check_in_date:%Y-%m-%d}）改判为{'有效' if valid else '无效'}",
-            manager_id=visit.manager_id,
-            object_id=visit.pk,
-            state=state,
-            now=visit.reviewed_at,
-        )
+        note_late_review(visit)
     return visit
+
+
+def note_late_review(visit: Visit) -> None:
+    """A visit marked valid or invalid while its month is in review or published: late data
+    of that month (DOMAIN §4), for the manager who made it."""
+    late = locked_territory_month(visit.territory_id, visit.check_in_date)
+    if late is None:
+        return
+    company_id, state = late
+    verdict = "有效" if visit.status == VisitStatus.VALID else "无效"
+    note_late(
+        kind=LateKind.VISIT_REVIEW,
+        company=company_id,
+        day=visit.check_in_date,
+        note=f"走访（{visit.check_in_date:%Y-%m-%d}）改判为{verdict}",
+        manager_id=visit.manager_id,
+        object_id=visit.pk,
+        state=state,
+    )
