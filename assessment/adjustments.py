@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q, Subquery, Sum
 from django.utils import timezone
 
+from accounts.models import Territory
 from accounts.templatetags import formats as show
 from retailers.models import OrderLine, add_months, month_start
 from retailers.selectors import credited_sales
@@ -53,6 +54,22 @@ def locked_state(company, day: date) -> str | None:
     return state if state in LOCKED else None
 
 
+def locked_territory_month(territory_id, day: date) -> tuple[int, str] | None:
+    """(city company id, state) of the month of ``day`` of the territory's city when it is in
+    review or published, else None: one query (the territory's company is joined in)."""
+    return (
+        AssessmentMonth.objects.filter(
+            month=month_start(day),
+            state__in=LOCKED,
+            company_id=Subquery(
+                Territory.objects.filter(pk=territory_id).values("department__company_id")[:1]
+            ),
+        )
+        .values_list("company_id", "state")
+        .first()
+    )
+
+
 def note_late(
     *,
     kind: str,
@@ -67,14 +84,17 @@ def note_late(
     """Record that data dated ``day`` arrived or changed while its month is in review or
     published (None when the month is open: nothing to record). The same object recorded
     again (a visit marked invalid, then valid) keeps one row, with its latest arrival, to be
-    carried by the next open month."""
+    carried by the next open month. ``company``: the city company or its id; ``state``: the
+    month's state when the caller has read it already (then no lookup; "draft" or any state
+    not locked records nothing)."""
     if company is None:
         return None
-    state = state or locked_state(company, day)
     if state is None:
+        state = locked_state(company, day)
+    if state not in LOCKED:
         return None
     fields = {
-        "company": company,
+        "company_id": getattr(company, "pk", company),
         "month": month_start(day),
         "manager_id": manager_id,
         "day": day,

@@ -7,9 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 MAX_ERRORS = 200
+
+# A detail line of the imports that take dated data (DOMAIN §4, late data).
+LATE_LABEL = gettext_lazy(
+    "Rows dated in a month in review or published (carried as adjustments, 调整, into the "
+    "next open month)"
+)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import CityRuleAdminMixin
 
+from .imports.targets import note_late_sales_target, note_late_shelf_target
 from .models import (
     Brand,
     ClassificationRecord,
@@ -193,12 +194,22 @@ class SalesTargetAdmin(admin.ModelAdmin):
     list_filter = ["month"]
     list_select_related = ["manager"]
 
+    def save_model(self, request, obj, form, change):
+        """An admin's correction of a target of a month in review or published is late data
+        of it (DOMAIN §4, §10.1)."""
+        super().save_model(request, obj, form, change)
+        note_late_sales_target(obj)
+
 
 @admin.register(ShelfTarget)
 class ShelfTargetAdmin(admin.ModelAdmin):
     list_display = ["brand", "month", "org_unit", "territory", "rate"]
     list_filter = ["month"]
     list_select_related = ["brand", "org_unit", "territory"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        note_late_shelf_target(obj)
 
 
 @admin.register(ClassificationRecord)

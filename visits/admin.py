@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from accounts.admin import CityRuleAdminMixin
 
@@ -14,6 +15,16 @@ from .models import (
     VisitRules,
     WorkPlan,
 )
+from .services.feedback import (
+    note_late_complaint,
+    note_late_item,
+    note_late_substantiated,
+    note_late_survey,
+)
+from .services.visits import note_late_review
+
+# An admin's edit of dated data of a month in review or published is late data of it, like
+# the same change through the services (DOMAIN §4).
 
 
 @admin.register(VisitRules)
@@ -108,6 +119,11 @@ class VisitAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "status" in form.changed_data:
+            note_late_review(obj)
+
 
 @admin.register(InformationItem)
 class InformationItemAdmin(admin.ModelAdmin):
@@ -116,6 +132,13 @@ class InformationItemAdmin(admin.ModelAdmin):
     list_select_related = ["reported_by"]
     search_fields = ["content"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or {"reported_at", "reported_by", "territory", "validity"} & set(
+            form.changed_data
+        ):
+            note_late_item(obj)
+
 
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
@@ -123,12 +146,26 @@ class ComplaintAdmin(admin.ModelAdmin):
     list_filter = ["status", "substantiated"]
     list_select_related = ["retailer"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = set(form.changed_data) | ({"retailer"} if not change else set())
+        decided = changed & {"retailer", "territory", "closed_at", "substantiated"}
+        if decided and note_late_substantiated(obj, verdict_changed="substantiated" in changed):
+            return  # one entry per complaint: its latest decisive event
+        if changed & {"retailer", "territory", "resolve_by", "resolved_at"}:
+            note_late_complaint(obj, now=timezone.now())
+
 
 @admin.register(SatisfactionSurvey)
 class SatisfactionSurveyAdmin(admin.ModelAdmin):
     list_display = ["retailer", "surveyed_on", "score", "channel", "recorded_by"]
     list_filter = ["channel", "score"]
     list_select_related = ["retailer", "recorded_by"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or {"retailer", "surveyed_on", "score"} & set(form.changed_data):
+            note_late_survey(obj)
 
 
 @admin.register(WorkPlan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 from django.utils.translation import gettext as _
@@ -119,3 +120,29 @@ class BrandImporter(RowImporter):
         report.details.append((_("Key-brand months removed"), len(removed)))
         if outside:
             report.details.append((_("Brands not in the file that lost a key month"), len(outside)))
+        self.note_late_key_months(added | removed)
+
+    @staticmethod
+    def note_late_key_months(changed: set) -> None:
+        """Key brands changed for a month in review or published change its key-brand figures:
+        late data of it (DOMAIN §4), in every city where that month is locked (key brands are
+        province-wide), one entry per city and month."""
+        from assessment.adjustments import note_late  # assessment reads retailers
+        from assessment.models import LateKind
+        from assessment.selectors import locked_months
+
+        by_month = defaultdict(int)
+        for _brand_id, month in changed:
+            by_month[month] += 1
+        if not by_month:
+            return
+        for company_id, months in locked_months().items():
+            for month, state in months.items():
+                if month in by_month:
+                    note_late(
+                        kind=LateKind.TARGET,
+                        company=company_id,
+                        day=month,
+                        note=f"重点品牌变动 {by_month[month]} 个",
+                        state=state,
+                    )

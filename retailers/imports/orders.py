@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Count, F, Min, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +35,7 @@ from imports.parsing import (
     parse_text,
 )
 from imports.reading import BadCell, Table
-from imports.report import ImportReport, RowError
+from imports.report import LATE_LABEL, ImportReport, RowError
 from imports.selectors import Limits
 from retailers.models import (
     Brand,
@@ -191,6 +193,8 @@ class OrderImporter:
                 if not dry_run and report.ok and report.created:
                     self.months = self.touched_months(cursor)
                     _queue_order_rollup(self.months)
+                    if late := self.note_late():
+                        report.details.append((LATE_LABEL, late))
             cursor.execute(f"DROP TABLE {self.STAGE}")
         if not dry_run and report.ok and report.created >= ANALYZE_AFTER_ROWS:
             analyze(OrderLine)
@@ -603,7 +607,8 @@ class OrderImporter:
         """Sold lines first, then the returns, which name a sold line (possibly one of this
         file). Every new line records when it arrived: now."""
         retailers, brands, orders = self.tables()
-        arrived = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.arrived_at = timezone.now()
+        arrived = connection.ops.adapt_datetimefield_value(self.arrived_at)
         cursor.execute(
             f"INSERT INTO {orders} (retailer_id, brand_id, order_date, quantity, amount, "
             "source_order_no, settled_on_time, arrived_at) "
@@ -626,6 +631,50 @@ class OrderImporter:
             [arrived],
         )
         return created + cursor.rowcount
+
+    def note_late(self) -> int:
+        """Lines of this import (they share ``arrived_at``) dated in a month in review or
+        published are late data of it (DOMAIN §4): one entry per city and month, counted in
+        one GROUP BY over the lines written (nothing more when no month is locked). Returns
+        the number of such lines."""
+        from assessment.adjustments import note_late
+        from assessment.models import LateKind
+        from assessment.selectors import locked_months
+
+        locked = locked_months()
+        if not locked:
+            return 0
+        rows = (
+            OrderLine.objects.filter(arrived_at=self.arrived_at)
+            .values(
+                month=TruncMonth("order_date"),
+                company=F("retailer__territory__department__company_id"),
+            )
+            .annotate(
+                lines=Count("pk"),
+                returns=Count("pk", filter=Q(quantity__lt=0)),
+                first=Min("order_date"),
+            )
+            .order_by("company", "month")
+        )
+        late = 0
+        for row in rows:
+            state = locked.get(row["company"], {}).get(row["month"])
+            if state is None:
+                continue
+            note = f"订单行 {row['lines']} 条"
+            if row["returns"]:
+                note += f"（其中退货 {row['returns']} 条）"
+            note_late(
+                kind=LateKind.ORDER_LINES,
+                company=row["company"],
+                day=row["first"],
+                note=note,
+                state=state,
+                now=self.arrived_at,
+            )
+            late += row["lines"]
+        return late
 
 
 # --- Entry point ----------------------------------------------------------------------------

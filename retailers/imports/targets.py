@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date
+
+from django.db.models import Exists, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Role, Territory, User
+from assessment.adjustments import LOCKED, note_late
+from assessment.models import AssessmentMonth, LateKind
+from assessment.selectors import locked_months
 from imports.engine import RowImporter
 from imports.kinds import ImportKind
 from imports.parsing import (
@@ -16,6 +24,7 @@ from imports.parsing import (
     parse_text,
 )
 from imports.reading import FileError
+from imports.report import LATE_LABEL
 from retailers.models import (
     Brand,
     SalesTarget,
@@ -45,6 +54,18 @@ class SalesTargetImporter(RowImporter):
         self.users = {
             no: (pk, role) for no, pk, role in User.objects.values_list("employee_no", "pk", "role")
         }
+        # A target of a month in review or published is late data of it (DOMAIN §4).
+        self.locked = locked_months()
+        self.cities = (
+            dict(
+                User.objects.filter(role=Role.CUSTOMER_MANAGER).values_list(
+                    "pk", "org_unit__company_id"
+                )
+            )
+            if self.locked
+            else {}
+        )
+        self.late = 0
 
     def natural_key(self, fields):
         return (fields["manager_id"], fields["month"])
@@ -93,6 +114,15 @@ class SalesTargetImporter(RowImporter):
         SalesTarget.objects.bulk_create(new)
         if changed:
             SalesTarget.objects.bulk_update(changed, sorted(changed_fields))
+        for target in new + changed:
+            company_id = self.cities.get(target.manager_id)
+            if state := self.locked.get(company_id, {}).get(target.month):
+                note_late_sales_target(target, company_id=company_id, state=state)
+                self.late += 1
+
+    def finish(self, report):
+        if self.late:
+            report.details.append((LATE_LABEL, self.late))
 
 
 class ShelfTargetImporter(RowImporter):
@@ -113,6 +143,15 @@ class ShelfTargetImporter(RowImporter):
         }
         self.units = dict(OrgUnit.objects.values_list("code", "pk"))
         self.territories = dict(Territory.objects.values_list("code", "pk"))
+        # Targets of a month in review or published are late data of it (DOMAIN §4): one
+        # entry per city and month of an import (a shelf target has no manager of its own).
+        self.locked = locked_months()
+        self.late: dict[tuple[int, date], int] = defaultdict(int)
+        if self.locked:
+            self.unit_cities = dict(OrgUnit.objects.values_list("pk", "company_id"))
+            self.territory_cities = dict(
+                Territory.objects.values_list("pk", "department__company_id")
+            )
         if "org_unit_code" not in self.bound and "territory_code" not in self.bound:
             raise FileError(
                 _("Missing required columns: %(columns)s.")
@@ -198,6 +237,88 @@ class ShelfTargetImporter(RowImporter):
         ShelfTarget.objects.bulk_create(new)
         if changed:
             ShelfTarget.objects.bulk_update(changed, ["rate"])
+        if self.locked:
+            for target in new + changed:
+                for company_id in self._cities(target):
+                    if self.locked.get(company_id, {}).get(target.month):
+                        self.late[company_id, target.month] += 1
+
+    def _cities(self, target: ShelfTarget) -> list[int]:
+        """The cities a target applies in: its unit's or territory's (a province-wide target,
+        every city with a locked month)."""
+        if target.territory_id is not None:
+            return [self.territory_cities.get(target.territory_id)]
+        company_id = self.unit_cities.get(target.org_unit_id)
+        return [company_id] if company_id is not None else list(self.locked)
+
+    def finish(self, report):
+        now = timezone.now()
+        for (company_id, month), count in sorted(self.late.items()):
+            note_late(
+                kind=LateKind.TARGET,
+                company=company_id,
+                day=month,
+                note=f"新品上柜率目标 {count} 条",
+                state=self.locked[company_id][month],
+                now=now,
+            )
+        if self.late:
+            report.details.append((LATE_LABEL, sum(self.late.values())))
+
+
+def _locked_months_of(target) -> list[tuple[int, str]]:
+    """(city, state) of the cities whose month of ``target`` (a sales or shelf target) is in
+    review or published: its manager's, unit's or territory's city (a province-wide shelf
+    target: every city). One query."""
+    months = AssessmentMonth.objects.filter(month=target.month, state__in=LOCKED)
+    if isinstance(target, SalesTarget):
+        city = User.objects.filter(pk=target.manager_id).values("org_unit__company_id")
+    elif target.territory_id is not None:
+        city = Territory.objects.filter(pk=target.territory_id).values("department__company_id")
+    else:
+        city = OrgUnit.objects.filter(pk=target.org_unit_id, company__isnull=False).values(
+            "company_id"
+        )
+        province = ~Exists(OrgUnit.objects.filter(pk=target.org_unit_id, company__isnull=False))
+        return list(
+            months.filter(Q(company_id=Subquery(city[:1])) | Q(province)).values_list(
+                "company_id", "state"
+            )
+        )
+    return list(months.filter(company_id=Subquery(city[:1])).values_list("company_id", "state"))
+
+
+def note_late_shelf_target(target: ShelfTarget) -> None:
+    """A shelf target written for a month in review or published (the admin's correction):
+    one entry per city it applies in, with no manager (DOMAIN §4)."""
+    for company_id, state in _locked_months_of(target):
+        note_late(
+            kind=LateKind.TARGET,
+            company=company_id,
+            day=target.month,
+            note=f"新品上柜率目标 {target.rate:.2%}",
+            state=state,
+        )
+
+
+def note_late_sales_target(target: SalesTarget, *, company_id=None, state=None) -> None:
+    """A sales target written for a month in review or published is late data of it (DOMAIN
+    §4), for its manager: imports and the admin's correction. ``company_id`` and ``state``
+    when the caller has read them (else one query)."""
+    if state is None:
+        late = _locked_months_of(target)
+        if not late:
+            return
+        company_id, state = late[0]
+    note_late(
+        kind=LateKind.TARGET,
+        company=company_id,
+        day=target.month,
+        note=f"销量目标 {target.total_boxes} 箱（重点品牌 {target.key_brand_boxes} 箱）",
+        manager_id=target.manager_id,
+        object_id=target.pk,
+        state=state,
+    )
 
 
 def target_importer_for(header: list[str], **options) -> RowImporter:

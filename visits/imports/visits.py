@@ -25,7 +25,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import Role, Territory, User
+from assessment.adjustments import note_late
+from assessment.models import LateKind
+from assessment.selectors import locked_months
 from imports.datum import coordinate_errors, parse_datum, to_wgs84
 from imports.engine import RowImporter
 from imports.kinds import ImportKind
@@ -40,6 +43,7 @@ from imports.parsing import (
     parse_text,
 )
 from imports.reading import FileError
+from imports.report import LATE_LABEL
 from retailers.models import Brand, Retailer, RetailerAssignment, month_start
 
 from ..models import LocationStatus, ShelfObservation, StockLevel, Visit, VisitSource, VisitStatus
@@ -144,6 +148,15 @@ class VisitImporter(RowImporter):
         self.updated_sources: set[str] = set()
         self.months: set = set()
         self.observations_created = self.observations_updated = 0
+        # Visits dated in a month in review or published are late data of it (DOMAIN §4):
+        # the locked months and the territories' cities are read once.
+        self.locked = locked_months()
+        self.cities = (
+            dict(Territory.objects.values_list("pk", "department__company_id"))
+            if self.locked
+            else {}
+        )
+        self.late = 0
 
     def natural_key(self, fields):
         return (fields["source_id"], fields["brand_id"])
@@ -368,6 +381,34 @@ class VisitImporter(RowImporter):
             ShelfObservation.objects.bulk_update(changed_observations, sorted(observation_fields))
         self.observations_created += len(new_observations)
         self.observations_updated += len(changed_observations)
+        if self.locked:
+            written = {
+                visit.pk
+                for source_id, visit in existing.items()
+                if source_id in self.created_sources or source_id in self.updated_sources
+            }
+            written |= {o.visit_id for o in new_observations + changed_observations}
+            self._note_late([visit for visit in existing.values() if visit.pk in written])
+
+    def _note_late(self, visits: list[Visit]) -> None:
+        """Record each written visit dated in a locked month of its city (one row per visit,
+        however often it is imported); nothing is queried for the others."""
+        for visit in visits:
+            company_id = self.cities.get(visit.territory_id)
+            state = self.locked.get(company_id, {}).get(month_start(visit.check_in_date))
+            if state is None:
+                continue
+            note_late(
+                kind=LateKind.VISIT,
+                company=company_id,
+                day=visit.check_in_date,
+                note=f"走访（{visit.check_in_date:%Y-%m-%d}，导入 {visit.external_id}）",
+                manager_id=visit.manager_id,
+                object_id=visit.pk,
+                state=state,
+                now=self.now,
+            )
+            self.late += 1
 
     def finish(self, report):
         report.details += [
@@ -377,6 +418,8 @@ class VisitImporter(RowImporter):
             (_("Shelf observations updated"), self.observations_updated),
             (_("Months whose shelf-placement rates are refreshed"), len(self.months)),
         ]
+        if self.late:
+            report.details.append((LATE_LABEL, self.late))
         # The 上柜率 rollup of every touched month, once the import has committed (a dry
         # run or a refused file rolls back, and the callbacks with it).
         for month in sorted(self.months):

@@ -29,7 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from assessment.adjustments import LOCKED, locked_territory_month, note_late
+from assessment.models import LateKind
 from retailers.models import Retailer, add_months, month_start
+from retailers.selectors import current_manager_ids
 
 from ..models import (
     Complaint,
@@ -224,18 +227,42 @@ def info_report(
     )
     item.full_clean()
     item.save()
+    note_late_item(item, note=f"信息 {item.content[:40]}")
     return item
+
+
+def note_late_item(item: InformationItem, *, note: str = "") -> None:
+    """An item reported in (or re-marked for) a month in review or published is late data
+    of that month (DOMAIN §4), for the manager who reported it."""
+    day = timezone.localtime(item.reported_at, LOCAL_TZ).date()
+    late = locked_territory_month(item.territory_id, day)
+    if late is None:
+        return
+    company_id, state = late
+    note_late(
+        kind=LateKind.INFO_ITEM,
+        company=company_id,
+        day=day,
+        note=note or f"信息 {item.content[:40]}",
+        manager_id=item.reported_by_id,
+        object_id=item.pk,
+        state=state,
+    )
 
 
 @transaction.atomic
 def info_review(*, item: InformationItem, user, valid: bool, now=None) -> InformationItem:
-    """Mark an item valid or invalid (a later review replaces an earlier one)."""
+    """Mark an item valid or invalid (a later review replaces an earlier one). A change of
+    an item reported in a month in review or published is late data of that month."""
     _require_supervisor(user, _("Only supervisors can mark information valid or invalid."))
+    before = item.validity
     item.validity = Validity.VALID if valid else Validity.INVALID
     item.reviewed_by = user
     item.reviewed_at = now or timezone.now()
     item.full_clean()
     item.save(update_fields=["validity", "reviewed_by", "reviewed_at"])
+    if item.validity != before:
+        note_late_item(item, note=f"信息改判为{'有效' if valid else '无效'}：{item.content[:40]}")
     return item
 
 
@@ -323,6 +350,7 @@ def complaint_open(
     )
     complaint.full_clean()
     complaint.save()
+    note_late_complaint(complaint, now=now)
     return complaint
 
 
@@ -387,7 +415,58 @@ def complaint_close(*, complaint: Complaint, user, substantiated: bool, now=None
     complaint.substantiated = bool(substantiated)
     complaint.full_clean()
     complaint.save(update_fields=["status", "closed_at", "substantiated"])
+    note_late_substantiated(complaint)
     return complaint
+
+
+def note_late_substantiated(complaint: Complaint, *, verdict_changed: bool = False) -> bool:
+    """A substantiated complaint counts on its closing day (DOMAIN §10.9): late data when that
+    month is in review or published. ``verdict_changed``: the judgement itself was corrected
+    (属实 → 不属实 changes the month too)."""
+    if complaint.closed_at is None or not (complaint.substantiated or verdict_changed):
+        return False
+    day = timezone.localtime(complaint.closed_at, LOCAL_TZ).date()
+    late = locked_territory_month(complaint.territory_id, day)
+    if late is None:
+        return False
+    verdict = "属实" if complaint.substantiated else "不属实"
+    _note_late_complaint(complaint, day, late, note=f"投诉{verdict}（{day:%Y-%m-%d}结案）")
+    return True
+
+
+def note_late_complaint(
+    complaint: Complaint, *, now: datetime, company_id=None, state=None
+) -> None:
+    """A complaint that arrives with its 72 h deadline already passed counts as overdue on
+    that deadline (DOMAIN §10.9): late data when the deadline's month is in review or
+    published. ``company_id`` and ``state``: the city and that month's state when the caller
+    has read them (no query then).
+    A deadline still ahead decides nothing yet (months are locked only after they end)."""
+    if complaint.resolve_by > now:
+        return
+    day = timezone.localtime(complaint.resolve_by, LOCAL_TZ).date()
+    if state is None:
+        late = locked_territory_month(complaint.territory_id, day)
+    else:
+        late = (company_id, state) if state in LOCKED else None
+    if late is None:
+        return
+    _note_late_complaint(complaint, day, late, note=f"投诉逾期（处理时限 {day:%Y-%m-%d}）")
+
+
+def _note_late_complaint(complaint: Complaint, day: date, late: tuple, *, note: str) -> None:
+    """Record it for the manager assigned to the complaint's retailer on ``day``."""
+    company_id, state = late
+    manager_id = current_manager_ids([complaint.retailer_id], day=day).get(complaint.retailer_id)
+    note_late(
+        kind=LateKind.COMPLAINT,
+        company=company_id,
+        day=day,
+        note=note,
+        manager_id=manager_id,
+        object_id=complaint.pk,
+        state=state,
+    )
 
 
 # --- Satisfaction surveys ---------------------------------------------------------------------
@@ -423,4 +502,22 @@ def survey_record(
     )
     survey.full_clean()
     survey.save()
+    note_late_survey(survey)
     return survey
+
+
+def note_late_survey(survey: SatisfactionSurvey) -> None:
+    """A survey dated in a month in review or published is late data of it, for the manager
+    assigned to the retailer on the survey's date (DOMAIN §10.1)."""
+    retailer, day = survey.retailer, survey.surveyed_on
+    if late := locked_territory_month(retailer.territory_id, day):
+        company_id, state = late
+        note_late(
+            kind=LateKind.SURVEY,
+            company=company_id,
+            day=day,
+            note=f"满意度 {survey.score} 分",
+            manager_id=current_manager_ids([retailer.pk], day=day).get(retailer.pk),
+            object_id=survey.pk,
+            state=state,
+        )

@@ -9,12 +9,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SUPERVISOR_ROLES, Role
-from retailers.models import Brand, Retailer
+from assessment.adjustments import LOCKED, locked_territory_month, note_late
+from assessment.models import AssessmentMonth, LateKind, MonthState
+from retailers.models import Brand, Retailer, month_start
 
 from ..models import (
     Complaint,
@@ -31,6 +33,7 @@ from ..models import (
     VisitSource,
     VisitStatus,
 )
+from .feedback import note_late_complaint
 
 # A phone's clock may be a little ahead; a queued offline visit may be some days old.
 CLOCK_SKEW = timedelta(minutes=10)
@@ -234,12 +237,19 @@ def _create(*, user, data: VisitInput, now: datetime, content_hash: str = "") ->
         checked_in_at__gt=data.checked_in_at - window,
         checked_in_at__lt=data.checked_in_at + window,
     )
+    # The state of the city's month of the visit, read with the retailer (no query of its
+    # own): a visit dated in a month in review or published is late data of it.
+    month_state = AssessmentMonth.objects.filter(
+        company_id=OuterRef("territory__department__company_id"), month=month_start(day)
+    ).values("state")[:1]
     retailer = (
         Retailer.objects.visible_to(user)
         .select_related("territory")
         .annotate(
             planned_id=Subquery(plans.order_by(*VisitPlan._meta.ordering).values("pk")[:1]),
             rapid=Exists(around.exclude(retailer=OuterRef("pk"))),
+            city_id=F("territory__department__company_id"),
+            month_state=Subquery(month_state),
         )
         .get(pk=data.retailer_id)  # DoesNotExist → 404 for a retailer outside the territory
     )
@@ -293,9 +303,10 @@ def _create(*, user, data: VisitInput, now: datetime, content_hash: str = "") ->
         )
         for line in data.information
     )
+    complaint = None
     if data.complaint.strip():
         respond_by, resolve_by = Complaint.deadlines(data.checked_in_at, rules)
-        Complaint.objects.create(
+        complaint = Complaint.objects.create(
             retailer=retailer,
             territory=retailer.territory,
             visit=visit,
@@ -305,9 +316,41 @@ def _create(*, user, data: VisitInput, now: datetime, content_hash: str = "") ->
             respond_by=respond_by,
             resolve_by=resolve_by,
         )
+    _note_late_visit(visit, retailer, items=len(data.information))
+    if complaint is not None:
+        # Its 72 h deadline may have passed already, in a month in review or published.
+        same_month = month_start(timezone.localtime(complaint.resolve_by).date()) == month_start(
+            day
+        )
+        note_late_complaint(
+            complaint,
+            company_id=retailer.city_id,
+            now=now,
+            state=(retailer.month_state or MonthState.DRAFT) if same_month else None,
+        )
     # As prefetch_related("shelf") would leave it: visit.shelf.all() reads no rows.
     visit._prefetched_objects_cache = {"shelf": shelf}
     return visit
+
+
+def _note_late_visit(visit: Visit, retailer: Retailer, *, items: int = 0) -> None:
+    """A visit dated in a month in review or published is late data of that month (DOMAIN
+    §4): its state was read with the retailer (``month_state``), so nothing is queried
+    unless it is late."""
+    if retailer.month_state not in LOCKED:
+        return
+    note = f"走访 {retailer.shop_name}（{visit.check_in_date:%Y-%m-%d}）"
+    if items:
+        note += f"，信息 {items} 条"
+    note_late(
+        kind=LateKind.VISIT,
+        company=retailer.city_id,
+        day=visit.check_in_date,
+        note=note,
+        manager_id=visit.manager_id,
+        object_id=visit.pk,
+        state=retailer.month_state,
+    )
 
 
 def _shelf_brands(lines: list[ShelfLine]) -> dict[int, Brand]:
@@ -347,7 +390,8 @@ REVIEWER_ROLES = (*SUPERVISOR_ROLES, Role.ADMIN)
 
 @transaction.atomic
 def visit_review(*, visit: Visit, user, valid: bool, note: str = "") -> Visit:
-    """A supervisor marks a visit valid or invalid (invalid visits do not count)."""
+    """A supervisor marks a visit valid or invalid (invalid visits do not count). A change
+    of a visit dated in a month in review or published is late data of that month."""
     if user.role not in REVIEWER_ROLES and not user.is_superuser:
         raise PermissionDenied(_("Only supervisors review visits."))
     if not valid and not note.strip():
@@ -357,9 +401,31 @@ def visit_review(*, visit: Visit, user, valid: bool, note: str = "") -> Visit:
         raise ValidationError(
             {"review_note": _("The note can be at most %(count)d characters.") % {"count": longest}}
         )
+    before = visit.status
     visit.status = VisitStatus.VALID if valid else VisitStatus.INVALID
     visit.reviewed_by = user
     visit.reviewed_at = timezone.now()
     visit.review_note = note.strip()
     visit.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    if visit.status != before:
+        note_late_review(visit)
     return visit
+
+
+def note_late_review(visit: Visit) -> None:
+    """A visit marked valid or invalid while its month is in review or published: late data
+    of that month (DOMAIN §4), for the manager who made it."""
+    late = locked_territory_month(visit.territory_id, visit.check_in_date)
+    if late is None:
+        return
+    company_id, state = late
+    verdict = "有效" if visit.status == VisitStatus.VALID else "无效"
+    note_late(
+        kind=LateKind.VISIT_REVIEW,
+        company=company_id,
+        day=visit.check_in_date,
+        note=f"走访（{visit.check_in_date:%Y-%m-%d}）改判为{verdict}",
+        manager_id=visit.manager_id,
+        object_id=visit.pk,
+        state=state,
+    )
