@@ -83,10 +83,11 @@ def note_late(
 ) -> LateEntry | None:
     """Record that data dated ``day`` arrived or changed while its month is in review or
     published (None when the month is open: nothing to record). The same object recorded
-    again (a visit marked invalid, then valid) keeps one row, with its latest arrival, to be
-    carried by the next open month. ``company``: the city company or its id; ``state``: the
-    month's state when the caller has read it already (then no lookup; "draft" or any state
-    not locked records nothing)."""
+    again for the same month (a visit marked invalid, then valid) keeps one row, with its
+    latest arrival, to be carried by the next open month; an object late in two months (a
+    complaint overdue in one, substantiated in the next) has a row for each. ``company``: the
+    city company or its id; ``state``: the month's state when the caller has read it already
+    (then no lookup; "draft" or any state not locked records nothing)."""
     if company is None:
         return None
     if state is None:
@@ -105,8 +106,9 @@ def note_late(
     }
     if object_id is None or kind == LateKind.ORDER_LINES:
         return LateEntry.objects.create(kind=kind, object_id=object_id, **fields)
+    month = fields.pop("month")
     entry, _created = LateEntry.objects.update_or_create(
-        kind=kind, object_id=object_id, defaults=fields
+        kind=kind, object_id=object_id, month=month, defaults=fields
     )
     return entry
 

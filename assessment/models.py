@@ -592,8 +592,8 @@ class LateEntry(models.Model):
     close of the open month (``carried_in``) recomputes that month with it and carries the
     difference as a 调整 line; the published month itself is never rewritten.
 
-    One row per late object (a visit, an item, a deduction, …; the latest change counts, so
-    a row that arrives twice is counted once); order and return lines: one row per import
+    One row per late object and month (a visit, an item, a deduction, …; the latest change
+    counts, so a row that arrives twice is counted once); order and return lines: one row per import
     and month (``object_id`` is the import, the lines carry their own ``arrived_at``)."""
 
     company = city_company_field()
@@ -631,7 +631,7 @@ class LateEntry(models.Model):
         ordering = ["-arrived_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "object_id"],
+                fields=["kind", "object_id", "month"],
                 condition=Q(object_id__isnull=False) & ~Q(kind="order_lines"),
                 name="late_entry_once_per_object",
             ),

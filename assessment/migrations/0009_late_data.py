@@ -171,7 +171,7 @@ class Migration(migrations.Migration):
                             ("object_id__isnull", False),
                             models.Q(("kind", "order_lines"), _negated=True),
                         ),
-                        fields=("kind", "object_id"),
+                        fields=("kind", "object_id", "month"),
                         name="late_entry_once_per_object",
                     ),
                     models.CheckConstraint(
