@@ -71,6 +71,11 @@ def late_lines(company, day, note="订单行"):
 
 @pytest.fixture
 def base(org):
+    return late_base(org)
+
+
+def late_base(org):
+    """October published (A1 85.00); ``late_order`` then adds late lines to it."""
     cm = org.a.cm
     org.shop = RetailerFactory(territory=org.a.territory)
     org.one = BrandFactory(price_class=1)
