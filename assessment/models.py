@@ -646,6 +646,9 @@ class LateEntry(models.Model):
         return f"{self.month:%Y-%m} {self.get_kind_display()} {self.note}"
 
 
+DIFFERENCE = F("recomputed_total") - F("published_total") - F("carried_before")
+
+
 class ScoreAdjustmentQuerySet(ScopedQuerySet):
     org_path_lookup = "manager__org_unit__path"
     manager_lookup = "manager"
@@ -692,10 +695,10 @@ class ScoreAdjustment(models.Model):
             models.CheckConstraint(
                 condition=Q(source_month__day=1), name="score_adjustment_month_first_day"
             ),
+            # recomputed − published − carried, to the cent (SQLite computes in floats).
             models.CheckConstraint(
-                condition=Q(
-                    points=F("recomputed_total") - F("published_total") - F("carried_before")
-                ),
+                condition=Q(points__gt=DIFFERENCE - Decimal("0.001"))
+                & Q(points__lt=DIFFERENCE + Decimal("0.001")),
                 name="score_adjustment_is_difference",
             ),
         ]

@@ -273,18 +273,14 @@ class Migration(migrations.Migration):
                     ),
                     models.CheckConstraint(
                         condition=models.Q(
-                            (
-                                "points",
-                                django.db.models.expressions.CombinedExpression(
-                                    django.db.models.expressions.CombinedExpression(
-                                        models.F("recomputed_total"),
-                                        "-",
-                                        models.F("published_total"),
-                                    ),
-                                    "-",
-                                    models.F("carried_before"),
-                                ),
-                            )
+                            points__gt=models.F("recomputed_total")
+                            - models.F("published_total")
+                            - models.F("carried_before")
+                            - models.Value(Decimal("0.001")),
+                            points__lt=models.F("recomputed_total")
+                            - models.F("published_total")
+                            - models.F("carried_before")
+                            + models.Value(Decimal("0.001")),
                         ),
                         name="score_adjustment_is_difference",
                     ),
