@@ -152,6 +152,8 @@ def source_months(assessment: AssessmentMonth) -> list[AssessmentMonth]:
 def late_cartons(source: AssessmentMonth, *, until: datetime | None = None) -> dict[int, dict]:
     """{manager: {price class: net 条}} of the order and return lines dated in ``source``
     that arrived after its publication (and by ``until``), credited as usual."""
+    if source.published_at is None:  # not recorded: every line counts as known
+        return {}
     lines = OrderLine.objects.filter(arrived_at__gt=source.published_at)
     if until is not None:
         lines = lines.filter(arrived_at__lte=until)

@@ -75,7 +75,7 @@ def _sales(first: date, end: date, companies, key_brands) -> tuple[dict, dict]:
         ).values_list("company_id", "published_at")
     )
     for city in companies:
-        if city.pk not in published:
+        if published.get(city.pk) is None:  # not published (or when, not recorded)
             continue
         known = OrderLine.objects.filter(arrived_at__lte=published[city.pk])
         managers = set(User.objects.filter(org_unit__company=city).values_list("pk", flat=True))

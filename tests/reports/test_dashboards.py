@@ -29,6 +29,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from assessment.models import AssessmentMonth, Inspection, ManagerScore, MonthState
 from reports.models import ManagerMonthKpi
@@ -134,7 +135,11 @@ def month(org):
             recorded_by=org.admin,
         )
     assessment = AssessmentMonth.objects.create(
-        company=org.company, month=OCT, state=MonthState.PUBLISHED, published_at=at(OCT)
+        company=org.company,
+        month=OCT,
+        state=MonthState.PUBLISHED,
+        # Published after the October lines arrived (a published month counts those).
+        published_at=timezone.now(),
     )
     for manager, total in ((a.cm, 92), (a.cm2, 58), (b.cm, 80), (b.cm2, 100)):
         ManagerScore.objects.create(
