@@ -199,6 +199,8 @@ def _json_text(value: str) -> str:
         return value
     if isinstance(data, dict) and isinstance(data.get("text"), list):
         return "；".join(str(line) for line in data["text"])
+    if isinstance(data, dict) and isinstance(data.get("text"), str):
+        return data["text"]  # an explanation (a 调整 line, a 补发/扣回): its sentence
     labels = _json_labels()
 
     def flat(item) -> str:

@@ -91,7 +91,7 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     # query count would grow with the number of managers.
     ItemScore.objects.filter(score__in=old)._raw_delete(ItemScore.objects.db)
     old._raw_delete(ManagerScore.objects.db)
-    old_lines._raw_delete(ScoreAdjustment.objects.db)
+    old_lines.delete()  # few rows, one by one in the audit trail
     carried = defaultdict(Decimal)
     for line in lines:
         if not line.recorded_only:
@@ -135,7 +135,8 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
         ),
         batch_size=5000,
     )
-    ScoreAdjustment.objects.bulk_create(lines, batch_size=2000)
+    for line in lines:  # few rows (managers with late data); each in the audit trail
+        line.save()
     carry_entries(assessment, sources)
     assessment.scheme = scheme
     assessment.closed_at = now

@@ -131,7 +131,7 @@ def pay_run_prepare(*, month: date, user: User, company: OrgUnit | None = None, 
         run.scheme, run.prepared_by, run.prepared_at = scheme, user, now
         run.save(update_fields=["scheme", "prepared_by", "prepared_at"])
         PayLine.objects.filter(run=run)._raw_delete(PayLine.objects.db)
-    PayAdjustment.objects.filter(run=run)._raw_delete(PayAdjustment.objects.db)
+    PayAdjustment.objects.filter(run=run).delete()  # few rows, each in the audit trail
     adjustments = _late_pay_lines(run, published)
     by_manager = defaultdict(Decimal)
     for adjustment in adjustments:
@@ -162,7 +162,8 @@ def pay_run_prepare(*, month: date, user: User, company: OrgUnit | None = None, 
         )
     _add_adjustments(lines, by_manager, adjustments, first=first, rules=rules, run=run)
     PayLine.objects.bulk_create(lines.values(), batch_size=2000)
-    PayAdjustment.objects.bulk_create(adjustments, batch_size=2000)
+    for adjustment in adjustments:
+        adjustment.save()
     return run
 
 

@@ -563,3 +563,20 @@ def test_dashboards_show_published_figures_with_their_adjustment_lines(base):
         Decimal("95.00"),
         Decimal("5.00"),
     )
+
+
+@pytest.mark.django_db
+def test_the_audit_trail_records_each_line_in_words(base, client):
+    org = base
+    late_order(org, 500)
+    month_close(month=NOV)
+    publish(NOV)
+    pay_run_prepare(month=NOV, user=org.hr)
+    from auditlog.models import LogEntry
+
+    logged = {entry.content_type.model for entry in LogEntry.objects.all()}
+    assert {"lateentry", "scoreadjustment", "payadjustment"} <= logged
+    client.force_login(org.assessor)
+    page = client.get("/assessment/audit/").content.decode()
+    assert "调整（2026-10）：2026年10月的考核发布后收到迟到数据" in page
+    assert "'items'" not in page and "recomputed" not in page
