@@ -68,7 +68,9 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
         inputs = {pk: value for pk, value in inputs.items() if pk in set(manager_ids)}
     # The territory held on the month's last day (DOMAIN §10.4), else the one held now.
     territories = dict(User.objects.filter(pk__in=inputs).values_list("pk", "territory__pk"))
-    territories.update(territories_held_on(add_months(assessment.month, 1) - timedelta(days=1)))
+    territories.update(
+        territories_held_on(add_months(assessment.month, 1) - timedelta(days=1), assessment.company)
+    )
     old = ManagerScore.objects.filter(assessment=assessment)
     if manager_ids is not None:
         old = old.filter(manager_id__in=manager_ids)
