@@ -217,12 +217,14 @@ def _plans_generate_city(first: date, company, rule_set) -> int:
         .values_list("pk", "abc_class", "latitude", "longitude")
     )
     # Each planned visit belongs to the manager assigned to the retailer on the last day of
-    # its window (DOMAIN §10.3): the month's assignments, in one query.
+    # its window (DOMAIN §10.3): the month's assignments, in one query, each retailer's in
+    # date order (by retailer id, not by the retailers' licence numbers: no join needed).
     assignments = defaultdict(list)
     for retailer_id, territory_id, manager_id, valid_from, valid_to in (
         RetailerAssignment.objects.filter(valid_from__lte=last)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=first))
         .filter(retailer__in=Retailer.objects.filter(in_city))
+        .order_by("retailer_id", "valid_from")
         .values_list("retailer_id", "territory_id", "manager_id", "valid_from", "valid_to")
         .iterator(chunk_size=5000)
     ):
