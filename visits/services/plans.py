@@ -134,8 +134,10 @@ def plans_generate(*, month: date, today: date | None = None, company=None) -> d
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
     # One city at a time: memory is bounded by the largest city, not the province.
     created = sum(_plans_generate_city(first, city, rule_sets[city.pk]) for city in companies)
-    dropped = plans_refresh_dropped(month=first, companies=companies)
+    # Statistics first: the dropped plans are decided over the rows just written (a planner
+    # that still sees none of the month's plans picks nested loops over a million rows).
     analyze(VisitPlan)
+    dropped = plans_refresh_dropped(month=first, companies=companies)
     return {"month": first.isoformat(), "created": created, "dropped": dropped}
 
 
@@ -201,7 +203,9 @@ def _write_plans(rows: list[tuple]) -> int:
 def _array_literal(values) -> str:
     """A PostgreSQL array literal of integers, dates or one-letter classes (nothing to
     quote); None is NULL."""
-    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+    if None in values:
+        values = ("NULL" if value is None else value for value in values)
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _plans_generate_city(first: date, company, rule_set) -> int:
