@@ -35,6 +35,7 @@ from visits.selectors.feedback import (
     complaint_counts,
     information_counts,
     month_bounds,
+    of_company,
     satisfaction_by_manager,
     work_plan_counts,
 )
@@ -155,11 +156,11 @@ def gather_inputs(
         company=company,
     )
     plans = plan_completion_counts(month=first, company=company)
-    info = information_counts(month=first, closed_at=reviewed_by)
-    satisfaction = satisfaction_by_manager(month=first)
-    work_plans = work_plan_counts(month=first, closed_at=closed_at)
-    complaints = complaint_counts(month=first, closed_at=reviewed_by)
-    credited = managers_assigned_between(first, end).union(
+    info = information_counts(month=first, closed_at=reviewed_by, company=company)
+    satisfaction = satisfaction_by_manager(month=first, company=company)
+    work_plans = work_plan_counts(month=first, closed_at=closed_at, company=company)
+    complaints = complaint_counts(month=first, closed_at=reviewed_by, company=company)
+    credited = managers_assigned_between(first, end, company).union(
         sales, key_sales, plans, info, satisfaction, work_plans, complaints
     )
     managers = User.objects.filter(role=Role.CUSTOMER_MANAGER).filter(
@@ -167,7 +168,7 @@ def gather_inputs(
     )
     if company is not None:
         managers = managers.filter(org_unit__company=company)
-    held = territories_held_on(end - timedelta(days=1))
+    held = territories_held_on(end - timedelta(days=1), company)
     managers = {pk: held.get(pk) for pk in managers.values_list("pk", flat=True)}
     targets = {
         t.manager_id: t for t in SalesTarget.objects.filter(month=first, manager_id__in=managers)
@@ -183,7 +184,7 @@ def gather_inputs(
     deduction_ids = defaultdict(lambda: defaultdict(list))
     for pk, manager_id, code, points in (
         Inspection.objects.active()
-        .filter(month=first)
+        .filter(of_company("manager", company), month=first)
         .order_by("pk")
         .values_list("pk", "manager_id", "item_code", "points")
     ):
@@ -192,7 +193,7 @@ def gather_inputs(
     bonus = defaultdict(Decimal)
     bonus_ids = defaultdict(list)
     for pk, manager_id, points in (
-        BonusPoint.objects.filter(month=first)
+        BonusPoint.objects.filter(of_company("manager", company), month=first)
         .order_by("pk")
         .values_list("pk", "manager_id", "points")
     ):

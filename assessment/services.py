@@ -77,7 +77,9 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
         inputs = {pk: value for pk, value in inputs.items() if pk in manager_ids}
     # The territory held on the month's last day (DOMAIN §10.4), else the one held now.
     territories = dict(User.objects.filter(pk__in=inputs).values_list("pk", "territory__pk"))
-    territories.update(territories_held_on(add_months(assessment.month, 1) - timedelta(days=1)))
+    territories.update(
+        territories_held_on(add_months(assessment.month, 1) - timedelta(days=1), assessment.company)
+    )
     # The 调整 lines first: they read this month's lines of other managers and months.
     lines, sources = adjustment_lines(
         assessment, in_month=in_month, manager_ids=manager_ids, now=now, gather=gather_inputs

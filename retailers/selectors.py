@@ -324,12 +324,23 @@ def assignment_in_force(day: date, prefix: str = "") -> Q:
     )
 
 
-def territories_held_on(day: date) -> dict[int, int]:
+def _managers_of(company) -> Q:
+    """Assignments to the managers of ``company``'s org units (every one when None): a
+    city's close keeps its own managers, so their rows are all it reads."""
+    if company is None:
+        return Q()
+    return Q(manager__org_unit__company=company)
+
+
+def territories_held_on(day: date, company=None) -> dict[int, int]:
     """{manager id: territory id} held on ``day``, from the assignments in force then (one
     query). A manager covering another territory as well keeps their own (the territory they
-    manage, else the one with most retailers)."""
+    manage, else the one with most retailers). ``company``: the managers of one city
+    company only (None: every city)."""
     rows = (
-        RetailerAssignment.objects.filter(assignment_in_force(day), manager__isnull=False)
+        RetailerAssignment.objects.filter(
+            assignment_in_force(day), _managers_of(company), manager__isnull=False
+        )
         .values("manager_id", "territory_id", "territory__manager_id")
         .annotate(n=Count("pk"))
         .order_by("manager_id", "-n", "territory_id")
@@ -356,10 +367,13 @@ def territories_held_on(day: date) -> dict[int, int]:
     return held
 
 
-def managers_assigned_between(start: date, end: date) -> set[int]:
-    """Managers assigned to any retailer on any day of [start, end) (one query)."""
+def managers_assigned_between(start: date, end: date, company=None) -> set[int]:
+    """Managers assigned to any retailer on any day of [start, end) (one query); of one city
+    company's org units when ``company`` is given."""
     return set(
-        RetailerAssignment.objects.filter(valid_from__lt=end, manager__isnull=False)
+        RetailerAssignment.objects.filter(
+            _managers_of(company), valid_from__lt=end, manager__isnull=False
+        )
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start))
         .values_list("manager_id", flat=True)
         .distinct()

@@ -1,5 +1,6 @@
 """Visit plans: windows per class, generation, completion, dropping, routes."""
 
+import random
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from retailers.services import retailer_status_change
 from tests.factories import RetailerFactory
 from visits.models import Visit, VisitPlan, VisitStatus
 from visits.selectors.plans import plan_completion_counts, route_for
-from visits.services.plans import nearest_neighbour, plan_windows, plans_generate
+from visits.services.plans import _distance, nearest_neighbour, plan_windows, plans_generate
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOV = date(2026, 11, 1)
@@ -42,6 +43,39 @@ def test_nearest_neighbour_route():
     stops = [(0.0, 3.0), (0.0, 1.0), (0.0, 2.0), None]
     route = nearest_neighbour(stops, (0.0, 0.0))
     assert route == [(0.0, 1.0), (0.0, 2.0), (0.0, 3.0), None]
+
+
+def reference_route(stops, start, position):
+    """The walk as first written: ``min`` over ``_distance`` (the first of equals wins)."""
+    located = [s for s in stops if position(s) is not None]
+    route, here = [], start
+    while located:
+        nearest = (
+            located[0] if here is None else min(located, key=lambda s: _distance(here, position(s)))
+        )
+        located.remove(nearest)
+        route.append(nearest)
+        here = position(nearest)
+    return route + [s for s in stops if position(s) is None]
+
+
+def test_nearest_neighbour_equals_the_reference_walk():
+    """The inlined distance gives the same route as ``_distance``, ties included (two stops
+    at the same place, stops on a grid at equal distances), on a city's spread of shops."""
+    rng = random.Random(7)
+    for n in range(60):
+        stops = [
+            (pk, (31.9 + rng.randint(0, 40) / 1000, 118.8 + rng.randint(0, 40) / 1000))
+            for pk in range(n % 25)
+        ]
+        stops += [(100 + pk, stops[pk][1]) for pk in range(min(2, len(stops)))]  # same place
+        stops.append((200, None))
+        rng.shuffle(stops)
+        start = None if n % 10 == 0 else (31.92, 118.82)
+        position = lambda stop: stop[1]  # noqa: E731
+        assert nearest_neighbour(stops, start, position=position) == reference_route(
+            stops, start, position
+        )
 
 
 @pytest.fixture
@@ -139,6 +173,17 @@ def test_inactive_retailer_drops_out(org, shops):
     plans_generate(month=NOV, today=date(2026, 11, 12))
     dropped = VisitPlan.objects.filter(retailer=shops["a"], dropped=True)
     assert [p.window_start.day for p in dropped] == [8]  # not active for the whole window
+
+
+@pytest.mark.django_db
+def test_a_plan_of_a_retailer_active_all_month_comes_back(org, shops):
+    """A plan marked dropped whose retailer is active throughout (say, the status change
+    that dropped it was deleted) is planned again by the next run."""
+    plans_generate(month=NOV, today=date(2026, 10, 31))
+    VisitPlan.objects.filter(retailer=shops["b"]).update(dropped=True)
+    assert plans_generate(month=NOV, today=date(2026, 11, 2))["dropped"] == 0
+    assert not VisitPlan.objects.filter(dropped=True).exists()
+    assert plan_completion_counts(month=NOV)[org.a.cm.pk]["planned"] == 4 + 2 + 1
 
 
 @pytest.mark.django_db

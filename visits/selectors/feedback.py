@@ -57,18 +57,33 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 # --- Monthly counts for the assessment --------------------------------------------------------
 
 
-def information_counts(*, month: date, closed_at: datetime | None = None) -> dict[int, int]:
+def of_company(lookup: str, company) -> Q:
+    """Rows whose user at ``lookup`` (e.g. ``"reported_by"``) belongs to ``company``'s org
+    units; every row when ``company`` is None. The monthly counts are keyed by manager, and a
+    city's close keeps the managers of its org units: this narrows a count to exactly the
+    rows a city's close reads."""
+    if company is None:
+        return Q()
+    return Q(**{f"{lookup}__org_unit__company": company})
+
+
+def information_counts(
+    *, month: date, closed_at: datetime | None = None, company=None
+) -> dict[int, int]:
     """{manager id: items reported in ``month`` that count}.
 
     An item counts unless it was marked invalid by the month close (``closed_at``; without
-    it, by now): pending and valid items count.
+    it, by now): pending and valid items count. ``company``: the managers of one city
+    company only (None: every city).
     """
     start, end = month_bounds(month)
     invalid = Q(validity=Validity.INVALID)
     if closed_at is not None:
         invalid &= Q(reviewed_at__lte=closed_at)
     rows = (
-        InformationItem.objects.filter(reported_at__gte=start, reported_at__lt=end)
+        InformationItem.objects.filter(
+            of_company("reported_by", company), reported_at__gte=start, reported_at__lt=end
+        )
         .exclude(invalid)
         .values("reported_by")
         .annotate(n=Count("pk"))
@@ -86,7 +101,9 @@ def assigned_on_day(day_field: str) -> Q:
     )
 
 
-def complaint_counts(*, month: date, closed_at: datetime | None = None) -> dict[int, dict]:
+def complaint_counts(
+    *, month: date, closed_at: datetime | None = None, company=None
+) -> dict[int, dict]:
     """{manager id: {"overdue": n, "substantiated": n}}, charged to the manager assigned to
     the complaint's retailer on the day of the event that decides it (DOMAIN §10.1): the
     72 h deadline for an overdue one, the closing day for a substantiated one.
@@ -94,7 +111,7 @@ def complaint_counts(*, month: date, closed_at: datetime | None = None) -> dict[
     Overdue: its 72 h deadline (``resolve_by``) falls in ``month`` and had passed by the
     month close (``closed_at``, else now) without a resolution by that deadline; once per
     complaint. Substantiated: closed in ``month`` (by the month close) and judged 属实.
-    One aggregate query each.
+    One aggregate query each. ``company``: charged to the managers of one city company only.
     """
     start, end = month_bounds(month)
     cutoff = min(end, closed_at or timezone.now())
@@ -110,7 +127,12 @@ def complaint_counts(*, month: date, closed_at: datetime | None = None) -> dict[
         rows = (
             Complaint.objects.filter(condition)
             .annotate(day=TruncDate(field, tzinfo=LOCAL_TZ))
-            .filter(assigned_on_day("day"), retailer__assignments__manager__isnull=False)
+            .filter(
+                # One filter call: the same assignment row for all three conditions.
+                assigned_on_day("day"),
+                of_company("retailer__assignments__manager", company),
+                retailer__assignments__manager__isnull=False,
+            )
             .values(manager=F("retailer__assignments__manager"))
             .annotate(n=Count("pk"))
             .order_by()
@@ -121,18 +143,21 @@ def complaint_counts(*, month: date, closed_at: datetime | None = None) -> dict[
     return result
 
 
-def work_plan_counts(*, month: date, closed_at: datetime | None = None) -> dict[int, dict]:
+def work_plan_counts(
+    *, month: date, closed_at: datetime | None = None, company=None
+) -> dict[int, dict]:
     """{manager id: {"late": n, "missing": n}} over the plans due in ``month``.
 
     Late: submitted after its due time (and by the month close). Missing: its due time has
     passed and it was not submitted by the month close (``closed_at``, else now).
+    ``company``: the managers of one city company only.
     """
     start, end = month_bounds(month)
     cutoff = closed_at or timezone.now()
     late = Q(submitted_at__gt=F("due_at"), submitted_at__lte=cutoff)
     missing = Q(due_at__lt=cutoff) & (Q(submitted_at__isnull=True) | Q(submitted_at__gt=cutoff))
     rows = (
-        WorkPlan.objects.filter(due_at__gte=start, due_at__lt=end)
+        WorkPlan.objects.filter(of_company("manager", company), due_at__gte=start, due_at__lt=end)
         .filter(late | missing)
         .values("manager")
         .annotate(late=Count("pk", filter=late), missing=Count("pk", filter=missing))
@@ -160,14 +185,16 @@ def satisfaction_means(*, month: date) -> dict[int, tuple[Decimal, int]]:
     }
 
 
-def satisfaction_by_manager(*, month: date) -> dict[int, tuple[Decimal, int]]:
+def satisfaction_by_manager(*, month: date, company=None) -> dict[int, tuple[Decimal, int]]:
     """{manager id: (mean score, number of answers)} of the survey answers dated in
     ``month``, each for the manager assigned to its retailer on its date (DOMAIN §10.1), in
-    one aggregate query. The mean is the exact quotient, not rounded."""
+    one aggregate query. The mean is the exact quotient, not rounded. ``company``: the
+    managers of one city company only."""
     first = month_start(month)
     rows = (
         SatisfactionSurvey.objects.filter(
             assigned_on_day("surveyed_on"),
+            of_company("retailer__assignments__manager", company),
             retailer__assignments__manager__isnull=False,
             surveyed_on__gte=first,
             surveyed_on__lt=add_months(first, 1),

@@ -2,9 +2,10 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q
 
-from retailers.models import month_start
+from retailers.models import RetailerAssignment, month_start
 
 from ..models import Visit, VisitPlan, VisitStatus
 
@@ -77,30 +78,54 @@ def week_for(user, monday: date) -> dict[date, list[VisitPlan]]:
 
 
 def plan_completion_counts(*, month: date, company=None) -> dict[int, dict]:
-    """Planned and completed visits per manager for ``month``, in two aggregate queries.
+    """Planned and completed visits per manager for ``month``, in one aggregate query.
 
     Dropped plans (retailer not active for the whole window) are neither planned nor
-    missed. The completing-visit condition sits in WHERE, where PostgreSQL runs it as one
-    semi-join over the month's plans (in the SELECT list it would be a subquery run once per
-    plan). {manager_id: {"planned": n, "completed": n}}. ``company``: the plans of one city
+    missed. A plan is completed as ``completed_visit_exists`` says: a valid visit to its
+    retailer inside its window by the manager assigned to the retailer on the visit's day.
+    {manager_id: {"planned": n, "completed": n}}. ``company``: the plans of one city
     company's territories.
+
+    Set-based and sized by the plans it counts: only the visits of the planned retailers
+    inside the plans' windows are read (through the visits' (retailer, day) index when one
+    city is counted), joined to their assignment by retailer id (not through the retailer
+    table), and matched to the plans with one hash join. (The semi-join of every plan with
+    every valid visit of the province hashed all the province's visits for each city.)
     """
     plans = VisitPlan.objects.filter(month=month_start(month), dropped=False)
     if company is not None:
         plans = plans.filter(territory__department__company=company)
-    counts = {
-        manager_id: {"planned": planned, "completed": 0}
-        for manager_id, planned in plans.values("manager_id")
-        .annotate(n=Count("pk"))
-        .values_list("manager_id", "n")
+    plans_sql, plans_params = (
+        plans.values("pk", "manager_id", "retailer_id", "window_start", "window_end")
         .order_by()
-    }
-    for manager_id, completed in (
-        plans.filter(completed_visit_exists())
-        .values("manager_id")
-        .annotate(n=Count("pk"))
-        .values_list("manager_id", "n")
-        .order_by()
-    ):
-        counts[manager_id]["completed"] = completed
-    return counts
+        .query.sql_with_params()
+    )
+    visits, assignments = Visit._meta.db_table, RetailerAssignment._meta.db_table
+    sql = f"""
+        WITH plans (id, manager_id, retailer_id, window_start, window_end) AS ({plans_sql}),
+        visited AS (
+            SELECT v.retailer_id, v.check_in_date
+            FROM {visits} v
+            JOIN {assignments} a ON a.retailer_id = v.retailer_id AND a.manager_id = v.manager_id
+                 AND a.valid_from <= v.check_in_date
+                 AND (a.valid_to IS NULL OR a.valid_to > v.check_in_date)
+            WHERE v.status = %s AND v.retailer_id IN (SELECT retailer_id FROM plans)
+                AND v.check_in_date >= (SELECT MIN(window_start) FROM plans)
+                AND v.check_in_date <= (SELECT MAX(window_end) FROM plans)
+        ),
+        done AS (
+            SELECT DISTINCT p.id
+            FROM plans p
+            JOIN visited v ON v.retailer_id = p.retailer_id
+                 AND v.check_in_date >= p.window_start AND v.check_in_date <= p.window_end
+        )
+        SELECT p.manager_id, COUNT(*), COUNT(d.id)
+        FROM plans p LEFT JOIN done d ON d.id = p.id
+        GROUP BY p.manager_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*plans_params, VisitStatus.VALID])
+        return {
+            manager_id: {"planned": planned, "completed": completed}
+            for manager_id, planned, completed in cursor.fetchall()
+        }

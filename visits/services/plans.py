@@ -17,6 +17,8 @@ from retailers.models import (
     ClassificationRuleSet,
     Retailer,
     RetailerAssignment,
+    RetailerStatus,
+    RetailerStatusChange,
     add_months,
     month_start,
 )
@@ -61,21 +63,33 @@ def _distance(a, b) -> float:
 
 
 def nearest_neighbour(stops: list, start, position=lambda stop: stop) -> list:
-    """Order ``stops`` as a walk: from ``start``, always to the nearest unvisited stop.
+    """Order ``stops`` as a walk: from ``start``, always to the nearest unvisited stop (the
+    first one listed among equally near ones).
 
-    Stops without a position keep their relative order at the end.
+    Stops without a position keep their relative order at the end. Each position is read
+    once and the distance (``_distance``'s formula, term for term, so the same floats) is
+    computed inline: plan generation walks about a million stops a month.
     """
-    located = [s for s in stops if position(s) is not None]
-    unlocated = [s for s in stops if position(s) is None]
+    points = [position(stop) for stop in stops]
+    located = [
+        (stop, point) for stop, point in zip(stops, points, strict=True) if point is not None
+    ]
+    unlocated = [stop for stop, point in zip(stops, points, strict=True) if point is None]
+    radians, cos, hypot = math.radians, math.cos, math.hypot
     route, here = [], start
     while located:
-        if here is None:
-            nearest = located[0]
-        else:
-            nearest = min(located, key=lambda s: _distance(here, position(s)))
-        located.remove(nearest)
-        route.append(nearest)
-        here = position(nearest)
+        index = 0
+        if here is not None:
+            a0, a1 = here
+            best = None
+            for i, (_stop, (b0, b1)) in enumerate(located):
+                metres = 6371000 * hypot(
+                    radians(b1 - a1) * cos(radians((a0 + b0) / 2)), radians(b0 - a0)
+                )
+                if best is None or metres < best:
+                    best, index = metres, i
+        stop, here = located.pop(index)
+        route.append(stop)
     return route + unlocated
 
 
@@ -120,8 +134,10 @@ def plans_generate(*, month: date, today: date | None = None, company=None) -> d
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
     # One city at a time: memory is bounded by the largest city, not the province.
     created = sum(_plans_generate_city(first, city, rule_sets[city.pk]) for city in companies)
-    dropped = plans_refresh_dropped(month=first, companies=companies)
+    # Statistics first: the dropped plans are decided over the rows just written (a planner
+    # that still sees none of the month's plans picks nested loops over a million rows).
     analyze(VisitPlan)
+    dropped = plans_refresh_dropped(month=first, companies=companies)
     return {"month": first.isoformat(), "created": created, "dropped": dropped}
 
 
@@ -152,31 +168,44 @@ PLAN_COLUMN_TYPES = (
 )
 
 
-def _write_plans(rows: list[tuple]) -> None:
+def _write_plans(rows: list[tuple]) -> int:
     """Insert planned visits (tuples in ``PLAN_COLUMNS`` order), keeping existing ones (a
-    re-run creates only the missing windows). On PostgreSQL the rows go straight into one
-    INSERT … SELECT FROM unnest(…) per batch (no model instances: a province plans about a
-    million visits); elsewhere through ``bulk_create``."""
+    re-run creates only the missing windows); returns how many were created. On PostgreSQL
+    the rows go straight into one INSERT … SELECT FROM unnest(…) per batch (no model
+    instances: a province plans about a million visits), whose row count is the number
+    created; elsewhere through ``bulk_create``, counted before and after."""
     if not rows:
-        return
+        return 0
     if connection.vendor != "postgresql":
+        month_plans = VisitPlan.objects.filter(retailer_id__in={row[2] for row in rows})
+        before = month_plans.count()
         VisitPlan.objects.bulk_create(
             (VisitPlan(**dict(zip(PLAN_COLUMNS, row, strict=True))) for row in rows),
             batch_size=PLAN_BATCH,
             ignore_conflicts=True,
         )
-        return
+        return month_plans.count() - before
     columns = ", ".join((*PLAN_COLUMNS, "dropped", "created_at"))
     arrays = ", ".join(f"%s::{kind}[]" for kind in PLAN_COLUMN_TYPES)
     with connection.cursor() as cursor:
-        # One array per column, unnested into rows: the driver adapts nine lists instead of
-        # quoting every row.
+        # One array per column, unnested into rows, each sent as one array literal
+        # ("{1,2,…}"): the server parses nine literals instead of an ARRAY[…] expression of
+        # one typed constant per value (twice the time).
         cursor.execute(
             f"INSERT INTO {VisitPlan._meta.db_table} ({columns}) "
             f"SELECT u.*, FALSE, %s FROM unnest({arrays}) AS u "
             "ON CONFLICT (retailer_id, window_start) DO NOTHING",
-            [timezone.now(), *(list(column) for column in zip(*rows, strict=True))],
+            [timezone.now(), *(_array_literal(column) for column in zip(*rows, strict=True))],
         )
+        return cursor.rowcount
+
+
+def _array_literal(values) -> str:
+    """A PostgreSQL array literal of integers, dates or one-letter classes (nothing to
+    quote); None is NULL."""
+    if None in values:
+        values = ("NULL" if value is None else value for value in values)
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _plans_generate_city(first: date, company, rule_set) -> int:
@@ -192,12 +221,14 @@ def _plans_generate_city(first: date, company, rule_set) -> int:
         .values_list("pk", "abc_class", "latitude", "longitude")
     )
     # Each planned visit belongs to the manager assigned to the retailer on the last day of
-    # its window (DOMAIN §10.3): the month's assignments, in one query.
+    # its window (DOMAIN §10.3): the month's assignments, in one query, each retailer's in
+    # date order (by retailer id, not by the retailers' licence numbers: no join needed).
     assignments = defaultdict(list)
     for retailer_id, territory_id, manager_id, valid_from, valid_to in (
         RetailerAssignment.objects.filter(valid_from__lte=last)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=first))
         .filter(retailer__in=Retailer.objects.filter(in_city))
+        .order_by("retailer_id", "valid_from")
         .values_list("retailer_id", "territory_id", "manager_id", "valid_from", "valid_to")
         .iterator(chunk_size=5000)
     ):
@@ -221,8 +252,7 @@ def _plans_generate_city(first: date, company, rule_set) -> int:
             territory_id, manager_id = held
             groups[(territory_id, window)].append((pk, klass, _point(lat, lng), manager_id))
     del assignments
-    month_plans = VisitPlan.objects.filter(month=first).filter(in_city)
-    before = month_plans.count()
+    created = 0
     plans = []
     for (territory_id, (start, end)), stops in groups.items():
         centre = territories.get(territory_id)
@@ -241,10 +271,10 @@ def _plans_generate_city(first: date, company, rule_set) -> int:
                     (manager_id, territory_id, pk, first, start, end, klass, day, position + 1)
                 )
             if len(plans) >= PLAN_BATCH:
-                _write_plans(plans)
+                created += _write_plans(plans)
                 plans = []
-    _write_plans(plans)
-    return month_plans.count() - before
+    created += _write_plans(plans)
+    return created
 
 
 def plans_follow_assignments(*, retailer_ids, since: date) -> int:
@@ -271,21 +301,52 @@ def plans_refresh_dropped(*, month: date, companies=None) -> int:
     out (neither planned nor missed, DOMAIN §10.2); one that is active throughout comes back.
 
     Decided by the status history, so the result does not depend on the day it runs.
-    Set-based: two UPDATEs per distinct window of the month (a handful). Returns the number
-    of plans newly dropped.
+    Set-based: the retailers not active throughout the span of all the month's windows are
+    found once (one query; usually few); every other retailer is active throughout each
+    window, so its plans are simply not dropped (one UPDATE), and only the plans of the
+    few are decided window by window (two UPDATEs per distinct window, a handful). Returns
+    the number of plans newly dropped.
     """
     plans = VisitPlan.objects.filter(month=month_start(month))
     if companies is not None:
         plans = plans.filter(territory__department__company__in=companies)
-    windows = plans.values_list("window_start", "window_end").distinct().order_by()
-    dropped = 0
-    for start, end in list(windows):
-        in_window = plans.filter(window_start=start, window_end=end)
-        active = Retailer.objects.active_throughout(start, end).values("pk")
-        dropped += (
-            in_window.filter(dropped=False).exclude(retailer_id__in=active).update(dropped=True)
+    windows = list(plans.values_list("window_start", "window_end").distinct().order_by())
+    if not windows:
+        return 0
+    # Only a retailer whose status is not 正常, or with a status change to another status
+    # somewhere in its history, can be inactive on some day: the status in force on a day
+    # is the latest change by then, else the earliest one, else the retailer's status.
+    ever_inactive = Retailer.objects.filter(
+        ~Q(status=RetailerStatus.ACTIVE)
+        | Q(
+            pk__in=RetailerStatusChange.objects.exclude(status=RetailerStatus.ACTIVE).values(
+                "retailer_id"
+            )
         )
-        in_window.filter(dropped=True, retailer_id__in=active).update(dropped=False)
+    ).values("pk")
+    span = Retailer.objects.active_throughout(
+        min(start for start, _end in windows), max(end for _start, end in windows)
+    ).filter(pk__in=ever_inactive)
+    unsteady = sorted(
+        set(
+            plans.filter(retailer_id__in=ever_inactive)
+            .exclude(retailer_id__in=span.values("pk"))
+            .values_list("retailer_id", flat=True)
+            .distinct()
+            .order_by()
+        )
+    )
+    plans.filter(dropped=True).exclude(retailer_id__in=unsteady).update(dropped=False)
+    dropped = 0
+    for start, end in windows if unsteady else ():
+        in_window = plans.filter(window_start=start, window_end=end, retailer_id__in=unsteady)
+        active = Retailer.objects.active_throughout(start, end).filter(pk__in=unsteady)
+        dropped += (
+            in_window.filter(dropped=False)
+            .exclude(retailer_id__in=active.values("pk"))
+            .update(dropped=True)
+        )
+        in_window.filter(dropped=True, retailer_id__in=active.values("pk")).update(dropped=False)
     return dropped
 
 
