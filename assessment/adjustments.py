@@ -149,14 +149,9 @@ def source_months(assessment: AssessmentMonth) -> list[AssessmentMonth]:
     )
 
 
-def late_cartons(source: AssessmentMonth, *, until: datetime | None = None) -> dict[int, dict]:
-    """{manager: {price class: net 条}} of the order and return lines dated in ``source``
-    that arrived after its publication (and by ``until``), credited as usual."""
-    if source.published_at is None:  # not recorded: every line counts as known
-        return {}
-    lines = OrderLine.objects.filter(arrived_at__gt=source.published_at)
-    if until is not None:
-        lines = lines.filter(arrived_at__lte=until)
+def _by_class(source: AssessmentMonth, lines) -> dict[int, dict]:
+    """{manager: {price class: net 条}} of ``lines`` dated in ``source``, credited as usual
+    (to the manager assigned on each line's date, within the source's city)."""
     by_manager: dict[int, dict] = defaultdict(dict)
     for row in credited_sales(
         start=source.month, end=add_months(source.month, 1), lines=lines, company=source.company
@@ -164,6 +159,17 @@ def late_cartons(source: AssessmentMonth, *, until: datetime | None = None) -> d
         classes = by_manager[row["manager_id"]]
         classes[row["price_class"]] = classes.get(row["price_class"], 0) + row["cartons"]
     return dict(by_manager)
+
+
+def late_cartons(source: AssessmentMonth, *, until: datetime | None = None) -> dict[int, dict]:
+    """{manager: {price class: net 条}} of the order and return lines dated in ``source``
+    that arrived after its publication (and by ``until``)."""
+    if source.published_at is None:  # not recorded: every line counts as known
+        return {}
+    lines = OrderLine.objects.filter(arrived_at__gt=source.published_at)
+    if until is not None:
+        lines = lines.filter(arrived_at__lte=until)
+    return _by_class(source, lines)
 
 
 def known_cartons(source: AssessmentMonth, *, until: datetime | None) -> dict[int, dict]:
@@ -172,13 +178,7 @@ def known_cartons(source: AssessmentMonth, *, until: datetime | None) -> dict[in
     lines = OrderLine.objects.all()
     if until is not None:
         lines = lines.filter(arrived_at__lte=until)
-    by_manager: dict[int, dict] = defaultdict(dict)
-    for row in credited_sales(
-        start=source.month, end=add_months(source.month, 1), lines=lines, company=source.company
-    ):
-        classes = by_manager[row["manager_id"]]
-        classes[row["price_class"]] = classes.get(row["price_class"], 0) + row["cartons"]
-    return dict(by_manager)
+    return _by_class(source, lines)
 
 
 @dataclass
