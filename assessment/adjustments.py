@@ -258,14 +258,12 @@ def adjustment_lines(
     in_month: set[int],
     manager_ids=None,
     now: datetime,
-    gather,
 ) -> tuple[list[ScoreAdjustment], list[date]]:
     """The 调整 lines ``assessment`` receives (unsaved), and the months they come from.
 
     ``in_month``: the managers scored in ``assessment`` (the others get lines for the record
-    only); ``manager_ids``: only these managers' lines (an appeal's recompute); ``gather``:
-    the inputs selector (``gather_inputs``)."""
-    from .selectors import scheme_for, scheme_spec
+    only); ``manager_ids``: only these managers' lines (an appeal's recompute)."""
+    from .selectors import gather_inputs, scheme_for, scheme_spec  # lazy: no import cycle
 
     lines: list[ScoreAdjustment] = []
     sources = source_months(assessment)
@@ -273,7 +271,9 @@ def adjustment_lines(
         scheme = source.scheme or scheme_for(source.month, source.company)
         spec = scheme_spec(scheme)
         check_scheme(spec)
-        inputs = gather(source.month, company=source.company, closed_at=source.closed_at, late=True)
+        inputs = gather_inputs(
+            source.month, company=source.company, closed_at=source.closed_at, late=True
+        )
         published = _published(source)
         carried = _carried_before(source, assessment)
         entries = _entries(source, assessment)

@@ -82,7 +82,7 @@ def _compute(assessment: AssessmentMonth, *, manager_ids=None, now=None) -> int:
     )
     # The 调整 lines first: they read this month's lines of other managers and months.
     lines, sources = adjustment_lines(
-        assessment, in_month=in_month, manager_ids=manager_ids, now=now, gather=gather_inputs
+        assessment, in_month=in_month, manager_ids=manager_ids, now=now
     )
     old = ManagerScore.objects.filter(assessment=assessment)
     old_lines = ScoreAdjustment.objects.filter(assessment=assessment)

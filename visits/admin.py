@@ -149,9 +149,9 @@ class ComplaintAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         changed = set(form.changed_data) | ({"retailer"} if not change else set())
-        decided = changed & {"retailer", "territory", "closed_at", "substantiated"}
-        if decided and note_late_substantiated(obj, verdict_changed="substantiated" in changed):
-            return  # one entry per complaint: its latest decisive event
+        # Each decisive event (closing, deadline) is late data of its own month.
+        if changed & {"retailer", "territory", "closed_at", "substantiated"}:
+            note_late_substantiated(obj, verdict_changed="substantiated" in changed)
         if changed & {"retailer", "territory", "resolve_by", "resolved_at"}:
             note_late_complaint(obj, now=timezone.now())
 

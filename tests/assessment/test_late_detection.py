@@ -255,6 +255,30 @@ def test_a_complaint_decided_in_a_locked_month_is_late_once(org, shop, state):
     assert (entry.day, entry.note) == (date(2026, 10, 20), "投诉属实（2026-10-20结案）")
 
 
+def test_a_complaint_decided_in_two_locked_months_is_late_in_each(org, shop):
+    """Entered late: opened 29 October, its 72 h deadline (1 November) already passed when it
+    arrived, then resolved and closed as substantiated on 29 October: late data of November
+    (its deadline) and of October (its closing), a row each."""
+    lock(org, OCT)
+    lock(org, NOV)
+    complaint = feedback.complaint_open(
+        retailer=shop, user=org.a.cm, content="服务差", opened_at=at(date(2026, 10, 29))
+    )
+    feedback.complaint_resolve(
+        complaint=complaint, user=org.a.cm, resolution="已道歉", now=at(date(2026, 10, 29), 15)
+    )
+    feedback.complaint_close(
+        complaint=complaint,
+        user=org.a.dept_supervisor,
+        substantiated=True,
+        now=at(date(2026, 10, 29), 18),
+    )
+    assert entries() == [
+        (LateKind.COMPLAINT, OCT, org.a.cm.pk, org.company.pk, complaint.pk),
+        (LateKind.COMPLAINT, NOV, org.a.cm.pk, org.company.pk, complaint.pk),
+    ]
+
+
 def test_complaints_decided_in_open_months_are_not_late(org, shop):
     lock(org, OCT, MonthState.DRAFT)
     old = feedback.complaint_open(

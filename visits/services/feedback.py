@@ -419,19 +419,18 @@ def complaint_close(*, complaint: Complaint, user, substantiated: bool, now=None
     return complaint
 
 
-def note_late_substantiated(complaint: Complaint, *, verdict_changed: bool = False) -> bool:
+def note_late_substantiated(complaint: Complaint, *, verdict_changed: bool = False) -> None:
     """A substantiated complaint counts on its closing day (DOMAIN §10.9): late data when that
     month is in review or published. ``verdict_changed``: the judgement itself was corrected
     (属实 → 不属实 changes the month too)."""
     if complaint.closed_at is None or not (complaint.substantiated or verdict_changed):
-        return False
+        return
     day = timezone.localtime(complaint.closed_at, LOCAL_TZ).date()
     late = locked_territory_month(complaint.territory_id, day)
     if late is None:
-        return False
+        return
     verdict = "属实" if complaint.substantiated else "不属实"
     _note_late_complaint(complaint, day, late, note=f"投诉{verdict}（{day:%Y-%m-%d}结案）")
-    return True
 
 
 def note_late_complaint(
