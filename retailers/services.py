@@ -332,6 +332,7 @@ def _classify_city(
     rule_set = rule_set or rule_set_for(first, company)
     now = timezone.now()
     if classify_in_sql():
+        # The records and the retailers' classes in one statement.
         count, changed = _classify_records_sql(
             first=first, company=company, rule_set=rule_set, now=now
         )
@@ -345,13 +346,13 @@ def _classify_city(
             .exclude(previous_class=F("final_class"))
             .count()
         )
-    for klass in RetailerClass.values:
-        Retailer.objects.filter(
-            territory__department__company=company,
-            classifications__month=first,
-            classifications__final_class=klass,
-            class_pinned=False,
-        ).exclude(abc_class=klass).update(abc_class=klass)
+        for klass in RetailerClass.values:
+            Retailer.objects.filter(
+                territory__department__company=company,
+                classifications__month=first,
+                classifications__final_class=klass,
+                class_pinned=False,
+            ).exclude(abc_class=klass).update(abc_class=klass)
     if statistics:
         analyze(ClassificationRecord, Retailer)
     return {
@@ -463,14 +464,25 @@ FROM (
                 FROM ({inputs}) AS i({input_columns})
                 LEFT JOIN unnest(%(environments)s::text[], %(environment_scores)s::numeric[])
                     AS e(environment, score) ON e.environment = i.environment
+                OFFSET 0
             ) scores
+            OFFSET 0
         ) totals
+        OFFSET 0
     ) classes
+    OFFSET 0
 ) computed
 ON CONFLICT (retailer_id, month) DO UPDATE SET {updates}
-RETURNING previous_class, final_class
+RETURNING retailer_id, previous_class, final_class
+), reclassified AS (
+UPDATE {retailers} r SET abc_class = w.final_class
+FROM written w
+WHERE r.id = w.retailer_id AND NOT r.class_pinned AND r.abc_class <> w.final_class
+RETURNING r.id
 )
-SELECT count(*), count(*) FILTER (WHERE previous_class <> final_class) FROM written
+SELECT count(*), count(*) FILTER (WHERE previous_class <> final_class),
+       (SELECT count(*) FROM reclassified)
+FROM written
 """
 
 
@@ -490,6 +502,7 @@ def _classify_records_sql(*, first, company, rule_set, now) -> int:
     columns = ["retailer_id", "month", *(field.column for field in fields)]
     sql = CLASSIFY_SQL.format(
         records=quote(ClassificationRecord._meta.db_table),
+        retailers=quote(Retailer._meta.db_table),
         columns=", ".join(quote(column) for column in columns),
         inputs=inputs_sql,
         input_columns=", ".join(CLASSIFICATION_INPUT_COLUMNS),
@@ -523,7 +536,8 @@ def _classify_records_sql(*, first, company, rule_set, now) -> int:
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        count, changed, _reclassified = cursor.fetchone()
+    return count, changed
 
 
 def _store_records(records: list[ClassificationRecord]) -> int:
