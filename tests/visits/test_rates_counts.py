@@ -174,6 +174,21 @@ def test_counts_all_classes_at_every_level(case, org, level):
     assert as_dict(rows, case) == expand(expected_all(case, org)[level])
 
 
+def test_counts_without_orders_read_no_order_line(case, org):
+    """The close reads the observed rate alone (``orders=False``): the same active and
+    observed counts for the brands asked for, ``ordered`` 0, and the order lines unread."""
+    brands = [case.x.pk, case.n.pk, case.o.pk, case.z.pk]
+    with CaptureQueriesContext(connection) as queries:
+        rows = shelf_rate_counts(month=OCTOBER, level="territory", brand_ids=brands, orders=False)
+    assert "retailers_orderline" not in queries[0]["sql"]
+    full = as_dict(shelf_rate_counts(month=OCTOBER, level="territory", brand_ids=brands), case)
+    assert any(ordered for _active, _seen, ordered in full.values())
+    assert any(seen for _active, seen, _ordered in full.values())
+    assert as_dict(rows, case) == {
+        key: (active, seen, 0) for key, (active, seen, _ordered) in full.items()
+    }
+
+
 def test_counts_are_one_query(case, org):
     with CaptureQueriesContext(connection) as queries:
         shelf_rate_counts(month=OCTOBER, level="company", abc_class="A")

@@ -121,13 +121,16 @@ def _company_filter(column: str, company_id) -> tuple[str, list]:
     return sql, [company_id]
 
 
-def facts_select(*, month: date, brand_ids=None, company_id=None) -> tuple[str, list]:
+def facts_select(
+    *, month: date, brand_ids=None, company_id=None, orders: bool = True
+) -> tuple[str, list]:
     """Per retailer and brand, what counts in ``month``: (retailer_id, brand_id, seen, bought).
 
     One row (seen = 1) per retailer whose latest valid observation of the brand in the month
     is on shelf, and one row (bought = 1) per retailer with an order line of the brand in the
     month (quantity > 0: return lines do not count, DOMAIN §10.4), for every retailer whatever
-    its status (the scope join keeps the active ones).
+    its status (the scope join keeps the active ones). ``orders=False``: the observations
+    only (bought is then 0 everywhere), for a caller that reads the observed rate alone.
     """
     first = month_start(month)
     start = connection.ops.adapt_datefield_value(first)
@@ -148,13 +151,15 @@ FROM (
     WHERE v.status = %s AND v.check_in_date >= %s AND v.check_in_date < %s {observed_brands}
           {observed_city}
 ) ranked
-WHERE rank_no = 1 AND on_shelf = %s
+WHERE rank_no = 1 AND on_shelf = %s"""
+    params = [VisitStatus.VALID, start, end, *brand_params, *city_params, True]
+    if orders:
+        sql += f"""
 UNION ALL
 SELECT DISTINCT l.retailer_id, l.brand_id, 0 AS seen, 1 AS bought
 FROM {sql_table(OrderLine)} l
 WHERE l.order_date >= %s AND l.order_date < %s AND l.quantity > 0 {ordered_brands} {ordered_city}"""
-    params = [VisitStatus.VALID, start, end, *brand_params, *city_params, True]
-    params += [start, end, *brand_params, *city_params]
+        params += [start, end, *brand_params, *city_params]
     return sql, params
 
 
@@ -165,6 +170,7 @@ def counts_cte(
     brand_ids=None,
     abc_class: str | None = None,
     company_id: int | None = None,
+    orders: bool = True,
 ) -> tuple[str, list]:
     """The ``WITH …`` clause of the 上柜率 aggregate for one level and class.
 
@@ -174,12 +180,15 @@ def counts_cte(
     (scope, brand) that has an observation on shelf or an order. Read it with
     ``COUNTS_FROM``. The per-retailer facts are computed inline (``facts_select``).
     ``company_id``: the retailers of one city company only (a month close of that city).
+    ``orders=False``: the observations only (``facts_select``).
     """
     scope_id, org_path = _SCOPE_COLUMNS[_check_level(level)]
     abc_class = _check_class(abc_class)
     if brand_ids is not None:
         brand_ids = sorted({int(pk) for pk in brand_ids})
-    facts, facts_params = facts_select(month=month, brand_ids=brand_ids, company_id=company_id)
+    facts, facts_params = facts_select(
+        month=month, brand_ids=brand_ids, company_id=company_id, orders=orders
+    )
     class_filter, class_params = ("AND r.abc_class = %s", [abc_class]) if abc_class else ("", [])
     if company_id is not None:
         class_filter += " AND co.id = %s"
@@ -227,21 +236,33 @@ pairs AS (
 
 
 def shelf_rate_counts(
-    *, month: date, level: str, brand_ids=None, abc_class: str | None = None, company_id=None
+    *,
+    month: date,
+    level: str,
+    brand_ids=None,
+    abc_class: str | None = None,
+    company_id=None,
+    orders: bool = True,
 ) -> list[dict]:
     """上柜率 counts per (scope, brand) at ``level``, live from the base tables, in one query.
 
     Rows {scope_id, brand_id, active, observed_on_shelf, ordered}, ordered by scope and
     brand, for every scope with active retailers (of ``abc_class``, when given) and every
     brand in ``brand_ids`` (default: the active brands, plus any brand observed on shelf or
-    ordered). See the module docstring for the rules.
+    ordered). See the module docstring for the rules. ``orders=False``: the order lines are
+    not read and ``ordered`` is 0 (for the observed rate alone).
     """
     if brand_ids is not None:
         brand_ids = list(brand_ids)
         if not brand_ids:
             return []
     cte, params = counts_cte(
-        month=month, level=level, brand_ids=brand_ids, abc_class=abc_class, company_id=company_id
+        month=month,
+        level=level,
+        brand_ids=brand_ids,
+        abc_class=abc_class,
+        company_id=company_id,
+        orders=orders,
     )
     sql = f"""{cte}
 SELECT p.scope_id, p.brand_id, a.active, COALESCE(c.seen, 0), COALESCE(c.bought, 0)
@@ -338,8 +359,13 @@ def territory_new_brand_rates(*, month: date, company=None) -> dict[int, list[di
         return result
     targets = shelf_targets_by_key(month=first, brand_ids=brand_ids)
     company_id = company.pk if company is not None else None
+    # The observed rate alone: the order lines are not read.
     for row in shelf_rate_counts(
-        month=first, level=ScopeLevel.TERRITORY, brand_ids=brand_ids, company_id=company_id
+        month=first,
+        level=ScopeLevel.TERRITORY,
+        brand_ids=brand_ids,
+        company_id=company_id,
+        orders=False,
     ):
         territory_id = row["scope_id"]
         result.setdefault(territory_id, []).append(
