@@ -297,6 +297,8 @@ def test_new_brand_rates_with_most_specific_target(case, org):
     assert result[empty.pk] == []
     assert result[case.t1.pk][0]["active_retailers"] == 4
     assert result[case.t1.pk][0]["observed_on_shelf"] == 1
+    # One city (the close's query: city retailers × new brands): the same figures.
+    assert territory_new_brand_rates(month=date(2026, 10, 9), company=org.company) == result
 
 
 def rollup_snapshot():

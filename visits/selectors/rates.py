@@ -139,6 +139,21 @@ def facts_select(
     ordered_brands, _ = _brand_filter("l.brand_id", brand_ids)
     observed_city, city_params = _company_filter("o.retailer_id", company_id)
     ordered_city, _ = _company_filter("l.retailer_id", company_id)
+    observations = f"{sql_table(ShelfObservation)} o"
+    observed_params = []
+    if brand_ids and company_id is not None:
+        # A few brands of one city (the close's 新品上柜率): every (retailer, brand) pair
+        # looked up in the observations' (brand, retailer) index, so the observations of
+        # other brands are never read. The same rows as the filters below.
+        city_retailers, _ = _company_filter("cr.id", company_id)
+        observations = (
+            f"(SELECT cr.id FROM {sql_table(Retailer)} cr WHERE 1 = 1 {city_retailers}) cr "
+            f"CROSS JOIN (SELECT b.id FROM {sql_table(Brand)} b WHERE 1 = 1 "
+            f"{_brand_filter('b.id', brand_ids)[0]}) b "
+            f"JOIN {sql_table(ShelfObservation)} o ON o.retailer_id = cr.id AND o.brand_id = b.id"
+        )
+        observed_params = [*city_params, *brand_params]
+        observed_brands, observed_city = "", ""
     sql = f"""
 SELECT retailer_id, brand_id, 1 AS seen, 0 AS bought
 FROM (
@@ -146,13 +161,16 @@ FROM (
            ROW_NUMBER() OVER (
                PARTITION BY o.retailer_id, o.brand_id ORDER BY o.observed_at DESC, o.id DESC
            ) AS rank_no
-    FROM {sql_table(ShelfObservation)} o
+    FROM {observations}
     JOIN {sql_table(Visit)} v ON v.id = o.visit_id
     WHERE v.status = %s AND v.check_in_date >= %s AND v.check_in_date < %s {observed_brands}
           {observed_city}
 ) ranked
 WHERE rank_no = 1 AND on_shelf = %s"""
-    params = [VisitStatus.VALID, start, end, *brand_params, *city_params, True]
+    if observed_params:
+        params = [*observed_params, VisitStatus.VALID, start, end, True]
+    else:
+        params = [VisitStatus.VALID, start, end, *brand_params, *city_params, True]
     if orders:
         sql += f"""
 UNION ALL
