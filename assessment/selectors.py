@@ -26,7 +26,7 @@ from retailers.models import (
     parse_month,
 )
 from retailers.selectors import (
-    floored_cartons,
+    floored_cartons_with_key,
     managers_assigned_between,
     territories_held_on,
 )
@@ -147,12 +147,10 @@ def gather_inputs(
     end = add_months(first, 1)
     # Net 条 per price class floored at 0, then summed (DOMAIN §10.5); the facts of one city
     # are read for that city alone (a province closes city by city).
-    sales = floored_cartons(start=first, end=end, company=company)
-    key_brands = KeyBrandMonth.objects.filter(month=first).values("brand_id")
-    key_sales = floored_cartons(
+    sales, key_sales = floored_cartons_with_key(
         start=first,
         end=end,
-        lines=OrderLine.objects.filter(brand_id__in=key_brands),
+        key_brands=KeyBrandMonth.objects.filter(month=first).values("brand_id"),
         company=company,
     )
     plans = plan_completion_counts(month=first, company=company)

@@ -229,11 +229,14 @@ def assigned_on_order_date() -> Q:
     )
 
 
-def _credited(*, start: date, end: date, lines, by_price_class: bool, company=None) -> list[tuple]:
+def _credited(
+    *, start: date, end: date, lines, by_price_class: bool, company=None, key_brands=None
+) -> list[tuple]:
     """Σ 条 of order lines in [start, end) per manager assigned on the order date (and per
     price class). The lines join the assignments on their retailer id directly (not through
     the retailer table) and are aggregated in one hash aggregate. ``company``: only the
-    assignments to territories of that city company (a close or pay run of one city)."""
+    assignments to territories of that city company (a close or pay run of one city).
+    ``key_brands`` (a query of brand ids): a last column, the Σ of those brands' lines."""
     lines = OrderLine.objects.all() if lines is None else lines
     lines_sql, lines_params = (
         lines.filter(order_date__gte=start, order_date__lt=end)
@@ -258,8 +261,12 @@ def _credited(*, start: date, end: date, lines, by_price_class: bool, company=No
         city = f"AND a.territory_id IN ({city_sql})"
     price_class = ", b.price_class" if by_price_class else ""
     brands = f"JOIN {Brand._meta.db_table} b ON b.id = l.l_brand" if by_price_class else ""
+    key, key_params = "", []
+    if key_brands is not None:
+        key_sql, key_params = key_brands.order_by().query.sql_with_params()
+        key = f", SUM(CASE WHEN l.l_brand IN ({key_sql}) THEN l.l_quantity ELSE 0 END)"
     sql = f"""
-        SELECT a.manager_id{price_class}, SUM(l.l_quantity)
+        SELECT a.manager_id{price_class}, SUM(l.l_quantity){key}
         FROM ({lines_sql}) l
         JOIN {assignments} a ON a.retailer_id = l.l_retailer AND a.valid_from <= l.l_date
              AND (a.valid_to IS NULL OR a.valid_to > l.l_date) {city}
@@ -268,7 +275,7 @@ def _credited(*, start: date, end: date, lines, by_price_class: bool, company=No
         ORDER BY a.manager_id{price_class}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*lines_params, *city_params])
+        cursor.execute(sql, [*key_params, *lines_params, *city_params])
         return cursor.fetchall()
 
 
@@ -304,6 +311,24 @@ def floored_cartons(*, start: date, end: date, lines=None, company=None) -> dict
     class floored at 0, then summed (DOMAIN §4, §10.5). One aggregate query; ``lines``
     narrows the order lines (e.g. to key brands), ``company`` to one city's assignments."""
     return floor_by_class(credited_sales(start=start, end=end, lines=lines, company=company))
+
+
+def floored_cartons_with_key(
+    *, start: date, end: date, key_brands, company=None
+) -> tuple[dict[int, int], dict[int, int]]:
+    """``floored_cartons`` of every line and of the lines of ``key_brands`` (a query of brand
+    ids), both from one pass over the order lines (the close's sales and key-brand sales)."""
+    rows = _credited(
+        start=start,
+        end=end,
+        lines=None,
+        by_price_class=True,
+        company=company,
+        key_brands=key_brands,
+    )
+    every = [{"manager_id": m, "price_class": c, "cartons": int(n)} for m, c, n, _ in rows]
+    key = [{"manager_id": m, "price_class": c, "cartons": int(k)} for m, c, _, k in rows]
+    return floor_by_class(every), floor_by_class(key)
 
 
 def credited_cartons(*, start: date, end: date, lines=None, company=None) -> dict[int, int]:

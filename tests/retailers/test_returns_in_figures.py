@@ -15,7 +15,7 @@ import pytest
 
 from assessment.selectors import gather_inputs
 from retailers.models import KeyBrandMonth
-from retailers.selectors import credited_cartons, floored_cartons
+from retailers.selectors import credited_cartons, floored_cartons, floored_cartons_with_key
 from retailers.services import classification_run
 from tests.factories import BrandFactory, OrderLineFactory, RetailerFactory
 from visits.selectors.rates import shelf_rate_counts
@@ -73,6 +73,13 @@ def test_actual_boxes_net_per_price_class_floored_at_zero(case, org):
     # The plain net (returns counted in their own month) and the floored one.
     assert credited_cartons(start=NOV, end=DEC) == {cm.pk: 600, cm2.pk: 50}
     assert floored_cartons(start=NOV, end=DEC) == {cm.pk: 600, cm2.pk: 250}
+    # The close reads both in one pass: every line, and the key brand's alone (K 400; K −200
+    # floors at 0 for cm2).
+    key_brands = KeyBrandMonth.objects.filter(month=NOV).values("brand_id")
+    assert floored_cartons_with_key(start=NOV, end=DEC, key_brands=key_brands) == (
+        {cm.pk: 600, cm2.pk: 250},
+        {cm.pk: 400, cm2.pk: 0},
+    )
 
     inputs = gather_inputs(NOV)
     assert inputs[cm.pk].sales_boxes == Decimal("2.4")  # (400 + 200) ÷ 250
