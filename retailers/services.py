@@ -323,8 +323,8 @@ def _classify_city(
     PostgreSQL (``classify_in_sql``), elsewhere by the pure ``classify`` function over the
     streamed inputs, upserted chunk by chunk; both give the same rows (one record per
     retailer and month, so a re-run changes nothing when the inputs have not changed).
-    Retailers' classes are then updated with one UPDATE per class. A pinned override keeps
-    its class. The tables' statistics are refreshed afterwards unless ``statistics`` is
+    Retailers' classes are updated by the same statement on PostgreSQL, elsewhere with one
+    UPDATE per class afterwards. A pinned override keeps its class. The tables' statistics are refreshed afterwards unless ``statistics`` is
     False (the caller does it once for several cities).
     """
     job_settings()
@@ -420,6 +420,10 @@ def _classify_records(*, first, company, rule_set, now) -> int:
 # same for these non-negative values); the monthly average is rounded half to even, as
 # ``Decimal.quantize`` does in the default context. On a conflict every field but
 # ``previous_class`` is updated: the class before the month's first run stays recorded.
+# ``OFFSET 0`` keeps each level a subquery of its own: pulled up, the levels would inline
+# their expressions into the next (the total into both class tests, the class into the
+# serious-violation cap, …) and compute each several times per row. The retailers whose
+# class changed (not pinned) are updated from the rows written, in the same statement.
 CLASSIFY_SQL = """
 WITH written AS (
 INSERT INTO {records} ({columns})
