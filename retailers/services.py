@@ -324,8 +324,9 @@ def _classify_city(
     streamed inputs, upserted chunk by chunk; both give the same rows (one record per
     retailer and month, so a re-run changes nothing when the inputs have not changed).
     Retailers' classes are updated by the same statement on PostgreSQL, elsewhere with one
-    UPDATE per class afterwards. A pinned override keeps its class. The tables' statistics are refreshed afterwards unless ``statistics`` is
-    False (the caller does it once for several cities).
+    UPDATE per class afterwards. A pinned override keeps its class. The tables' statistics
+    are refreshed afterwards unless ``statistics`` is False (the caller does it once for
+    several cities).
     """
     job_settings()
     first = month_start(month)
