@@ -74,3 +74,18 @@ def test_tiny_scale_seeds_deterministically_and_the_monthly_jobs_run():
         pay_run_prepare(month=OCTOBER, user=hr, company=company)
     assert ManagerScore.objects.filter(assessment__month=OCTOBER).count() == 3
     assert PayLine.objects.filter(run__month=OCTOBER).count() == 3
+    # The order lines arrived the morning after their date, before October's publication:
+    # the run pays October's sales (no line waits as late data).
+    line = OrderLine.objects.filter(order_date__lt=NOVEMBER).order_by("-order_date").first()
+    assert timezone.localtime(line.arrived_at) == timezone.make_aware(
+        datetime.combine(line.order_date + timedelta(days=1), datetime.min.time())
+    ) + timedelta(hours=8)
+    paid = sum(
+        line.cartons_1 + line.cartons_2 + line.cartons_3 + line.cartons_4 + line.cartons_5
+        for line in PayLine.objects.filter(run__month=OCTOBER)
+    )
+    assert paid == sum(
+        OrderLine.objects.filter(order_date__gte=OCTOBER, order_date__lt=NOVEMBER).values_list(
+            "quantity", flat=True
+        )
+    )

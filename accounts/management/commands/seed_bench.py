@@ -419,9 +419,12 @@ class Seeder:
             total += self.sql(
                 f"""
                 INSERT INTO retailers_orderline (order_date, quantity, amount, source_order_no,
-                    settled_on_time, brand_id, retailer_id)
+                    settled_on_time, brand_id, retailer_id, arrived_at)
                 SELECT o.day, o.quantity, o.quantity * b.wholesale_price, o.number, o.settled,
-                    o.brand, o.retailer
+                    o.brand, o.retailer,
+                    -- The nightly order import: a line arrives at 08:00 (Beijing) the next
+                    -- day, long before its month is published (DOMAIN §10.7).
+                    ((o.day + 1) + TIME '08:00') AT TIME ZONE 'Asia/Shanghai'
                 FROM (
                     SELECT r.id AS retailer, s,
                         %(month)s::date + {h("r.id * 8 + s", 30 + index)} %% 28 AS day,
