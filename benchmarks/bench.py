@@ -610,8 +610,9 @@ DROP TABLE bench_classification_floor
 """
 
 # The floor with the job's writes: the same figures, then one record per retailer (every
-# column written; the factor scores as 0), the retailers' changed classes, and the deferred
-# key checks. Run in a transaction that is rolled back.
+# column written; the factor scores as 0; an upsert, as the job's, so a kept and already
+# classified database (``--reuse``) is measured too), the retailers' changed classes, and the
+# deferred key checks. Run in a transaction that is rolled back.
 CLASSIFICATION_WRITE_FLOOR = (
     CLASSIFICATION_FLOOR.split(";")[0]
     + """;
@@ -621,7 +622,15 @@ INSERT INTO retailers_classificationrecord (
     computed_class, previous_class, final_class, pinned, created_at)
 SELECT f.id, %(first)s, (SELECT min(id) FROM retailers_classificationruleset), 0, 0, 0, 0, 0,
        f.total, 0, 0, f.class, r.abc_class, f.class, false, now()
-FROM bench_classification_floor f JOIN retailers_retailer r ON r.id = f.id;
+FROM bench_classification_floor f JOIN retailers_retailer r ON r.id = f.id
+ON CONFLICT (retailer_id, month) DO UPDATE SET rule_set_id = EXCLUDED.rule_set_id,
+    scale_score = EXCLUDED.scale_score, environment_score = EXCLUDED.environment_score,
+    potential_score = EXCLUDED.potential_score, compliance_score = EXCLUDED.compliance_score,
+    credit_score = EXCLUDED.credit_score, total_score = EXCLUDED.total_score,
+    average_monthly_cartons = EXCLUDED.average_monthly_cartons,
+    serious_violations = EXCLUDED.serious_violations,
+    computed_class = EXCLUDED.computed_class, final_class = EXCLUDED.final_class,
+    pinned = EXCLUDED.pinned, created_at = EXCLUDED.created_at;
 UPDATE retailers_retailer r SET abc_class = f.class FROM bench_classification_floor f
 WHERE f.id = r.id AND NOT r.class_pinned AND r.abc_class <> f.class;
 SET CONSTRAINTS ALL IMMEDIATE

@@ -479,15 +479,12 @@ FROM (
 ) computed
 ON CONFLICT (retailer_id, month) DO UPDATE SET {updates}
 RETURNING retailer_id, previous_class, final_class
-), reclassified AS (
+), reclassified AS (  -- run to completion although nothing reads it
 UPDATE {retailers} r SET abc_class = w.final_class
 FROM written w
 WHERE r.id = w.retailer_id AND NOT r.class_pinned AND r.abc_class <> w.final_class
-RETURNING r.id
 )
-SELECT count(*), count(*) FILTER (WHERE previous_class <> final_class),
-       (SELECT count(*) FROM reclassified)
-FROM written
+SELECT count(*), count(*) FILTER (WHERE previous_class <> final_class) FROM written
 """
 
 
@@ -541,8 +538,7 @@ def _classify_records_sql(*, first, company, rule_set, now) -> int:
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        count, changed, _reclassified = cursor.fetchone()
-    return count, changed
+        return cursor.fetchone()
 
 
 def _store_records(records: list[ClassificationRecord]) -> int:

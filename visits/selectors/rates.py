@@ -139,8 +139,6 @@ def facts_select(
     ordered_brands, _ = _brand_filter("l.brand_id", brand_ids)
     observed_city, city_params = _company_filter("o.retailer_id", company_id)
     ordered_city, _ = _company_filter("l.retailer_id", company_id)
-    observations = f"{sql_table(ShelfObservation)} o"
-    observed_params = []
     if brand_ids and company_id is not None:
         # A few brands of one city (the close's 新品上柜率): the city's retailers × the
         # brands, joined to the observations. The same rows as the filters below, planned
@@ -152,8 +150,11 @@ def facts_select(
             f"{_brand_filter('b.id', brand_ids)[0]}) b "
             f"JOIN {sql_table(ShelfObservation)} o ON o.retailer_id = cr.id AND o.brand_id = b.id"
         )
-        observed_params = [*city_params, *brand_params]
-        observed_brands, observed_city = "", ""
+        join_params, filters, filter_params = [*city_params, *brand_params], "", []
+    else:
+        observations = f"{sql_table(ShelfObservation)} o"
+        join_params = []
+        filters, filter_params = f"{observed_brands} {observed_city}", [*brand_params, *city_params]
     sql = f"""
 SELECT retailer_id, brand_id, 1 AS seen, 0 AS bought
 FROM (
@@ -163,14 +164,10 @@ FROM (
            ) AS rank_no
     FROM {observations}
     JOIN {sql_table(Visit)} v ON v.id = o.visit_id
-    WHERE v.status = %s AND v.check_in_date >= %s AND v.check_in_date < %s {observed_brands}
-          {observed_city}
+    WHERE v.status = %s AND v.check_in_date >= %s AND v.check_in_date < %s {filters}
 ) ranked
 WHERE rank_no = 1 AND on_shelf = %s"""
-    if observed_params:
-        params = [*observed_params, VisitStatus.VALID, start, end, True]
-    else:
-        params = [VisitStatus.VALID, start, end, *brand_params, *city_params, True]
+    params = [*join_params, VisitStatus.VALID, start, end, *filter_params, True]
     if orders:
         sql += f"""
 UNION ALL
