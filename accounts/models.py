@@ -126,6 +126,15 @@ class OrgUnitQuerySet(ScopedQuerySet):
         """City companies (市公司): the units every monthly rule applies to."""
         return self.filter(kind=OrgKind.COMPANY, is_active=True).order_by("code")
 
+    def centers(self, companies):
+        """The marketing centers of these city companies that hold territories, by code: the
+        parts of a monthly job split by marketing center (README "More workers")."""
+        return self.filter(
+            kind=OrgKind.MARKETING_CENTER,
+            company__in=companies,
+            pk__in=Territory.objects.values("department__parent"),
+        ).order_by("code")
+
     def sole_company(self) -> "OrgUnit":
         """The one city company of a single-city deployment; with several, a caller must
         name the city (a clear error instead of a silent choice)."""

@@ -267,6 +267,9 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# The queue tasks are sent to and workers listen on: deployments that share one Redis keep
+# their own (and the tests' workers theirs: a part a worker queues stays with them).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -1,6 +1,7 @@
 """Long-running background jobs that have no row of their own (the month close, the pay
 run, the classification, the visit-plan generation): one ``JobRun`` per job or per part of
-a split job (a city's close, classification or plans), with the heartbeat the watchdog
+a split job (a city's close or classification ranks, a marketing center's classification
+or plans), with the heartbeat the watchdog
 checks (``jobs.services.jobs_watch``). The report and bonus-sheet
 exports keep their ``reports.ExportJob`` rows, which carry the same heartbeat fields."""
 
@@ -69,6 +70,16 @@ class JobRun(models.Model):
     company = models.ForeignKey(
         OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("company")
     )
+    # A part of a city's job for one marketing center (the classification's scoring and the
+    # visit plans, see README "More workers"); none for a city-wide job or part.
+    unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("marketing center"),
+    )
     month = models.DateField(_("month"))
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     requested_by = models.ForeignKey(
@@ -92,17 +103,24 @@ class JobRun(models.Model):
         verbose_name_plural = _("background jobs")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            # At most one queued or running job of a kind per city and month.
+            # At most one queued or running job of a kind per city and month, and per
+            # marketing center and month for a center's part.
             models.UniqueConstraint(
                 fields=["kind", "company", "month"],
-                condition=Q(status__in=["queued", "running"]),
+                condition=Q(status__in=["queued", "running"], unit__isnull=True),
                 name="jobrun_one_active",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "unit", "month"],
+                condition=Q(status__in=["queued", "running"], unit__isnull=False),
+                name="jobrun_one_active_part",
             ),
         ]
         indexes = [models.Index(fields=["status", "heartbeat_at"], name="jobrun_status_beat")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.company_id} {self.month:%Y-%m} {self.status}"
+        unit = f"/{self.unit_id}" if self.unit_id else ""
+        return f"{self.get_kind_display()} {self.company_id}{unit} {self.month:%Y-%m} {self.status}"
 
     @property
     def finished(self) -> bool:

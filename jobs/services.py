@@ -89,37 +89,54 @@ class Heartbeat:
 # --- JobRun: the month close and the pay run ----------------------------------------------
 
 
-def job_request(*, kind: str, company, month, user=None, params=None) -> tuple[JobRun, bool]:
-    """The queued or running job of ``kind`` for a city and month, or a new queued one
-    (created=True: the caller queues ``run_job`` on commit)."""
+def job_request(
+    *, kind: str, company, month, user=None, params=None, unit=None
+) -> tuple[JobRun, bool]:
+    """The queued or running job of ``kind`` for a city (or one of its marketing centers,
+    ``unit``) and month, or a new queued one (created=True: the caller queues ``run_job``
+    on commit)."""
     month = month.replace(day=1)
-    active = JobRun.objects.filter(kind=kind, company=company, month=month, status__in=ACTIVE)
+    active = JobRun.objects.filter(kind=kind, month=month, status__in=ACTIVE)
+    if unit is None:
+        active = active.filter(company=company, unit__isnull=True)
+    else:
+        active = active.filter(unit=unit)
     existing = active.first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
             job = JobRun.objects.create(
-                kind=kind, company=company, month=month, requested_by=user, params=params or {}
+                kind=kind,
+                company=company,
+                unit=unit,
+                month=month,
+                requested_by=user,
+                params=params or {},
             )
     except IntegrityError:  # another request created it meanwhile
         return active.get(), False
     return job, True
 
 
-def jobs_split(*, kind: str, month, companies, params=None) -> dict:
-    """A split job: one ``JobRun`` of ``kind`` per city company for ``month``, the new ones
-    queued together as a Celery group once the transaction commits (each part runs on
-    whichever worker takes it, with its own claim, heartbeat and watchdog). A city whose
-    part is already queued or running keeps it (not queued twice). Returns {"jobs": [ids of
-    every city's part, in the cities' order], "queued": [ids of the new ones]}."""
+def jobs_split(*, kind: str, month, companies=(), centers=(), params=None) -> dict:
+    """A split job: one ``JobRun`` of ``kind`` per city company and one per marketing center
+    given, for ``month``, the new ones queued together as a Celery group once the transaction
+    commits (each part runs on whichever worker takes it, with its own claim, heartbeat and
+    watchdog). A part already queued or running is kept (not queued twice). Returns
+    {"jobs": [ids of every part, cities then centers, in the given order], "queued": [ids
+    of the new ones]}."""
     from celery import group
 
     from .tasks import run_job
 
     jobs, queued = [], []
-    for city in companies:
-        job, created = job_request(kind=kind, company=city, month=month, params=params)
+    parts = [(city, None) for city in companies]
+    parts += [(center.company, center) for center in centers]
+    for company, unit in parts:
+        job, created = job_request(
+            kind=kind, company=company, unit=unit, month=month, params=params
+        )
         jobs.append(job.pk)
         if created:
             queued.append(job.pk)
@@ -140,7 +157,7 @@ def job_execute(job_id: int) -> dict | None:
 
     if not job_claim(JobRun, job_id):
         return None
-    job = JobRun.objects.select_related("company", "requested_by").get(pk=job_id)
+    job = JobRun.objects.select_related("company", "unit", "requested_by").get(pk=job_id)
     beat = Heartbeat(JobRun, job.pk)
     try:
         result = RUNNERS[job.kind](job, beat)
@@ -233,9 +250,12 @@ def job_retry(*, job: JobRun, user) -> JobRun:
     job = JobRun.objects.select_for_update().get(pk=job.pk)
     if job.status != JobStatus.FAILED:
         raise ValidationError(_("Only a failed job can be run again."))
-    if JobRun.objects.filter(
-        kind=job.kind, company=job.company_id, month=job.month, status__in=ACTIVE
-    ).exists():
+    same = JobRun.objects.filter(kind=job.kind, month=job.month, status__in=ACTIVE)
+    if job.unit_id is None:
+        same = same.filter(company=job.company_id, unit__isnull=True)
+    else:
+        same = same.filter(unit=job.unit_id)
+    if same.exists():
         raise ValidationError(_("The same job is already queued or running."))
     job.status = JobStatus.QUEUED
     job.attempts = 0

@@ -17,14 +17,17 @@ REFRESH_SECONDS = 3
 @login_required
 @require_GET
 def job(request, pk):
-    job = get_object_or_404(
-        JobRun.objects.visible_to(request.user).select_related("company"), pk=pk
-    )
+    jobs = JobRun.objects.visible_to(request.user)
+    job = get_object_or_404(jobs.select_related("company", "unit"), pk=pk)
+    # A city's part of a split job lists the marketing centers' parts it queued.
+    part_ids = job.result.get("parts", []) if isinstance(job.result, dict) else []
+    parts = jobs.filter(pk__in=part_ids).select_related("unit").order_by("unit__code")
     return render(
         request,
         "jobs/job.html",
         {
             "job": job,
+            "parts": list(parts) if part_ids else [],
             "can_retry": job.status == "failed" and services.can_run_job(request.user, job),
             "refresh": None if job.finished else REFRESH_SECONDS,
         },

@@ -993,6 +993,46 @@ class ClassificationRecord(models.Model):
         return self.previous_class != self.final_class
 
 
+class ClassificationScale(models.Model):
+    """A retailer's scale inputs for a month's classification, ranked city-wide: the first
+    step of a classification split by marketing center (``retailers.services.
+    classification_rank``). The scale score ranks each retailer among all the active
+    retailers of its city and market type, so the city ranks once and each marketing center
+    (``center``, fixed at ranking time) is then scored from these rows alone; the order
+    lines are not read again. Replaced by the next ranking of the city; only the latest
+    months are kept."""
+
+    retailer = models.ForeignKey(
+        Retailer, on_delete=models.CASCADE, related_name="+", verbose_name=_("retailer")
+    )
+    month = models.DateField(_("month"))
+    company = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("company")
+    )
+    center = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("marketing center")
+    )
+    volume = models.BigIntegerField(_("cartons in the window"))
+    orders = models.PositiveIntegerField(_("orders"))
+    on_time = models.PositiveIntegerField(_("orders settled on time"))
+    scale_rank = models.FloatField(_("scale rank"))
+    group_size = models.PositiveIntegerField(_("retailers of the market type"))
+
+    class Meta:
+        verbose_name = _("classification scale")
+        verbose_name_plural = _("classification scales")
+        constraints = [
+            models.UniqueConstraint(fields=["retailer", "month"], name="scale_unique_month"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "month"], name="scale_company_month"),
+            models.Index(fields=["center", "month"], name="scale_center_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.retailer_id} {self.month:%Y-%m}: {self.scale_rank}"
+
+
 class ClassOverrideQuerySet(ScopedQuerySet):
     org_path_lookup = "retailer__territory__department__path"
     manager_lookup = "retailer__territory__manager"

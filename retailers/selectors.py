@@ -16,6 +16,7 @@ from .models import (
     Brand,
     ClassificationRecord,
     ClassificationRuleSet,
+    ClassificationScale,
     HandoverKind,
     OrderLine,
     Retailer,
@@ -38,7 +39,12 @@ def rule_set_for(month: date, company=None) -> ClassificationRuleSet:
 
 
 def classification_inputs(
-    month: date, rule_set: ClassificationRuleSet, company=None, *, chunk_size: int = 5000
+    month: date,
+    rule_set: ClassificationRuleSet,
+    company=None,
+    *,
+    center=None,
+    chunk_size: int = 5000,
 ) -> Iterator[tuple[int, dict]]:
     """Inputs of every retailer active on the 1st of a city company for the run on the 1st of
     ``month``, streamed from one query. Scale ranks are taken within the city and market type.
@@ -47,10 +53,13 @@ def classification_inputs(
     retailers (never every order line joined to its retailer before counting); rows come
     from a server-side cursor in chunks, so memory stays bounded whatever the city's size.
 
+    ``center``: the retailers a marketing center's part scores, from the city's ranking
+    (``ClassificationScale``) instead of the order lines.
+
     Yields (retailer id, {"inputs": RetailerInputs, "average": Decimal, "class": str,
     "pinned": bool}).
     """
-    sql, params = classification_inputs_sql(month, rule_set, company)
+    sql, params = classification_inputs_sql(month, rule_set, company, center=center)
     months = rule_set.scale_months
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
@@ -107,10 +116,17 @@ CLASSIFICATION_INPUT_COLUMNS = (
 
 
 def classification_inputs_sql(
-    month: date, rule_set: ClassificationRuleSet, company=None
+    month: date, rule_set: ClassificationRuleSet, company=None, *, center=None, with_center=False
 ) -> tuple[str, list]:
     """The one query behind ``classification_inputs``: a row per retailer active on the 1st
-    (``CLASSIFICATION_INPUT_COLUMNS``); the SQL classification selects from it as it is."""
+    (``CLASSIFICATION_INPUT_COLUMNS``); the SQL classification selects from it as it is.
+
+    ``center``: the rows of one marketing center's part, whose scale inputs and ranks come
+    from the city's ranking (``ClassificationScale``, see ``classification_rank``).
+    ``with_center``: one more column, the retailer's marketing center (the ranking's own
+    query)."""
+    if center is not None:
+        return _center_inputs_sql(month, rule_set, center)
     first = month_start(month)
     orders_from = add_months(first, -rule_set.scale_months)
     violations_from = add_months(first, -rule_set.violation_months)
@@ -119,18 +135,17 @@ def classification_inputs_sql(
     if company is not None:
         retailers = retailers.filter(territory__department__company=company)
         of_city = of_city.filter(territory__department__company=company)
-    retailers_sql, retailers_params = (
-        retailers.values(
-            r_id=F("pk"),
-            r_market=F("market_type"),
-            r_environment=F("environment"),
-            r_potential=F("potential"),
-            r_class=F("abc_class"),
-            r_pinned=F("class_pinned"),
-        )
-        .order_by()
-        .query.sql_with_params()
-    )
+    columns = {
+        "r_id": F("pk"),
+        "r_market": F("market_type"),
+        "r_environment": F("environment"),
+        "r_potential": F("potential"),
+        "r_class": F("abc_class"),
+        "r_pinned": F("class_pinned"),
+    }
+    if with_center:
+        columns["r_center"] = F("territory__department__parent")
+    retailers_sql, retailers_params = retailers.values(**columns).order_by().query.sql_with_params()
     city_sql, city_params = of_city.values("pk").order_by().query.sql_with_params()
     lines = OrderLine._meta.db_table
     violations = Violation._meta.db_table
@@ -150,11 +165,13 @@ def classification_inputs_sql(
         pair = [connection.ops.adapt_datefield_value(d) for d in (start, stop)]
         month_params += pair * 2  # each month's net appears twice (test and value)
     sql = f"""
-        SELECT r.r_id, COALESCE(o.volume, 0), COALESCE(o.orders, 0), COALESCE(o.on_time, 0),
-               PERCENT_RANK() OVER (PARTITION BY r.r_market ORDER BY COALESCE(o.volume, 0)),
-               COUNT(*) OVER (PARTITION BY r.r_market),
+        SELECT r.r_id, COALESCE(o.volume, 0) AS volume, COALESCE(o.orders, 0) AS orders,
+               COALESCE(o.on_time, 0) AS on_time,
+               PERCENT_RANK() OVER (PARTITION BY r.r_market ORDER BY COALESCE(o.volume, 0))
+                   AS scale_rank,
+               COUNT(*) OVER (PARTITION BY r.r_market) AS group_size,
                r.r_environment, r.r_potential, r.r_class, r.r_pinned,
-               COALESCE(v.minor, 0), COALESCE(v.serious, 0)
+               COALESCE(v.minor, 0), COALESCE(v.serious, 0){", r.r_center" if with_center else ""}
         FROM ({retailers_sql}) r
         LEFT JOIN (
             SELECT retailer_id, {volume} AS volume,
@@ -187,6 +204,53 @@ def classification_inputs_sql(
         *city_params,
     ]
     return sql, params
+
+
+def _violations_sql(first: date, rule_set: ClassificationRuleSet, retailers_sql: str):
+    """Minor and serious violations per retailer in the window, of the retailers selected
+    by ``retailers_sql`` (one column of retailer ids)."""
+    sql = f"""
+        SELECT retailer_id,
+               SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS minor,
+               SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS serious
+        FROM {Violation._meta.db_table}
+        WHERE occurred_on >= %s AND occurred_on < %s AND retailer_id IN ({retailers_sql})
+        GROUP BY retailer_id
+    """
+    violations_from = add_months(first, -rule_set.violation_months)
+    return sql, [ViolationSeverity.MINOR, ViolationSeverity.SERIOUS, violations_from, first]
+
+
+def _center_inputs_sql(month: date, rule_set: ClassificationRuleSet, center) -> tuple[str, list]:
+    """``classification_inputs_sql`` for one marketing center's part: the retailers the
+    city's ranking put in the center, with the scale figures and ranks it stored; the other
+    inputs (environment, potential, class, violations) are read now, as the city-wide query
+    reads them."""
+    first = month_start(month)
+    scales = ClassificationScale.objects.filter(month=first, center=center)
+    scale_sql, scale_params = (
+        scales.values(
+            s_retailer=F("retailer_id"),
+            s_volume=F("volume"),
+            s_orders=F("orders"),
+            s_on_time=F("on_time"),
+            s_rank=F("scale_rank"),
+            s_size=F("group_size"),
+        )
+        .order_by()
+        .query.sql_with_params()
+    )
+    ids_sql, ids_params = scales.values("retailer_id").order_by().query.sql_with_params()
+    violations_sql, violations_params = _violations_sql(first, rule_set, ids_sql)
+    sql = f"""
+        SELECT s.s_retailer, s.s_volume, s.s_orders, s.s_on_time, s.s_rank, s.s_size,
+               r.environment, r.potential, r.abc_class, r.class_pinned,
+               COALESCE(v.minor, 0), COALESCE(v.serious, 0)
+        FROM ({scale_sql}) s
+        JOIN {Retailer._meta.db_table} r ON r.id = s.s_retailer
+        LEFT JOIN ({violations_sql}) v ON v.retailer_id = s.s_retailer
+    """
+    return sql, [*scale_params, *violations_params, *ids_params]
 
 
 def retailer_card(retailer: Retailer, *, months: int = 12, today: date) -> dict:

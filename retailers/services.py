@@ -16,6 +16,7 @@ from .classification import Rules, classify
 from .models import (
     ClassificationRecord,
     ClassificationRuleSet,
+    ClassificationScale,
     ClassOverride,
     HandoverKind,
     Retailer,
@@ -280,14 +281,65 @@ RECORD_FIELDS = [
 ]
 
 
+SCALE_INSERT_SQL = """
+INSERT INTO {scales} (retailer_id, month, company_id, center_id, volume, orders, on_time,
+                      scale_rank, group_size)
+SELECT i.r_id, %s, %s, i.r_center, i.volume, i.orders, i.on_time, i.scale_rank, i.group_size
+FROM ({inputs}) i
+"""
+
+
+def classification_rank(
+    *, month: date, company: OrgUnit, rule_set: ClassificationRuleSet | None = None
+) -> dict:
+    """The first step of a city's classification split by marketing center: every active
+    retailer's scale figures and rank among the city's retailers of its market type, with
+    the marketing center its territory belongs to now, stored as ``ClassificationScale``
+    rows (one INSERT … SELECT; the city's earlier rows of this and earlier months are
+    replaced in the same transaction). Each center is then scored by
+    ``classification_run(center=…)`` from these rows. Returns the month, the city, the rule
+    set, how many retailers were ranked and the ids of the centers that hold them."""
+    job_settings()
+    first = month_start(month)
+    rule_set = rule_set or rule_set_for(first, company)
+    inputs_sql, params = classification_inputs_sql(first, rule_set, company, with_center=True)
+    sql = SCALE_INSERT_SQL.format(
+        scales=connection.ops.quote_name(ClassificationScale._meta.db_table), inputs=inputs_sql
+    )
+    with transaction.atomic():
+        ClassificationScale.objects.filter(company=company, month__lte=first).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [first, company.pk, *params])
+            ranked = cursor.rowcount
+    analyze(ClassificationScale)
+    centers = ClassificationScale.objects.filter(company=company, month=first)
+    return {
+        "month": first.isoformat(),
+        "company": company.code,
+        "rule_set": rule_set.version,
+        "ranked": ranked,
+        "centers": sorted(centers.values_list("center_id", flat=True).distinct().order_by()),
+    }
+
+
 @transaction.atomic
 def classification_run(
-    *, month: date, company: OrgUnit | None = None, rule_set: ClassificationRuleSet | None = None
+    *,
+    month: date,
+    company: OrgUnit | None = None,
+    rule_set: ClassificationRuleSet | None = None,
+    center: OrgUnit | None = None,
 ) -> dict:
     """Classify every active retailer for the run on the 1st of ``month``: of one city
     company, or of every city when ``company`` is None (each with the rules in force for
     it; scale ranks never mix cities).
+
+    ``center``: only the retailers the city's ranking (``classification_rank``, run first)
+    put in that marketing center of ``company``, scored from the stored ranks: the same
+    records and classes as the city's own run gives them.
     """
+    if center is not None:
+        return _classify_city(month=month, company=company, rule_set=rule_set, center=center)
     if company is None:
         companies = list(OrgUnit.objects.companies())
         if len(companies) == 1:
@@ -316,6 +368,7 @@ def _classify_city(
     company: OrgUnit,
     rule_set: ClassificationRuleSet | None = None,
     statistics: bool = True,
+    center: OrgUnit | None = None,
 ) -> dict:
     """Classify the active retailers of one city company.
 
@@ -326,32 +379,41 @@ def _classify_city(
     Retailers' classes are updated by the same statement on PostgreSQL, elsewhere with one
     UPDATE per class afterwards. A pinned override keeps its class. The tables' statistics
     are refreshed afterwards unless ``statistics`` is False (the caller does it once for
-    several cities).
+    several cities). ``center``: one marketing center's part (see ``classification_run``).
     """
     job_settings()
     first = month_start(month)
     rule_set = rule_set or rule_set_for(first, company)
     now = timezone.now()
+    scope = {"center": center}
+    if center is None:
+        retailers = Q(retailer__territory__department__company=company)
+    else:
+        scales = ClassificationScale.objects.filter(month=first, company=company)
+        if not scales.exists():
+            raise ValidationError(
+                _(
+                    "%(city)s has no ranking for %(month)s: run the city's classification "
+                    "again (it ranks the city, then scores each marketing center)."
+                )
+                % {"city": company.name, "month": first.strftime("%Y-%m")}
+            )
+        retailers = Q(retailer__in=scales.filter(center=center).values("retailer_id"))
     if classify_in_sql():
         # The records and the retailers' classes in one statement.
         count, changed = _classify_records_sql(
-            first=first, company=company, rule_set=rule_set, now=now
+            first=first, company=company, rule_set=rule_set, now=now, **scope
         )
     else:
-        count = _classify_records(first=first, company=company, rule_set=rule_set, now=now)
+        count = _classify_records(first=first, company=company, rule_set=rule_set, now=now, **scope)
+        records = ClassificationRecord.objects.filter(retailers, month=first)
         # The records of this run: written from ``now`` on.
         changed = (
-            ClassificationRecord.objects.filter(
-                month=first, retailer__territory__department__company=company, created_at__gte=now
-            )
-            .exclude(previous_class=F("final_class"))
-            .count()
+            records.filter(created_at__gte=now).exclude(previous_class=F("final_class")).count()
         )
         for klass in RetailerClass.values:
             Retailer.objects.filter(
-                territory__department__company=company,
-                classifications__month=first,
-                classifications__final_class=klass,
+                pk__in=records.filter(final_class=klass).values("retailer_id"),
                 class_pinned=False,
             ).exclude(abc_class=klass).update(abc_class=klass)
     if statistics:
@@ -359,6 +421,7 @@ def _classify_city(
     return {
         "month": first.isoformat(),
         "company": company.code,
+        **({"center": center.code} if center is not None else {}),
         "rule_set": rule_set.version,
         "retailers": count,
         "changed": changed,
@@ -374,13 +437,13 @@ def classify_in_sql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _classify_records(*, first, company, rule_set, now) -> int:
+def _classify_records(*, first, company, rule_set, now, center=None) -> int:
     """Score the inputs with ``classify`` and upsert the records chunk by chunk (memory
     stays bounded). Returns the number of records written."""
     rules = Rules.from_rule_set(rule_set)
     count = 0
     chunk = []
-    for retailer_id, row in classification_inputs(first, rule_set, company):
+    for retailer_id, row in classification_inputs(first, rule_set, company, center=center):
         result = classify(row["inputs"], rules)
         final = row["class"] if row["pinned"] and row["class"] else result.klass
         chunk.append(
@@ -488,11 +551,11 @@ SELECT count(*), count(*) FILTER (WHERE previous_class <> final_class) FROM writ
 """
 
 
-def _classify_records_sql(*, first, company, rule_set, now) -> int:
-    """The classification of a city as one INSERT … SELECT … ON CONFLICT (``CLASSIFY_SQL``),
-    the rule set's parameters passed as SQL parameters. Returns the number of records
-    written and how many of them changed class."""
-    inputs_sql, inputs_params = classification_inputs_sql(first, rule_set, company)
+def _classify_records_sql(*, first, company, rule_set, now, center=None) -> int:
+    """The classification of a city (or of one marketing center's part) as one INSERT …
+    SELECT … ON CONFLICT (``CLASSIFY_SQL``), the rule set's parameters passed as SQL
+    parameters. Returns the number of records written and how many of them changed class."""
+    inputs_sql, inputs_params = classification_inputs_sql(first, rule_set, company, center=center)
     # The inputs query uses positional placeholders; the statement names its own.
     named = {f"input_{n}": value for n, value in enumerate(inputs_params)}
     names = iter(named)

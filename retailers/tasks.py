@@ -21,8 +21,9 @@ def classify_retailers(month: str | None = None, company: int | None = None):
 
     A split job: one ``JobRun`` per city company, queued together as a group of ``run_job``
     tasks (the cities run in parallel on as many workers as there are); a city whose
-    classification is already queued or running keeps that job. Without a month (the beat),
-    each city's part then queues that city's visit plans of the month.
+    classification is already queued or running keeps that job. Each city's part ranks the
+    city, then queues one part per marketing center that scores it. Without a month (the
+    beat), each center's part then queues that center's visit plans of the month.
     """
     day = month_start(date.fromisoformat(month) if month else timezone.localdate())
     companies = OrgUnit.objects.companies()

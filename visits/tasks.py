@@ -23,9 +23,10 @@ def generate_visit_plans(month: str | None = None, company: int | None = None):
     """Beat: daily at 03:00 (on the 1st after the classification). Plans every manager's
     month; with a company id, that city only.
 
-    A split job: one ``JobRun`` per city company, queued together as a group of ``run_job``
-    tasks (the cities run in parallel on as many workers as there are); a city whose plans
-    are already queued or running keep that job.
+    A split job: one ``JobRun`` per marketing center (that holds territories) of every city
+    company, queued together as a group of ``run_job`` tasks (the parts run in parallel on
+    as many workers as there are); a center whose plans are already queued or running keeps
+    that job.
     """
     day = month_start(_day(month))
     companies = OrgUnit.objects.companies()
@@ -33,7 +34,7 @@ def generate_visit_plans(month: str | None = None, company: int | None = None):
         companies = companies.filter(pk=company)
     return {
         "month": day.isoformat(),
-        **jobs_split(kind=JobKind.PLANS, month=day, companies=companies),
+        **jobs_split(kind=JobKind.PLANS, month=day, centers=OrgUnit.objects.centers(companies)),
     }
 
 

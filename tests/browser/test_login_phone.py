@@ -1,6 +1,7 @@
 """A customer manager logs in on a phone-sized screen and finds their territory."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_no_horizontal_scroll, screenshot
 
@@ -24,9 +25,16 @@ def test_manager_logs_in_on_a_phone(phone, live_server, org):
     screenshot(phone, "home-manager-phone")
 
     # The collapsed menu opens with the thumb and offers logging out.
+    # Wait for the collapse to finish opening before the click: a click during Bootstrap's
+    # height transition can land while the button is still clipped (a CI flake on a loaded
+    # machine), and the navigation is awaited together with the click that starts it.
     phone.get_by_role("button", name="菜单").click()
-    phone.get_by_role("button", name="退出登录").click()
-    phone.wait_for_url(f"{live_server.url}/login/")
+    phone.locator("#main-nav.collapse.show").wait_for(state="visible")
+    logout = phone.get_by_role("button", name="退出登录")
+    expect(logout).to_be_visible()
+    with phone.expect_navigation(url=f"{live_server.url}/login/"):
+        logout.click()
+    assert phone.get_by_label("工号").is_visible()
 
 
 def test_wrong_password_message_in_chinese(phone, live_server, org):

@@ -1,12 +1,15 @@
-"""The monthly classification and visit-plan generation split into one ``JobRun`` per city
-company (a Celery group of ``run_job`` tasks): the parts give exactly the rows of the single
-in-process call, each part has its own claim and heartbeat, a re-run gives the same rows,
-and a part already queued is not queued again.
+"""The monthly classification and visit-plan generation split into parts (Celery groups of
+``run_job`` tasks): the classification into one ``JobRun`` per city company, which ranks the
+city and then queues one part per marketing center that scores it; the plans into one part
+per marketing center. The parts give exactly the rows of the single in-process call, each
+part has its own claim and heartbeat, a re-run gives the same rows, and a part already
+queued is not queued again.
 
 Two city companies under one province (tests/accounts/test_province.py), each with two
 territories of shops spread around the territory centre and buying different amounts in the
 classification window (2026-08 … 2026-10), so the ranks, classes, windows, days and routes
-all differ between shops."""
+all differ between shops. City 1's second territory belongs to a second marketing center, so
+city 1 ranks its shops of both centers together and is scored in two parts."""
 
 import hashlib
 from datetime import date
@@ -17,8 +20,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import OrgKind
+from accounts.models import OrgKind, OrgUnit
 from jobs.models import JobKind, JobRun, JobStatus
+from jobs.tasks import run_job
 from retailers.models import ClassificationRecord, Environment, Retailer
 from retailers.services import classification_run
 from retailers.tasks import classify_retailers
@@ -39,9 +43,21 @@ SHOPS_PER_TERRITORY = 9
 
 
 def build_two_cities() -> SimpleNamespace:
-    """Two city companies, 4 territories, 36 shops with orders; returns the cities."""
+    """Two city companies, 3 marketing centers, 4 territories, 36 shops with orders; returns
+    the cities, their companies and the centers (by code)."""
     province = OrgUnitFactory(name="江淮省烟草公司", code="P", kind=OrgKind.PROVINCE)
     cities = [_city(province, 1), _city(province, 2)]
+    # City 1's second territory (and its manager) move to a second marketing center.
+    second = OrgUnitFactory(
+        name="1市郊区营销部", code="C1-2", kind=OrgKind.MARKETING_CENTER, parent=cities[0].company
+    )
+    department = OrgUnitFactory(
+        name="1市第二客户服务部", code="C1-2-1", kind=OrgKind.SERVICE_DEPARTMENT, parent=second
+    )
+    cities[0].territory2.department = department
+    cities[0].territory2.save()
+    cities[0].cm2.org_unit = department
+    cities[0].cm2.save()
     brand = BrandFactory()
     n = 0
     for c, city in enumerate(cities):
@@ -66,7 +82,11 @@ def build_two_cities() -> SimpleNamespace:
                         quantity=(n * 37) % 400 + 10,
                         settled_on_time=bool(n % 3),
                     )
-    return SimpleNamespace(cities=cities, companies=[city.company for city in cities])
+    return SimpleNamespace(
+        cities=cities,
+        companies=[city.company for city in cities],
+        centers=list(OrgUnit.objects.filter(kind=OrgKind.MARKETING_CENTER).order_by("code")),
+    )
 
 
 def classification_rows() -> list[tuple]:
@@ -119,14 +139,26 @@ def single_run() -> tuple[list, list]:
     return rows
 
 
-def check_parts(kind, companies, month=NOV):
-    """One finished part per city, each claimed once and with its own heartbeat."""
-    jobs = list(JobRun.objects.filter(kind=kind).order_by("company_id"))
-    assert [(job.company, job.month, job.status) for job in jobs] == [
-        (company, month, JobStatus.DONE) for company in sorted(companies, key=lambda c: c.pk)
+def check_parts(kind, parts, month=NOV):
+    """One finished part per (city, marketing center or None), each claimed once and with
+    its own heartbeat; the parts, in that order."""
+    jobs = sorted(
+        JobRun.objects.filter(kind=kind).select_related("company", "unit"),
+        key=lambda job: (job.company.code, job.unit.code if job.unit else ""),
+    )
+    assert [(job.company, job.unit, job.month, job.status) for job in jobs] == [
+        (company, unit, month, JobStatus.DONE) for company, unit in parts
     ]
     assert all(job.attempts == 1 and job.heartbeat_at >= job.started_at for job in jobs)
     return jobs
+
+
+def city_parts(data):
+    return [(company, None) for company in data.companies]
+
+
+def center_parts(data):
+    return [(center.company, center) for center in data.centers]
 
 
 @pytest.mark.django_db
@@ -140,14 +172,38 @@ def test_split_jobs_give_the_rows_of_the_single_run(
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         split = classify_retailers.delay(NOV.isoformat()).get()
-    assert len(callbacks) == 1  # one group of two parts
-    jobs = check_parts(JobKind.CLASSIFY, data.companies)
-    assert split == {"month": "2026-11-01", "jobs": [j.pk for j in jobs], "queued": split["jobs"]}
-    assert sorted(job.result["company"] for job in jobs) == ["C1", "C2"]
-    assert sum(job.result["retailers"] for job in jobs) == 36
+    # One group of the two cities' parts, then each city's group of its centers' parts.
+    assert len(callbacks) == 3
+    c1, c1_1, c1_2, c2, c2_1 = check_parts(
+        JobKind.CLASSIFY,
+        [
+            (data.companies[0], None),
+            *center_parts(data)[:2],
+            (data.companies[1], None),
+            center_parts(data)[2],
+        ],
+    )
+    assert split == {"month": "2026-11-01", "jobs": [c1.pk, c2.pk], "queued": [c1.pk, c2.pk]}
+    # City 1 ranks its 18 shops of both centers together, then each center scores its 9.
+    assert c1.result == {
+        "month": "2026-11-01",
+        "company": "C1",
+        "rule_set": c1.result["rule_set"],
+        "ranked": 18,
+        "centers": [c.pk for c in data.centers[:2]],
+        "parts": [c1_1.pk, c1_2.pk],
+    }
+    assert c2.result["ranked"] == 18 and c2.result["parts"] == [c2_1.pk]
+    assert [(j.result["center"], j.result["retailers"]) for j in (c1_1, c1_2, c2_1)] == [
+        ("C1-1", 9),
+        ("C1-2", 9),
+        ("C2-1", 18),
+    ]
+    assert all(j.heartbeat_at <= part.created_at for j, part in ((c1, c1_1), (c2, c2_1)))
     with django_capture_on_commit_callbacks(execute=True):
-        generate_visit_plans.delay("2026-11-20")
-    check_parts(JobKind.PLANS, data.companies)
+        plans = generate_visit_plans.delay("2026-11-20").get()
+    check_parts(JobKind.PLANS, center_parts(data))
+    assert len(plans["jobs"]) == 3
 
     assert classification_rows() == classified
     assert plan_rows() == planned
@@ -174,37 +230,67 @@ def test_a_part_already_queued_is_not_queued_again(django_capture_on_commit_call
         both = generate_visit_plans(NOV.isoformat())
     assert len(first["queued"]) == 2 and first["jobs"] == first["queued"]
     assert second == {**first, "queued": []}
+    # City 2's plans: one part (its one center); then the three centers, city 2's kept.
     assert one_city["queued"] == one_city["jobs"] and len(one_city["jobs"]) == 1
-    assert both["jobs"][1] == one_city["jobs"][0] and len(both["queued"]) == 1
-    assert len(callbacks) == 3  # the first classification, the city's plans, the other's
-    assert JobRun.objects.filter(status=JobStatus.QUEUED).count() == 4
+    assert both["jobs"][2] == one_city["jobs"][0] and len(both["queued"]) == 2
+    assert len(callbacks) == 3  # the first classification, city 2's plans, city 1's
+    assert JobRun.objects.filter(status=JobStatus.QUEUED).count() == 5
+    assert list(
+        JobRun.objects.filter(kind=JobKind.PLANS)
+        .order_by("unit__code")
+        .values_list("company__code", "unit__code")
+    ) == [("C1", "C1-1"), ("C1", "C1-2"), ("C2", "C2-1")]
 
 
 @pytest.mark.django_db
-def test_the_beat_classification_then_queues_each_city_plans(
+def test_the_beat_classification_then_queues_each_center_plans(
     celery_eager, django_capture_on_commit_callbacks
 ):
     data = build_two_cities()
     this_month = timezone.localdate().replace(day=1)
     with django_capture_on_commit_callbacks(execute=True):
         classify_retailers.delay()
-    classified = check_parts(JobKind.CLASSIFY, data.companies, this_month)
-    planned = check_parts(JobKind.PLANS, data.companies, this_month)
-    for classification, plans in zip(classified, planned, strict=True):
-        assert classification.params == {"plans": True} and plans.params == {}
-        assert plans.created_at >= classification.heartbeat_at  # after the city's classes
+    classified = check_parts(
+        JobKind.CLASSIFY,
+        [(data.companies[0], None), *center_parts(data)[:2], (data.companies[1], None)]
+        + center_parts(data)[2:],
+        this_month,
+    )
+    scored = [job for job in classified if job.unit is not None]
+    planned = check_parts(JobKind.PLANS, center_parts(data), this_month)
+    assert all(job.params == {"plans": True} for job in classified)
+    for classification, plans in zip(scored, planned, strict=True):
+        assert plans.params == {} and plans.unit == classification.unit
+        assert plans.created_at >= classification.heartbeat_at  # after the center's classes
         assert (
             plans.result["created"]
             == VisitPlan.objects.filter(
-                month=this_month, territory__department__company=plans.company
+                month=this_month, territory__department__parent=plans.unit
             ).count()
+            > 0
         )
-        assert plans.result["created"] > 0
+    assert sum(job.result["created"] for job in planned) == VisitPlan.objects.count()
     # A month given (a backfill): no plans follow.
     JobRun.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
         classify_retailers.delay(this_month.isoformat())
     assert not JobRun.objects.filter(kind=JobKind.PLANS).exists()
+
+
+@pytest.mark.django_db
+def test_a_center_part_needs_the_city_ranking(celery_eager):
+    """A center's part run without its city's ranking of the month (say, queued again by hand
+    after the ranks of a later month replaced them) fails with the reason and writes
+    nothing."""
+    data = build_two_cities()
+    part = JobRun.objects.create(
+        kind=JobKind.CLASSIFY, company=data.companies[0], unit=data.centers[0], month=NOV
+    )
+    run_job.delay(part.pk)
+    part.refresh_from_db()
+    assert part.status == JobStatus.FAILED
+    assert part.error.startswith(f"{data.companies[0].name} 没有 2026-11 的排名：请重新运行")
+    assert not ClassificationRecord.objects.exists()
 
 
 @pytest.mark.django_db
@@ -220,3 +306,25 @@ def test_a_city_part_page_is_for_admins_and_leaders(client, org):
     for user in (org.assessor, org.hr, org.a.cm):
         client.force_login(user)
         assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_city_classification_page_lists_its_centers_parts(client, org):
+    center = org.a.center
+    part = JobRun.objects.create(
+        kind=JobKind.CLASSIFY, company=org.company, unit=center, month=NOV, status=JobStatus.DONE
+    )
+    city = JobRun.objects.create(
+        kind=JobKind.CLASSIFY,
+        company=org.company,
+        month=NOV,
+        status=JobStatus.DONE,
+        result={"ranked": 12, "centers": [center.pk], "parts": [part.pk]},
+    )
+    client.force_login(org.admin)
+    page = client.get(reverse("jobs:job", args=[city.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Marketing centers' parts" in page.content.decode()
+    assert reverse("jobs:job", args=[part.pk]) in page.content.decode()
+    assert page.context["parts"] == [part]
+    page = client.get(reverse("jobs:job", args=[part.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert f"{org.company.name} · {center.name}" in page.content.decode()

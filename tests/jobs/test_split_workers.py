@@ -1,6 +1,7 @@
 """The split classification and visit plans on TWO real Celery worker processes (PostgreSQL
-+ Redis pass): the cities' parts run at the same time, one on each worker, and the rows
-equal, row for row (and by digest), those of a single in-process run.
++ Redis pass): the parts (the cities' rankings, then the marketing centers' scoring, then
+the centers' plans) run at the same time on both workers, and the rows equal, row for row
+(and by digest), those of a single in-process run.
 
 Each worker pauses ``PAUSE`` seconds after its part's heartbeat (the hardening test's
 ``JOB_TEST_PAUSE_AFTER_FIRST_STEP_SECONDS``), so the two parts' running times overlap only
@@ -41,16 +42,21 @@ def queue(monkeypatch):
     return name
 
 
-def finished(kind) -> bool:
+def finished(kind, parts) -> bool:
     jobs = JobRun.objects.filter(kind=kind)
-    return jobs.count() == 2 and not jobs.exclude(status=JobStatus.DONE).exists()
+    return jobs.count() == parts and not jobs.exclude(status=JobStatus.DONE).exists()
 
 
-def check_in_parallel(kind):
-    """Both parts done, each claimed once, one on each worker: their runs overlap."""
-    jobs = list(JobRun.objects.filter(kind=kind))
-    assert [(job.status, job.attempts) for job in jobs] == [(JobStatus.DONE, 1)] * 2
-    assert max(job.started_at for job in jobs) < min(job.finished_at for job in jobs)
+def check_in_parallel(jobs):
+    """The parts done, each claimed once, and two of them on the two workers at the same
+    time: their runs overlap."""
+    jobs = list(jobs)
+    assert [(job.status, job.attempts) for job in jobs] == [(JobStatus.DONE, 1)] * len(jobs)
+    assert any(
+        max(a.started_at, b.started_at) < min(a.finished_at, b.finished_at)
+        for n, a in enumerate(jobs)
+        for b in jobs[n + 1 :]
+    )
 
 
 def test_two_workers_give_the_rows_of_one_process(queue, settings):
@@ -68,6 +74,8 @@ def test_two_workers_give_the_rows_of_one_process(queue, settings):
                     f"{queue},{own}",
                     f"{own}@pytest",
                     JOB_TEST_PAUSE_AFTER_FIRST_STEP_SECONDS=PAUSE,
+                    # the parts a worker queues (the centers' scoring) go to the shared queue
+                    CELERY_QUEUE=queue,
                 )
             )
             heartbeat.apply_async(queue=own)
@@ -80,18 +88,22 @@ def test_two_workers_give_the_rows_of_one_process(queue, settings):
 
         split = classify_retailers(NOV.isoformat())  # queued as a group on commit
         assert len(split["queued"]) == 2
+        # 2 cities' rankings, then 3 centers' scoring parts
         for process in workers:
-            wait_for("the classification parts", lambda: finished(JobKind.CLASSIFY), process)
-        generate_visit_plans(NOV.isoformat())
+            wait_for("the classification parts", lambda: finished(JobKind.CLASSIFY, 5), process)
+        plans = generate_visit_plans(NOV.isoformat())
+        assert len(plans["queued"]) == 3
         for process in workers:
-            wait_for("the plan parts", lambda: finished(JobKind.PLANS), process)
+            wait_for("the plan parts", lambda: finished(JobKind.PLANS, 3), process)
     finally:
         for process in workers:
             if process.poll() is None:
                 stop_worker(process)
 
-    check_in_parallel(JobKind.CLASSIFY)
-    check_in_parallel(JobKind.PLANS)
+    classification = JobRun.objects.filter(kind=JobKind.CLASSIFY)
+    check_in_parallel(classification.filter(unit__isnull=True))  # the two cities' rankings
+    check_in_parallel(classification.filter(unit__isnull=False))  # the centers' scoring
+    check_in_parallel(JobRun.objects.filter(kind=JobKind.PLANS))
     assert classification_rows() == classified
     assert plan_rows() == planned
     assert digest(plan_rows()) == digest(planned) and len(planned) > 36

@@ -109,7 +109,7 @@ def _point(latitude, longitude):
 
 
 @transaction.atomic
-def plans_generate(*, month: date, today: date | None = None, company=None) -> dict:
+def plans_generate(*, month: date, today: date | None = None, company=None, center=None) -> dict:
     """Plan every manager's visits of ``month`` from the classes retailers have now.
 
     Runs on the 1st after the classification (and daily: idempotent). Each active,
@@ -124,7 +124,10 @@ def plans_generate(*, month: date, today: date | None = None, company=None) -> d
     on is dropped, by the status history (re-evaluated on every run, so later-recorded
     changes follow).
 
-    ``company``: one city company only (default: every city).
+    ``company``: one city company only (default: every city). ``center``: one marketing
+    center of that city only (a part of the job split by marketing center): the plans of
+    its territories, exactly the rows the city's run gives them, since every (territory,
+    window) group of stops is planned as a whole by one part.
     """
     job_settings()
     first = month_start(month)
@@ -133,11 +136,13 @@ def plans_generate(*, month: date, today: date | None = None, company=None) -> d
     if None in rule_sets.values():
         raise ClassificationRuleSet.DoesNotExist(f"no classification rules in force in {first}")
     # One city at a time: memory is bounded by the largest city, not the province.
-    created = sum(_plans_generate_city(first, city, rule_sets[city.pk]) for city in companies)
+    created = sum(
+        _plans_generate_city(first, city, rule_sets[city.pk], center=center) for city in companies
+    )
     # Statistics first: the dropped plans are decided over the rows just written (a planner
     # that still sees none of the month's plans picks nested loops over a million rows).
     analyze(VisitPlan)
-    dropped = plans_refresh_dropped(month=first, companies=companies)
+    dropped = plans_refresh_dropped(month=first, companies=companies, center=center)
     return {"month": first.isoformat(), "created": created, "dropped": dropped}
 
 
@@ -208,12 +213,23 @@ def _array_literal(values) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def _plans_generate_city(first: date, company, rule_set) -> int:
-    """Create the missing planned visits of ``first``'s month for one city company; returns
-    how many were created. Stops are held as small tuples and plans are written in batches,
-    so at most ``PLAN_BATCH`` plan objects exist at a time."""
+def _plans_generate_city(first: date, company, rule_set, center=None) -> int:
+    """Create the missing planned visits of ``first``'s month for one city company (or for
+    the territories of one of its marketing centers); returns how many were created. Stops
+    are held as small tuples and plans are written in batches, so at most ``PLAN_BATCH``
+    plan objects exist at a time."""
     last = add_months(first, 1) - timedelta(days=1)
     in_city = Q(territory__department__company=company)
+    month_assignments = RetailerAssignment.objects.filter(valid_from__lte=last).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=first)
+    )
+    if center is not None:
+        # A center's part: the retailers assigned to one of its territories at some time in
+        # the month, and only those assignments. A plan belongs to the assignment in force
+        # at its window's end (periods do not overlap), so a window held by another
+        # center's territory finds no period here and is that center's part's.
+        month_assignments = month_assignments.filter(territory__department__parent=center)
+        in_city &= Q(pk__in=month_assignments.values("retailer_id"))
     retailers = (
         Retailer.objects.active_on(first)
         .filter(in_city)
@@ -225,9 +241,7 @@ def _plans_generate_city(first: date, company, rule_set) -> int:
     # date order (by retailer id, not by the retailers' licence numbers: no join needed).
     assignments = defaultdict(list)
     for retailer_id, territory_id, manager_id, valid_from, valid_to in (
-        RetailerAssignment.objects.filter(valid_from__lte=last)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=first))
-        .filter(retailer__in=Retailer.objects.filter(in_city))
+        month_assignments.filter(retailer__in=Retailer.objects.filter(in_city))
         .order_by("retailer_id", "valid_from")
         .values_list("retailer_id", "territory_id", "manager_id", "valid_from", "valid_to")
         .iterator(chunk_size=5000)
@@ -235,9 +249,9 @@ def _plans_generate_city(first: date, company, rule_set) -> int:
         assignments[retailer_id].append((valid_from, valid_to, territory_id, manager_id))
     territories = {
         pk: _point(lat, lng)
-        for pk, lat, lng in Territory.objects.filter(department__company=company).values_list(
-            "pk", "latitude", "longitude"
-        )
+        for pk, lat, lng in Territory.objects.filter(department__company=company)
+        .filter(**({"department__parent": center} if center is not None else {}))
+        .values_list("pk", "latitude", "longitude")
     }
     # Visit frequencies are the city's (its classification rules).
     windows = {klass: plan_windows(first, rule_set.visits_per_month(klass)) for klass in "ABC"}
@@ -296,7 +310,7 @@ def plans_follow_assignments(*, retailer_ids, since: date) -> int:
     return changed
 
 
-def plans_refresh_dropped(*, month: date, companies=None) -> int:
+def plans_refresh_dropped(*, month: date, companies=None, center=None) -> int:
     """A planned visit whose window contains a day on which the retailer is not active drops
     out (neither planned nor missed, DOMAIN §10.2); one that is active throughout comes back.
 
@@ -305,11 +319,14 @@ def plans_refresh_dropped(*, month: date, companies=None) -> int:
     found once (one query; usually few); every other retailer is active throughout each
     window, so its plans are simply not dropped (one UPDATE), and only the plans of the
     few are decided window by window (two UPDATEs per distinct window, a handful). Returns
-    the number of plans newly dropped.
+    the number of plans newly dropped. ``companies``, ``center``: only the plans of those
+    cities' territories, of that marketing center's.
     """
     plans = VisitPlan.objects.filter(month=month_start(month))
     if companies is not None:
         plans = plans.filter(territory__department__company__in=companies)
+    if center is not None:
+        plans = plans.filter(territory__department__parent=center)
     windows = list(plans.values_list("window_start", "window_end").distinct().order_by())
     if not windows:
         return 0
