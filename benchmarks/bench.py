@@ -16,7 +16,11 @@
    territory × brand shelf counts).
 4. Runs the page benchmark: list pages for a leader and visit POSTs for a manager through
    the Django test client (in process; p50/p95 server time and queries per request).
-5. Prints ONE table with the load average beside each figure, and the budgets of issue #12
+5. Runs December's classification and plans split into parts (each city's ranking, each
+   marketing center's scoring, each center's plans) on a real Celery worker with two
+   processes through Redis (``BENCH_REDIS_URL``, default db 14 of 127.0.0.1:6379; its own
+   queue), as the beat does: wall time from queuing to the last part done.
+6. Prints ONE table with the load average beside each figure, and the budgets of issue #12
    (province figures; a city run shows the same budgets for reference).
 
 Only public service functions are called, so the harness keeps working when their internals
@@ -224,6 +228,7 @@ JOBS = [
     "publish",
     "pay",
     "pages",
+    "split",
 ]
 
 
@@ -262,6 +267,10 @@ def parent(args):
 def child(args):  # one branch per job, each short
     sys.path.insert(0, str(ROOT))
     os.environ.update({k: v for k, v in child_env(args.db).items() if k not in os.environ})
+    if args.job == "split":
+        # Real workers through Redis, on a queue of this run's own.
+        os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+        os.environ["CELERY_QUEUE"] = f"bench-split-{os.getpid()}"
     import django
 
     django.setup()
@@ -465,7 +474,121 @@ def child(args):  # one branch per job, each short
         )
     elif job == "pages":
         results += pages(args.requests, connection, count, counter)
+    elif job == "split":
+        results += split_on_workers(companies)
     print(json.dumps(results, default=str))
+
+
+SPLIT_MONTH = "2026-12-01"
+SPLIT_PROCESSES = 2
+
+
+def split_on_workers(companies) -> list[dict]:
+    """December's classification and plans as the beat runs them: split into parts (each
+    city's ranking, then each marketing center's scoring; each center's plans) on a real
+    Celery worker with ``SPLIT_PROCESSES`` processes, through Redis (``BENCH_REDIS_URL``,
+    default db 14 of the local server) on a queue of its own. Wall time from queuing to the
+    last part done, and the digests of the rows written."""
+    from datetime import date
+
+    from django.db import connection
+
+    from accounts.models import OrgUnit
+    from config.celery import app
+    from jobs.models import ACTIVE, JobKind, JobRun, JobStatus
+    from retailers.tasks import classify_retailers
+    from visits.tasks import generate_visit_plans
+
+    month = date.fromisoformat(SPLIT_MONTH)
+    worker = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            f"--concurrency={SPLIT_PROCESSES}",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+            "-n",
+            f"bench-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def wait(what, check, timeout=1800):
+        deadline = time.monotonic() + timeout
+        while not check():
+            if worker.poll() is not None:
+                raise RuntimeError(f"the worker stopped: {worker.stderr.read()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not within {timeout} s: {what}")
+            time.sleep(0.2)
+
+    def parts_done(kind) -> bool:
+        jobs = JobRun.objects.filter(kind=kind, month=month)
+        failed = jobs.filter(status=JobStatus.FAILED).values_list("error", flat=True).first()
+        if failed:
+            raise RuntimeError(f"a {kind} part failed: {failed}")
+        if kind == JobKind.CLASSIFY:
+            cities = jobs.filter(unit__isnull=True)
+            if cities.count() < len(companies) or cities.filter(status__in=ACTIVE).exists():
+                return False
+            expected = len(companies) + sum(len(j.result["centers"]) for j in cities)
+        else:
+            expected = OrgUnit.objects.centers(companies).count()
+        return jobs.count() == expected and not jobs.filter(status__in=ACTIVE).exists()
+
+    rows = []
+    try:
+        wait("the worker to answer", lambda: bool(app.control.ping(timeout=0.5)), 120)
+        for kind, name, start, digest in (
+            (
+                JobKind.CLASSIFY,
+                "classification",
+                classify_retailers,
+                "SELECT md5(string_agg(retailer_id || ':' || final_class || ':' || total_score, "
+                "',' ORDER BY retailer_id)) FROM retailers_classificationrecord WHERE month = %s",
+            ),
+            (
+                JobKind.PLANS,
+                "plans",
+                generate_visit_plans,
+                "SELECT md5(string_agg(retailer_id || ':' || window_start || ':' || manager_id "
+                "|| ':' || dropped, ',' ORDER BY retailer_id, window_start)) "
+                "FROM visits_visitplan WHERE month = %s",
+            ),
+        ):
+            started = time.perf_counter()
+            start(SPLIT_MONTH)
+            wait(f"the {name} parts", lambda kind=kind: parts_done(kind))
+            seconds = time.perf_counter() - started
+            parts = list(
+                JobRun.objects.filter(kind=kind, month=month).values_list(
+                    "started_at", "finished_at"
+                )
+            )
+            busy = sum((end - start).total_seconds() for start, end in parts)
+            with connection.cursor() as cursor:
+                cursor.execute(digest, [month])
+                rows.append(
+                    {
+                        "job": f"{name}, split ({len(parts)} parts, {SPLIT_PROCESSES} processes)",
+                        "seconds": seconds,
+                        "digest": cursor.fetchone()[0],
+                        "note": f"the parts' own times add up to {busy:.1f} s",
+                    }
+                )
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    return rows
 
 
 def pages(requests: int, connection, count, counter) -> list:

@@ -18,6 +18,32 @@ def analyze(*models) -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
+def analyze_if_stale(written: dict, *, fraction: float = 0.05) -> list[str]:
+    """``analyze`` for a part of a split job: only the tables where what changed since their
+    last ANALYZE (the server's count of committed changes, plus ``written``: {model: rows
+    this transaction wrote}) exceeds ``fraction`` of their rows. A month written in 75
+    parts then refreshes the statistics every few parts, not 75 times (each ANALYZE samples
+    the whole table: about half a second on a province's records), and a part that wrote
+    little into a large, already analyzed table pays nothing. Returns the tables analyzed."""
+    if connection.vendor != "postgresql" or not written:
+        return []
+    stale = []
+    with connection.cursor() as cursor:
+        for model, rows in written.items():
+            cursor.execute(
+                "SELECT COALESCE(s.n_mod_since_analyze, 0), GREATEST(c.reltuples, 0), "
+                "s.last_analyze IS NULL AND s.last_autoanalyze IS NULL "
+                "FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+                "WHERE c.oid = %s::regclass",
+                [model._meta.db_table],
+            )
+            changed, rows_now, never = cursor.fetchone()
+            if never or changed + rows > fraction * rows_now:
+                stale.append(model)
+    analyze(*stale)
+    return [model._meta.db_table for model in stale]
+
+
 # What the monthly jobs ask of PostgreSQL for their own transaction: enough memory for their
 # sorts and hashes not to spill to disk (the server default is 4 MB), and no JIT compilation
 # (it costs seconds on these queries and saves nothing).

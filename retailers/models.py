@@ -1000,17 +1000,39 @@ class ClassificationScale(models.Model):
     retailers of its city and market type, so the city ranks once and each marketing center
     (``center``, fixed at ranking time) is then scored from these rows alone; the order
     lines are not read again. Replaced by the next ranking of the city; only the latest
-    months are kept."""
+    months are kept.
+
+    A working table: on PostgreSQL it is UNLOGGED (no write-ahead log; after a crash of the
+    server it comes back empty, and a center's part then fails with "run the city's
+    classification again") and its keys are not checked by the database (every row is
+    written from existing retailers and org units in one statement; the ORM's cascade
+    still deletes a deleted retailer's rows). Both cost the ranking of a province about
+    half its time."""
 
     retailer = models.ForeignKey(
-        Retailer, on_delete=models.CASCADE, related_name="+", verbose_name=_("retailer")
+        Retailer,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("retailer"),
+        db_constraint=False,
+        db_index=False,  # the unique (retailer, month) serves a retailer's rows
     )
     month = models.DateField(_("month"))
     company = models.ForeignKey(
-        OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("company")
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("company"),
+        db_constraint=False,
+        db_index=False,
     )
     center = models.ForeignKey(
-        OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("marketing center")
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("marketing center"),
+        db_constraint=False,
+        db_index=False,
     )
     volume = models.BigIntegerField(_("cartons in the window"))
     orders = models.PositiveIntegerField(_("orders"))

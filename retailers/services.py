@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Role, Territory, User
-from config.database import analyze, job_settings
+from config.database import analyze, analyze_if_stale, job_settings
 
 from .classification import Rules, classify
 from .models import (
@@ -416,7 +416,10 @@ def _classify_city(
                 pk__in=records.filter(final_class=klass).values("retailer_id"),
                 class_pinned=False,
             ).exclude(abc_class=klass).update(abc_class=klass)
-    if statistics:
+    if center is not None:
+        # One of many parts: the statistics only when enough has changed (every few parts).
+        analyze_if_stale({ClassificationRecord: count, Retailer: changed})
+    elif statistics:
         analyze(ClassificationRecord, Retailer)
     return {
         "month": first.isoformat(),

@@ -45,6 +45,8 @@ MIGRATION_DATA = [
     ("reports.migrations.0004_pay_runs_split_by_company", "split_runs_by_company"),
     ("retailers.migrations.0005_status_history_from_current", "history_from_current"),
     ("retailers.migrations.0008_order_returns_and_arrival", "fill_arrival"),
+    # A table's storage only (UNLOGGED): nothing to restore (called without a schema editor).
+    ("retailers.migrations.0009_classificationscale", "unlogged"),
 ]
 
 

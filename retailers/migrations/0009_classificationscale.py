@@ -4,6 +4,12 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def unlogged(apps, schema_editor):
+    """A working table (see the model): no write-ahead log on PostgreSQL."""
+    if schema_editor is not None and schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE retailers_classificationscale SET UNLOGGED")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_user_must_change_password_initial_code_sheet"),
@@ -36,6 +42,8 @@ class Migration(migrations.Migration):
                         related_name="+",
                         to="accounts.orgunit",
                         verbose_name="marketing center",
+                        db_constraint=False,
+                        db_index=False,
                     ),
                 ),
                 (
@@ -45,6 +53,8 @@ class Migration(migrations.Migration):
                         related_name="+",
                         to="accounts.orgunit",
                         verbose_name="company",
+                        db_constraint=False,
+                        db_index=False,
                     ),
                 ),
                 (
@@ -54,6 +64,8 @@ class Migration(migrations.Migration):
                         related_name="+",
                         to="retailers.retailer",
                         verbose_name="retailer",
+                        db_constraint=False,
+                        db_index=False,
                     ),
                 ),
             ],
@@ -69,4 +81,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(unlogged, migrations.RunPython.noop),
     ]

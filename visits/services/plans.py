@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, Territory
-from config.database import analyze, job_settings
+from config.database import analyze, analyze_if_stale, job_settings
 from retailers.models import (
     ClassificationRuleSet,
     Retailer,
@@ -140,8 +140,12 @@ def plans_generate(*, month: date, today: date | None = None, company=None, cent
         _plans_generate_city(first, city, rule_sets[city.pk], center=center) for city in companies
     )
     # Statistics first: the dropped plans are decided over the rows just written (a planner
-    # that still sees none of the month's plans picks nested loops over a million rows).
-    analyze(VisitPlan)
+    # that still sees none of the month's plans picks nested loops over a million rows). A
+    # center's part (one of many) refreshes them only when enough has changed.
+    if center is None:
+        analyze(VisitPlan)
+    else:
+        analyze_if_stale({VisitPlan: created})
     dropped = plans_refresh_dropped(month=first, companies=companies, center=center)
     return {"month": first.isoformat(), "created": created, "dropped": dropped}
 
