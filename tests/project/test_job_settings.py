@@ -54,3 +54,31 @@ def test_every_monthly_job_sets_them(org, monkeypatch):
         "visits.services.plans",
         "visits.services.rates",
     ]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_part_analyzes_only_a_table_that_changed_enough(org):
+    """``analyze_if_stale``: a table never analyzed is; then a few rows written into an
+    analyzed table are not worth an ANALYZE, more than 5 % of its rows are."""
+    from config.database import analyze, analyze_if_stale
+    from retailers.models import Brand
+    from tests.factories import BrandFactory
+
+    def flush_statistics():
+        # This backend's counts reach the server's statistics after its next statement.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute("SELECT 1")
+
+    BrandFactory.create_batch(40)
+    flush_statistics()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_reset_single_table_counters('retailers_brand'::regclass)")
+    # Reset statistics look never analyzed (no last_analyze): analyzed.
+    assert analyze_if_stale({Brand: 0}) == ["retailers_brand"]
+    analyze(Brand)
+    flush_statistics()
+    rows = Brand.objects.count()
+    assert rows >= 40
+    assert analyze_if_stale({Brand: 1}) == []  # 1 of 40+ rows: under 5 %
+    assert analyze_if_stale({Brand: rows}) == ["retailers_brand"]
