@@ -299,7 +299,6 @@ def classification_rank(
     replaced in the same transaction). Each center is then scored by
     ``classification_run(center=…)`` from these rows. Returns the month, the city, the rule
     set, how many retailers were ranked and the ids of the centers that hold them."""
-    job_settings()
     first = month_start(month)
     rule_set = rule_set or rule_set_for(first, company)
     inputs_sql, params = classification_inputs_sql(first, rule_set, company, with_center=True)
@@ -307,6 +306,7 @@ def classification_rank(
         scales=connection.ops.quote_name(ClassificationScale._meta.db_table), inputs=inputs_sql
     )
     with transaction.atomic():
+        job_settings()
         ClassificationScale.objects.filter(company=company, month__lte=first).delete()
         with connection.cursor() as cursor:
             cursor.execute(sql, [first, company.pk, *params])

@@ -28,8 +28,9 @@ def test_settings_last_for_the_job_transaction_only():
 
 
 def test_every_monthly_job_sets_them(org, monkeypatch):
-    """The close, the classification, plan generation and the 上柜率 refresh each call
-    ``job_settings`` inside their transaction."""
+    """The close, the classification (and a split classification's ranking), plan
+    generation and the 上柜率 refresh each call ``job_settings`` inside their transaction
+    (outside one it would do nothing: the settings are ``SET LOCAL``)."""
     import assessment.services
     import retailers.services
     import visits.services.plans
@@ -42,17 +43,23 @@ def test_every_monthly_job_sets_them(org, monkeypatch):
         visits.services.plans,
         visits.services.rates,
     ):
-        monkeypatch.setattr(module, "job_settings", lambda m=module: calls.append(m.__name__))
+        monkeypatch.setattr(
+            module,
+            "job_settings",
+            lambda m=module: calls.append((m.__name__, connection.in_atomic_block)),
+        )
     month = date(2026, 11, 1)
     assessment.services.month_close(month=month)
     retailers.services.classification_run(month=month)
+    retailers.services.classification_rank(month=month, company=org.company)
     visits.services.plans.plans_generate(month=month)
     visits.services.rates.shelf_rates_refresh(month=month)
     assert calls == [
-        "assessment.services",
-        "retailers.services",
-        "visits.services.plans",
-        "visits.services.rates",
+        ("assessment.services", True),
+        ("retailers.services", True),
+        ("retailers.services", True),
+        ("visits.services.plans", True),
+        ("visits.services.rates", True),
     ]
 
 
