@@ -21,15 +21,21 @@ def job(request, pk):
     job = get_object_or_404(jobs.select_related("company", "unit"), pk=pk)
     # A city's part of a split job lists the marketing centers' parts it queued.
     part_ids = job.result.get("parts", []) if isinstance(job.result, dict) else []
-    parts = jobs.filter(pk__in=part_ids).select_related("unit").order_by("unit__code")
+    parts = (
+        list(jobs.filter(pk__in=part_ids).select_related("unit").order_by("unit__code"))
+        if part_ids
+        else []
+    )
+    # The page refreshes itself until the job and the parts it queued have finished.
+    running = not job.finished or any(not part.finished for part in parts)
     return render(
         request,
         "jobs/job.html",
         {
             "job": job,
-            "parts": list(parts) if part_ids else [],
+            "parts": parts,
             "can_retry": job.status == "failed" and services.can_run_job(request.user, job),
-            "refresh": None if job.finished else REFRESH_SECONDS,
+            "refresh": REFRESH_SECONDS if running else None,
         },
     )
 

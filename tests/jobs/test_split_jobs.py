@@ -325,6 +325,10 @@ def test_a_city_classification_page_lists_its_centers_parts(client, org):
     page = client.get(reverse("jobs:job", args=[city.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "Marketing centers' parts" in page.content.decode()
     assert reverse("jobs:job", args=[part.pk]) in page.content.decode()
-    assert page.context["parts"] == [part]
+    assert page.context["parts"] == [part] and page.context["refresh"] is None
+    # A part still running keeps the city's page refreshing itself.
+    JobRun.objects.filter(pk=part.pk).update(status=JobStatus.RUNNING)
+    page = client.get(reverse("jobs:job", args=[city.pk]))
+    assert page.context["refresh"] == 3
     page = client.get(reverse("jobs:job", args=[part.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert f"{org.company.name} · {center.name}" in page.content.decode()
