@@ -336,12 +336,7 @@ def child(args):  # one branch per job, each short
                 "classification (every city)",
                 lambda: classification_run(month=next_month),
                 floor=(CLASSIFICATION_FLOOR, {"first": next_month}),
-                digest=(
-                    "SELECT md5(string_agg(retailer_id || ':' || final_class || ':' "
-                    "|| total_score, ',' ORDER BY retailer_id)) "
-                    "FROM retailers_classificationrecord WHERE month = %s",
-                    [next_month],
-                ),
+                digest=(CLASSIFICATION_DIGEST, [next_month]),
             )
         )
         # The floor computes the same figures: check that it agrees with the job's records.
@@ -367,12 +362,7 @@ def child(args):  # one branch per job, each short
             measure(
                 "plans (every city)",
                 lambda: plans_generate(month=next_month, today=next_month),
-                digest=(
-                    "SELECT md5(string_agg(retailer_id || ':' || window_start || ':' || manager_id "
-                    "|| ':' || dropped, ',' ORDER BY retailer_id, window_start)) "
-                    "FROM visits_visitplan WHERE month = %s",
-                    [next_month],
-                ),
+                digest=(PLANS_DIGEST, [next_month]),
             )
         )
     elif job == "shelf_rates":
@@ -479,6 +469,15 @@ def child(args):  # one branch per job, each short
     print(json.dumps(results, default=str))
 
 
+# The digests of the classification's and the plans' rows of a month (md5, in key order).
+CLASSIFICATION_DIGEST = (
+    "SELECT md5(string_agg(retailer_id || ':' || final_class || ':' || total_score, ',' "
+    "ORDER BY retailer_id)) FROM retailers_classificationrecord WHERE month = %s"
+)
+PLANS_DIGEST = (
+    "SELECT md5(string_agg(retailer_id || ':' || window_start || ':' || manager_id || ':' "
+    "|| dropped, ',' ORDER BY retailer_id, window_start)) FROM visits_visitplan WHERE month = %s"
+)
 SPLIT_MONTH = "2026-12-01"
 SPLIT_PROCESSES = 2
 
@@ -492,6 +491,7 @@ def split_on_workers(companies) -> list[dict]:
     from datetime import date
 
     from django.db import connection
+    from django.utils import timezone
 
     from accounts.models import OrgUnit
     from config.celery import app
@@ -532,7 +532,8 @@ def split_on_workers(companies) -> list[dict]:
             time.sleep(0.2)
 
     def parts_done(kind) -> bool:
-        jobs = JobRun.objects.filter(kind=kind, month=month)
+        # This run's parts only: a kept database holds an earlier run's finished ones.
+        jobs = JobRun.objects.filter(kind=kind, month=month, created_at__gte=since[kind])
         failed = jobs.filter(status=JobStatus.FAILED).values_list("error", flat=True).first()
         if failed:
             raise RuntimeError(f"a {kind} part failed: {failed}")
@@ -545,34 +546,22 @@ def split_on_workers(companies) -> list[dict]:
             expected = OrgUnit.objects.centers(companies).count()
         return jobs.count() == expected and not jobs.filter(status__in=ACTIVE).exists()
 
-    rows = []
+    rows, since = [], {}
     try:
         wait("the worker to answer", lambda: bool(app.control.ping(timeout=0.5)), 120)
         for kind, name, start, digest in (
-            (
-                JobKind.CLASSIFY,
-                "classification",
-                classify_retailers,
-                "SELECT md5(string_agg(retailer_id || ':' || final_class || ':' || total_score, "
-                "',' ORDER BY retailer_id)) FROM retailers_classificationrecord WHERE month = %s",
-            ),
-            (
-                JobKind.PLANS,
-                "plans",
-                generate_visit_plans,
-                "SELECT md5(string_agg(retailer_id || ':' || window_start || ':' || manager_id "
-                "|| ':' || dropped, ',' ORDER BY retailer_id, window_start)) "
-                "FROM visits_visitplan WHERE month = %s",
-            ),
+            (JobKind.CLASSIFY, "classification", classify_retailers, CLASSIFICATION_DIGEST),
+            (JobKind.PLANS, "plans", generate_visit_plans, PLANS_DIGEST),
         ):
+            since[kind] = timezone.now()
             started = time.perf_counter()
             start(SPLIT_MONTH)
             wait(f"the {name} parts", lambda kind=kind: parts_done(kind))
             seconds = time.perf_counter() - started
             parts = list(
-                JobRun.objects.filter(kind=kind, month=month).values_list(
-                    "started_at", "finished_at"
-                )
+                JobRun.objects.filter(
+                    kind=kind, month=month, created_at__gte=since[kind]
+                ).values_list("started_at", "finished_at")
             )
             busy = sum((end - start).total_seconds() for start, end in parts)
             with connection.cursor() as cursor:

@@ -89,6 +89,16 @@ class Heartbeat:
 # --- JobRun: the month close and the pay run ----------------------------------------------
 
 
+def _active(*, kind, month, company, unit):
+    """The queued or running job of ``kind`` and ``month`` for a city (``unit`` None) or
+    for one marketing center's part: what ``jobrun_one_active`` and ``jobrun_one_active_part``
+    allow one of."""
+    active = JobRun.objects.filter(kind=kind, month=month, status__in=ACTIVE)
+    if unit is None:
+        return active.filter(company=company, unit__isnull=True)
+    return active.filter(unit=unit)
+
+
 def job_request(
     *, kind: str, company, month, user=None, params=None, unit=None
 ) -> tuple[JobRun, bool]:
@@ -96,11 +106,7 @@ def job_request(
     ``unit``) and month, or a new queued one (created=True: the caller queues ``run_job``
     on commit)."""
     month = month.replace(day=1)
-    active = JobRun.objects.filter(kind=kind, month=month, status__in=ACTIVE)
-    if unit is None:
-        active = active.filter(company=company, unit__isnull=True)
-    else:
-        active = active.filter(unit=unit)
+    active = _active(kind=kind, month=month, company=company, unit=unit)
     existing = active.first()
     if existing is not None:
         return existing, False
@@ -250,12 +256,7 @@ def job_retry(*, job: JobRun, user) -> JobRun:
     job = JobRun.objects.select_for_update().get(pk=job.pk)
     if job.status != JobStatus.FAILED:
         raise ValidationError(_("Only a failed job can be run again."))
-    same = JobRun.objects.filter(kind=job.kind, month=job.month, status__in=ACTIVE)
-    if job.unit_id is None:
-        same = same.filter(company=job.company_id, unit__isnull=True)
-    else:
-        same = same.filter(unit=job.unit_id)
-    if same.exists():
+    if _active(kind=job.kind, month=job.month, company=job.company_id, unit=job.unit_id).exists():
         raise ValidationError(_("The same job is already queued or running."))
     job.status = JobStatus.QUEUED
     job.attempts = 0

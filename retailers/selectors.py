@@ -129,7 +129,6 @@ def classification_inputs_sql(
         return _center_inputs_sql(month, rule_set, center)
     first = month_start(month)
     orders_from = add_months(first, -rule_set.scale_months)
-    violations_from = add_months(first, -rule_set.violation_months)
     retailers = Retailer.objects.active_on(first)  # DOMAIN §10.2: active on the 1st
     of_city = Retailer.objects.all()
     if company is not None:
@@ -148,7 +147,7 @@ def classification_inputs_sql(
     retailers_sql, retailers_params = retailers.values(**columns).order_by().query.sql_with_params()
     city_sql, city_params = of_city.values("pk").order_by().query.sql_with_params()
     lines = OrderLine._meta.db_table
-    violations = Violation._meta.db_table
+    violations_sql, violations_params = _violations_sql(first, rule_set, city_sql)
     # DOMAIN §10.5: each month's volume is its net 条 (returns included) floored at 0, and
     # return lines are not orders for 信誉. One GROUP BY retailer with one conditional sum per
     # month of the window (a two-level aggregate hides the number of retailers from the
@@ -182,14 +181,7 @@ def classification_inputs_sql(
             WHERE order_date >= %s AND order_date < %s AND retailer_id IN ({city_sql})
             GROUP BY retailer_id
         ) o ON o.retailer_id = r.r_id
-        LEFT JOIN (
-            SELECT retailer_id,
-                   SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS minor,
-                   SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS serious
-            FROM {violations}
-            WHERE occurred_on >= %s AND occurred_on < %s AND retailer_id IN ({city_sql})
-            GROUP BY retailer_id
-        ) v ON v.retailer_id = r.r_id
+        LEFT JOIN ({violations_sql}) v ON v.retailer_id = r.r_id
     """
     params = [
         *retailers_params,
@@ -197,10 +189,7 @@ def classification_inputs_sql(
         orders_from,
         first,
         *city_params,
-        ViolationSeverity.MINOR,
-        ViolationSeverity.SERIOUS,
-        violations_from,
-        first,
+        *violations_params,
         *city_params,
     ]
     return sql, params

@@ -385,7 +385,6 @@ def _classify_city(
     first = month_start(month)
     rule_set = rule_set or rule_set_for(first, company)
     now = timezone.now()
-    scope = {"center": center}
     if center is None:
         retailers = Q(retailer__territory__department__company=company)
     else:
@@ -402,10 +401,12 @@ def _classify_city(
     if classify_in_sql():
         # The records and the retailers' classes in one statement.
         count, changed = _classify_records_sql(
-            first=first, company=company, rule_set=rule_set, now=now, **scope
+            first=first, company=company, rule_set=rule_set, now=now, center=center
         )
     else:
-        count = _classify_records(first=first, company=company, rule_set=rule_set, now=now, **scope)
+        count = _classify_records(
+            first=first, company=company, rule_set=rule_set, now=now, center=center
+        )
         records = ClassificationRecord.objects.filter(retailers, month=first)
         # The records of this run: written from ``now`` on.
         changed = (
